@@ -1,0 +1,55 @@
+# Every target a developer or CI needs; `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstall whenever pyproject.toml changes.
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+DATA ?= $(or $(HAM10000_DIR),../shared/data/ham10000)
+MODEL ?= models/paper_cnn/model.keras
+RUN_OUT ?= runs/$(shell date +%Y%m%d-%H%M%S)
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format train evaluate bench clean all
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP) ## create .venv with the project and everything the tests need
+
+run: $(STAMP) ## serve the shipped model: backend on 127.0.0.1:8000
+	$(BIN)/gunicorn "backend.app:create_app()"
+
+test: $(STAMP) ## run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## check style and common bugs with ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## rewrite files in ruff's format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+train: $(STAMP) ## train the paper's CNN on $(DATA) into $(RUN_OUT)
+	$(BIN)/python -m training.train --data $(DATA) --out $(RUN_OUT) $(ARGS)
+
+evaluate: $(STAMP) ## score $(MODEL) on its saved split's test part
+	$(BIN)/python -m training.evaluate --model $(MODEL) --data $(DATA) $(ARGS)
+
+bench: $(STAMP) ## run the benchmark scripts
+	$(BIN)/python benchmarks/serving_latency.py
+
+clean: ## remove caches and run outputs (keeps .venv)
+	rm -rf .pytest_cache .ruff_cache .cache runs test-artifacts bench-results
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+all: lint test ## what CI runs

@@ -1,0 +1,1 @@
+"""The inference service: a Flask app served by gunicorn."""

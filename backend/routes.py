@@ -1,0 +1,69 @@
+"""HTTP routes: each parses the request, calls one service function and returns JSON."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from backend.errors import ApiError
+from backend.metadata import describe_service
+from backend.openapi import openapi_document
+from backend.predictor import Predictor
+from backend.service import classify
+from backend.settings import Settings
+from backend.uploads import read_uploads
+from training.labels import CLASS_CODES
+
+api = Blueprint("api", __name__)
+
+
+def _predictor() -> Predictor:
+    return current_app.extensions["predictor"]
+
+
+def _settings() -> Settings:
+    return current_app.extensions["settings"]
+
+
+@api.get("/livez")
+def livez():
+    """Liveness: the process answers HTTP."""
+    return jsonify({"status": "alive"})
+
+
+@api.get("/health")
+def health():
+    """Readiness: 200 once the model is loaded and warmed up, 503 otherwise."""
+    predictor = _predictor()
+    if not predictor.ready:
+        return jsonify({"status": "unavailable", "reason": "model not warmed up"}), 503
+    info = predictor.info
+    return jsonify({
+        "status": "ok",
+        "model": {"name": info.name, "version": info.version},
+        "classes": list(CLASS_CODES),
+    })
+
+
+@api.get("/metadata")
+def metadata():
+    """Classes, input size, preprocessing, model version and the model card's headline figures."""
+    return jsonify(describe_service(_predictor().info, _settings()))
+
+
+@api.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 document of this API."""
+    return jsonify(openapi_document(_settings()))
+
+
+@api.post("/predict")
+def predict():
+    """Classify one image (a single answer) or several `file` fields (a `results` list)."""
+    predictor = _predictor()
+    if not predictor.ready:
+        raise ApiError(503, "not_ready", "the model is not loaded yet; retry shortly")
+    uploads = read_uploads(request, _settings().max_files)
+    results = classify(uploads, predictor, _settings().max_image_pixels)
+    if len(results) == 1:
+        return jsonify(results[0])
+    return jsonify({"results": results, "model_version": predictor.info.version})

@@ -1,0 +1,1 @@
+"""Training, evaluation and the shared definitions (classes, preprocessing) of the lesion classifier."""

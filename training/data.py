@@ -1,0 +1,227 @@
+"""Load HAM10000 in either format users have: the official release or Kaggle's HMNIST CSV."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+from tqdm import tqdm
+
+from training.labels import CLASS_CODES, HMNIST_LABEL_TO_CODE, UnknownLabelError, index_of
+from training.preprocess import (
+    INPUT_SIZE,
+    PREPROCESSING_ID,
+    ImageTooLargeError,
+    InvalidImageError,
+    image_to_array,
+    preprocess,
+)
+
+log = logging.getLogger(__name__)
+
+METADATA_NAMES = ("HAM10000_metadata.csv", "metadata.csv", "HAM10000_metadata")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+class DataError(Exception):
+    """The data on disk is missing, malformed or mislabelled; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Preprocessed images with their labels and identifiers, in one fixed order."""
+
+    images: np.ndarray  # (N, size, size, 3) uint8
+    labels: np.ndarray  # (N,) int64, indices into CLASS_CODES
+    image_ids: np.ndarray  # (N,) str
+    lesion_ids: np.ndarray | None  # (N,) str; None when the format has none (HMNIST)
+    source: str
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def subset(self, indices: np.ndarray) -> Dataset:
+        """Return the rows at `indices`, in that order."""
+        return Dataset(
+            self.images[indices],
+            self.labels[indices],
+            self.image_ids[indices],
+            None if self.lesion_ids is None else self.lesion_ids[indices],
+            self.source,
+        )
+
+
+def load_dataset(path: Path, size: int = INPUT_SIZE, cache_dir: Path | None = None) -> Dataset:
+    """Return the dataset at `path`: a release folder (metadata + images) or an HMNIST CSV."""
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    if path.is_file():
+        return load_hmnist_csv(path, size)
+    metadata = find_metadata(path)
+    return load_release(metadata, find_image_folders(path), size, cache_dir)
+
+
+def find_metadata(folder: Path) -> Path:
+    """Return the metadata CSV inside a release folder."""
+    for name in METADATA_NAMES:
+        if (folder / name).is_file():
+            return folder / name
+    raise DataError(f"{folder}: no {' or '.join(METADATA_NAMES[:2])} found")
+
+
+def find_image_folders(folder: Path) -> list[Path]:
+    """Return the folders holding images: HAM10000_images_part_*, images/, or the folder itself."""
+    parts = sorted(p for p in folder.glob("HAM10000_images*") if p.is_dir())
+    if parts:
+        return parts
+    if (folder / "images").is_dir():
+        return [folder / "images"]
+    return [folder]
+
+
+def index_images(folders: list[Path]) -> dict[str, Path]:
+    """Return image_id → file for every image file in `folders`."""
+    found: dict[str, Path] = {}
+    for folder in folders:
+        for file in folder.iterdir():
+            if file.suffix.lower() in IMAGE_SUFFIXES:
+                found.setdefault(file.stem, file)
+    return found
+
+
+def read_metadata(metadata: Path) -> pd.DataFrame:
+    """Return the metadata rows (image_id, lesion_id, dx), validated."""
+    try:
+        table = pd.read_csv(metadata, dtype=str)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{metadata}: cannot read CSV ({exc})") from exc
+    missing = {"image_id", "lesion_id", "dx"} - set(table.columns)
+    if missing:
+        raise DataError(f"{metadata}: missing column(s) {', '.join(sorted(missing))}")
+    for row, dx in enumerate(table["dx"], start=2):
+        try:
+            index_of(str(dx))
+        except UnknownLabelError as exc:
+            raise DataError(f"{metadata}, line {row}: {exc}") from None
+    return table
+
+
+def load_release(
+    metadata: Path, folders: list[Path], size: int = INPUT_SIZE, cache_dir: Path | None = None
+) -> Dataset:
+    """Return the official release's images, decoded through the shared preprocessing."""
+    table = read_metadata(metadata)
+    files = index_images(folders)
+    paths = []
+    for image_id in table["image_id"]:
+        if image_id not in files:
+            raise DataError(
+                f"{metadata}: image {image_id} has no file in {', '.join(map(str, folders))}"
+            )
+        paths.append(files[image_id])
+
+    cache_file = None
+    if cache_dir is not None:
+        cache_file = cache_dir / f"ham10000-{_cache_key(metadata, paths, size)}.npz"
+        if cache_file.is_file():
+            log.info("loading decoded images from cache %s", cache_file)
+            with np.load(cache_file, allow_pickle=False) as cached:
+                images = cached["images"]
+            return _release_dataset(table, images, metadata)
+
+    images = np.empty((len(paths), size, size, 3), dtype=np.uint8)
+    for i, file in enumerate(tqdm(paths, desc="decoding images", unit="img")):
+        try:
+            images[i] = preprocess(file, size)
+        except (InvalidImageError, ImageTooLargeError) as exc:
+            raise DataError(f"{file}: {exc}") from None
+    if cache_file is not None:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache_file, images=images)
+        log.info("cached decoded images in %s", cache_file)
+    return _release_dataset(table, images, metadata)
+
+
+def _release_dataset(table: pd.DataFrame, images: np.ndarray, metadata: Path) -> Dataset:
+    labels = np.array([index_of(dx) for dx in table["dx"]], dtype=np.int64)
+    return Dataset(
+        images,
+        labels,
+        table["image_id"].to_numpy(dtype=str),
+        table["lesion_id"].to_numpy(dtype=str),
+        f"HAM10000 release ({metadata})",
+    )
+
+
+def _cache_key(metadata: Path, paths: list[Path], size: int) -> str:
+    """Return a key that changes with the metadata, any image file, the size or preprocessing."""
+    digest = hashlib.sha1(metadata.read_bytes())
+    digest.update(f"{size}|{PREPROCESSING_ID}".encode())
+    for file in paths:
+        stat = file.stat()
+        digest.update(f"{file.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def load_hmnist_csv(csv: Path, size: int = INPUT_SIZE) -> Dataset:
+    """Return the images of a Kaggle HMNIST CSV (pixel columns + label), resized to `size`."""
+    try:
+        table = pd.read_csv(csv)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{csv}: cannot read CSV ({exc})") from exc
+    if "label" not in table.columns:
+        raise DataError(f"{csv}: no 'label' column; is this an HMNIST CSV?")
+    pixels = table.drop(columns="label").to_numpy()
+    side, channels = _hmnist_shape(pixels.shape[1], csv)
+    if pixels.size and (pixels.min() < 0 or pixels.max() > 255):
+        raise DataError(f"{csv}: pixel values outside 0..255")
+
+    labels = np.empty(len(table), dtype=np.int64)
+    for row, value in enumerate(table["label"], start=2):
+        code = HMNIST_LABEL_TO_CODE.get(int(value)) if _is_int(value) else None
+        if code is None:
+            raise DataError(
+                f"{csv}, line {row}: unknown label {value!r}; HMNIST labels are 0..6 "
+                f"({', '.join(f'{k}={v}' for k, v in HMNIST_LABEL_TO_CODE.items())})"
+            )
+        labels[row - 2] = index_of(code)
+
+    mode = "RGB" if channels == 3 else "L"
+    shape = (side, side, 3) if channels == 3 else (side, side)
+    images = np.empty((len(table), size, size, 3), dtype=np.uint8)
+    for i, row in enumerate(tqdm(pixels, desc="converting rows", unit="img")):
+        image = Image.fromarray(row.reshape(shape).astype(np.uint8), mode=mode)
+        images[i] = image_to_array(image, size)
+    log.warning(
+        "%s has no lesion ids: the split cannot keep a lesion's images together, so "
+        "test figures from it are optimistic",
+        csv,
+    )
+    ids = np.array([f"row{i:05d}" for i in range(len(table))])
+    return Dataset(images, labels, ids, None, f"HMNIST CSV ({csv}, no lesion ids)")
+
+
+def _hmnist_shape(columns: int, csv: Path) -> tuple[int, int]:
+    """Return (side, channels) for an HMNIST pixel-column count."""
+    for channels in (3, 1):
+        side = round((columns / channels) ** 0.5)
+        if side * side * channels == columns:
+            return side, channels
+    raise DataError(
+        f"{csv}: {columns} pixel columns is neither side×side×3 (RGB) nor side×side (L)"
+    )
+
+
+def _is_int(value: object) -> bool:
+    try:
+        return float(value) == int(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+__all__ = ["CLASS_CODES", "DataError", "Dataset", "load_dataset"]

@@ -1,0 +1,119 @@
+"""Evaluate a saved model on a run's held-out part or on any labelled data; a thin CLI on top."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from training.data import DataError, Dataset, load_dataset
+from training.metrics import classification_metrics, majority_baseline
+from training.plots import plot_confusion
+from training.report import write_report
+from training.split import PARTS, load_split
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = Path("models/paper_cnn/model.keras")
+DEFAULT_DATA = Path(os.environ.get("HAM10000_DIR", "data/ham10000"))
+DEFAULT_CACHE = Path(os.environ.get("LESION_CACHE_DIR", ".cache"))
+
+
+def predict_proba(model: keras.Model, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Return the model's (N, classes) probabilities for uint8 images."""
+    return np.asarray(model.predict(images, batch_size=batch_size, verbose=0), dtype=np.float64)
+
+
+def evaluate(model: keras.Model, dataset: Dataset, out_dir: Path, title: str, summary: dict) -> dict:
+    """Score `dataset`, write metrics.json, report.md and the confusion plot; return the metrics."""
+    proba = predict_proba(model, dataset.images)
+    metrics = classification_metrics(dataset.labels, proba)
+    baseline = majority_baseline(dataset.labels)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plot_confusion(metrics["confusion_matrix"], out_dir / "confusion_matrix.png", title)
+    result = {"summary": summary, "test": metrics, "baseline_always_nv": baseline}
+    (out_dir / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_report(out_dir / "report.md", title, summary, metrics, baseline)
+    return metrics
+
+
+@dataclass(frozen=True)
+class EvaluateArgs:
+    """Command-line settings of `python -m training.evaluate`."""
+
+    model: Path
+    data: Path
+    split: Path | None
+    part: str
+    out: Path
+    cache_dir: Path
+
+
+def parse_args(argv: list[str] | None = None) -> EvaluateArgs:
+    """Return validated arguments; exits with a usage message on a bad one."""
+    parser = argparse.ArgumentParser(
+        prog="python -m training.evaluate",
+        description="Score a saved model: accuracy, loss, balanced accuracy, macro-F1, macro AUC, "
+        "per-class figures, confusion matrix; writes metrics.json, report.md and plots.",
+    )
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL,
+                        help="the .keras model (default: %(default)s)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help="release folder (metadata CSV + images) or HMNIST CSV "
+                        "(default: $HAM10000_DIR or %(default)s)")
+    parser.add_argument("--split", type=Path, default=None,
+                        help="split CSV of the run (default: split.csv beside the model); "
+                        "'none' scores every row of --data")
+    parser.add_argument("--part", choices=PARTS, default="test",
+                        help="which part of the split to score (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: runs/eval-<model folder name>)")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
+                        help="where decoded images are cached (default: %(default)s)")
+    ns = parser.parse_args(argv)
+    if not ns.model.is_file():
+        parser.error(f"--model {ns.model}: no such file; train one with `make train`")
+    split = ns.split
+    if split is None and (ns.model.parent / "split.csv").is_file():
+        split = ns.model.parent / "split.csv"
+    if split is not None and str(split) == "none":
+        split = None
+    if split is not None and not split.is_file():
+        parser.error(f"--split {split}: no such file")
+    out = ns.out or Path("runs") / f"eval-{ns.model.parent.name}"
+    return EvaluateArgs(ns.model, ns.data, split, ns.part, out, ns.cache_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Evaluate and print the headline figures; return the exit code."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        dataset = load_dataset(args.data, cache_dir=args.cache_dir)
+        if args.split is not None:
+            dataset = dataset.subset(load_split(dataset, args.split).part(args.part))
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    model = keras.models.load_model(args.model, compile=False)
+    summary = {
+        "model": str(args.model),
+        "data": dataset.source,
+        "split": f"{args.split} (part: {args.part})" if args.split else "none (all rows)",
+    }
+    metrics = evaluate(model, dataset, args.out, f"Evaluation of {args.model}", summary)
+    for key in ("accuracy", "balanced_accuracy", "macro_f1", "macro_auc", "melanoma_recall"):
+        print(f"{key:>18}: {metrics[key]:.4f}")
+    print(f"wrote {args.out}/metrics.json, report.md, confusion_matrix.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""The three PNG plots of a run: accuracy and loss against epochs, and the confusion heat-map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from training.labels import CLASS_CODES  # noqa: E402
+
+
+def plot_curve(history: list[dict], metric: str, path: Path) -> None:
+    """Plot training and validation `metric` against epoch into `path`."""
+    epochs = [row["epoch"] for row in history]
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    ax.plot(epochs, [row[metric] for row in history], label="train")
+    if history and f"val_{metric}" in history[0]:
+        ax.plot(epochs, [row[f"val_{metric}"] for row in history], label="validation")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.set_title(f"{metric} vs epochs")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_confusion(matrix: list[list[int]], path: Path, title: str = "Confusion matrix") -> None:
+    """Plot the row-normalised confusion matrix (recall per true class) with counts."""
+    counts = np.asarray(matrix, dtype=float)
+    totals = counts.sum(axis=1, keepdims=True)
+    normalised = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+    fig, ax = plt.subplots(figsize=(6.5, 5.5), dpi=100)
+    image = ax.imshow(normalised, cmap="Blues", vmin=0, vmax=1)
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    ticks = range(len(CLASS_CODES))
+    ax.set_xticks(ticks, CLASS_CODES)
+    ax.set_yticks(ticks, CLASS_CODES)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"{title} (rows sum to 1)")
+    for i in ticks:
+        for j in ticks:
+            colour = "white" if normalised[i, j] > 0.5 else "black"
+            text = f"{normalised[i, j]:.2f}\n({int(counts[i, j])})"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color=colour)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

@@ -1,0 +1,122 @@
+"""Turn any image into model input: the one function that training and serving share.
+
+Steps, in order: read the header and refuse oversized images before decoding; let JPEG
+decode at a reduced scale (DCT scaling, never below the target size); apply the EXIF
+orientation; convert to 8-bit RGB (alpha composited on black, 16-bit scaled down, palette,
+greyscale and CMYK converted); resize to `size`×`size` with Pillow's antialiased bilinear
+filter, ignoring the aspect ratio as the published design does. The result is uint8 HWC.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+INPUT_SIZE = 28
+RESAMPLE = Image.Resampling.BILINEAR
+# 6000×4000 phone photos must work; a 30000×30000 "bomb" must not be decoded.
+DEFAULT_MAX_PIXELS = 50_000_000
+# Formats accepted from users; others (EPS, PSD, ICO, ...) are refused before decoding.
+ACCEPTED_FORMATS = ("JPEG", "MPO", "PNG", "BMP", "WEBP", "TIFF")
+PREPROCESSING_ID = "draft+exif+rgb(alpha-on-black)+bilinear-squash/v1"
+PREPROCESSING_DESCRIPTION = (
+    "EXIF orientation applied; JPEG decoded at reduced DCT scale (never below the target); "
+    "converted to 8-bit RGB (alpha composited on black, 16-bit scaled to 8-bit); resized to "
+    "{size}x{size} with Pillow's antialiased BILINEAR filter, aspect ratio not kept; uint8 RGB."
+)
+
+
+class InvalidImageError(ValueError):
+    """The bytes or file are not an image Pillow can decode completely."""
+
+
+class ImageTooLargeError(ValueError):
+    """The image has more pixels than allowed (e.g. a decompression bomb)."""
+
+
+class UnsupportedFormatError(ValueError):
+    """The bytes are an image, but in a format outside ACCEPTED_FORMATS."""
+
+
+def open_image(source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Return a lazily opened PIL image after checking its header, raising our own errors."""
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        with warnings.catch_warnings():
+            # Our own pixel limit below replaces Pillow's global bomb warning.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(stream, formats=ACCEPTED_FORMATS)
+    except UnidentifiedImageError as exc:
+        raise _unreadable(source) from exc
+    except (OSError, Image.DecompressionBombError) as exc:
+        raise InvalidImageError(f"cannot read image: {exc}") from exc
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise InvalidImageError(f"image has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        raise ImageTooLargeError(
+            f"image is {width}x{height} = {width * height:,} pixels; the limit is {max_pixels:,}"
+        )
+    return image
+
+
+def _unreadable(source: bytes | str | Path) -> ValueError:
+    """Return the error for bytes no accepted format reads: unsupported format, or not an image."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            other = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        found = other.format  # header only: nothing of it is decoded
+        other.close()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return InvalidImageError("not an image, or damaged beyond reading")
+    return UnsupportedFormatError(
+        f"{found} images are not accepted; send one of {', '.join(ACCEPTED_FORMATS)}"
+    )
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Return an 8-bit RGB copy of any Pillow mode we expect from uploads."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        # 16-bit (or 32-bit integer) greyscale: scale to 8 bits instead of clipping at 255.
+        pixels = np.asarray(image, dtype=np.float64)
+        peak = 65535.0 if pixels.max(initial=0) <= 65535 else float(pixels.max())
+        grey = np.clip(pixels / peak * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return Image.fromarray(grey, mode="L").convert("RGB")
+    if image.mode == "F":
+        grey = np.clip(np.asarray(image, dtype=np.float64), 0, 255).astype(np.uint8)
+        return Image.fromarray(grey, mode="L").convert("RGB")
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def image_to_array(image: Image.Image, size: int = INPUT_SIZE) -> np.ndarray:
+    """Return the model input (size, size, 3) uint8 for an opened PIL image."""
+    try:
+        if image.format == "JPEG":
+            image.draft("RGB", (size, size))
+        image = ImageOps.exif_transpose(image)
+        rgb = _to_rgb(image)
+        small = rgb.resize((size, size), RESAMPLE)
+    except (OSError, ValueError, SyntaxError) as exc:
+        # Truncated or corrupt data surfaces only when pixels are decoded.
+        raise InvalidImageError(f"cannot decode image: {exc}") from exc
+    return np.asarray(small, dtype=np.uint8)
+
+
+def preprocess(
+    source: bytes | str | Path, size: int = INPUT_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> np.ndarray:
+    """Return the model input (size, size, 3) uint8 for image bytes or a file path."""
+    with open_image(source, max_pixels) as image:
+        return image_to_array(image, size)

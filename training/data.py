@@ -191,11 +191,10 @@ def load_hmnist_csv(csv: Path, size: int = INPUT_SIZE) -> Dataset:
             )
         labels[row - 2] = index_of(code)
 
-    mode = "RGB" if channels == 3 else "L"
     shape = (side, side, 3) if channels == 3 else (side, side)
     images = np.empty((len(table), size, size, 3), dtype=np.uint8)
     for i, row in enumerate(tqdm(pixels, desc="converting rows", unit="img")):
-        image = Image.fromarray(row.reshape(shape).astype(np.uint8), mode=mode)
+        image = Image.fromarray(row.reshape(shape).astype(np.uint8))  # RGB or L
         images[i] = image_to_array(image, size)
     log.warning(
         "%s has no lesion ids: the split cannot keep a lesion's images together, so "

@@ -16,12 +16,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+Image.init()  # register every format plugin, so `formats=` below can name them (JPEG covers MPO)
+
 INPUT_SIZE = 28
 RESAMPLE = Image.Resampling.BILINEAR
 # 6000×4000 phone photos must work; a 30000×30000 "bomb" must not be decoded.
 DEFAULT_MAX_PIXELS = 50_000_000
 # Formats accepted from users; others (EPS, PSD, ICO, ...) are refused before decoding.
-ACCEPTED_FORMATS = ("JPEG", "MPO", "PNG", "BMP", "WEBP", "TIFF")
+ACCEPTED_FORMATS = ("JPEG", "PNG", "BMP", "WEBP", "TIFF")
 PREPROCESSING_ID = "draft+exif+rgb(alpha-on-black)+bilinear-squash/v1"
 PREPROCESSING_DESCRIPTION = (
     "EXIF orientation applied; JPEG decoded at reduced DCT scale (never below the target); "
@@ -86,10 +88,10 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         pixels = np.asarray(image, dtype=np.float64)
         peak = 65535.0 if pixels.max(initial=0) <= 65535 else float(pixels.max())
         grey = np.clip(pixels / peak * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        return Image.fromarray(grey, mode="L").convert("RGB")
+        return Image.fromarray(grey).convert("RGB")
     if image.mode == "F":
         grey = np.clip(np.asarray(image, dtype=np.float64), 0, 255).astype(np.uint8)
-        return Image.fromarray(grey, mode="L").convert("RGB")
+        return Image.fromarray(grey).convert("RGB")
     has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
         image.mode == "P" and "transparency" in image.info
     )

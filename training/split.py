@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from imblearn.over_sampling import RandomOverSampler
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from training.data import DataError, Dataset
 
@@ -33,13 +33,14 @@ class Split:
 
 def _hold_out(labels: np.ndarray, groups: np.ndarray | None, fraction: float, seed: int):
     """Return (kept, held_out) positions, stratified by label and grouped when groups exist."""
-    folds = round(1 / fraction)
+    positions = np.arange(len(labels))
     if groups is None:
-        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-        kept, held = next(splitter.split(np.zeros(len(labels)), labels))
+        kept, held = train_test_split(positions, test_size=fraction, stratify=labels,
+                                      random_state=seed)
     else:
-        splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-        kept, held = next(splitter.split(np.zeros(len(labels)), labels, groups))
+        splitter = StratifiedGroupKFold(n_splits=round(1 / fraction), shuffle=True,
+                                        random_state=seed)
+        kept, held = next(splitter.split(positions, labels, groups))
     return np.sort(kept), np.sort(held)
 
 

@@ -1,0 +1,69 @@
+"""The lesion-grouped split and oversampling of the training part only."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.training.conftest import write_hmnist
+from training.data import DataError, load_dataset
+from training.split import load_split, make_split, oversample, save_split
+
+
+@pytest.fixture()
+def data(release_dir):
+    return load_dataset(release_dir)
+
+
+def test_no_lesion_sits_on_two_sides(data):
+    split = make_split(data, seed=3)
+    parts = [set(data.lesion_ids[split.part(p)]) for p in ("train", "val", "test")]
+    assert not parts[0] & parts[1] and not parts[0] & parts[2] and not parts[1] & parts[2]
+
+
+def test_split_covers_every_row_once(data):
+    split = make_split(data)
+    rows = np.concatenate([split.train, split.val, split.test])
+    assert sorted(rows.tolist()) == list(range(len(data)))
+
+
+def test_split_is_about_64_16_20(data):
+    split = make_split(data)
+    assert 10 <= len(split.test) <= 18 and 8 <= len(split.val) <= 16
+
+
+def test_split_is_seeded(data):
+    a, b, c = make_split(data, seed=1), make_split(data, seed=1), make_split(data, seed=2)
+    np.testing.assert_array_equal(a.test, b.test)
+    assert not np.array_equal(a.test, c.test)
+
+
+def test_split_without_lesion_ids_falls_back_to_images(tmp_path, caplog):
+    split = make_split(load_dataset(write_hmnist(tmp_path / "h.csv", rows_per_class=10)))
+    assert len(split.train) + len(split.val) + len(split.test) == 70
+    assert "splitting by image" in caplog.text
+
+
+def test_oversampling_balances_using_only_training_rows(data):
+    split = make_split(data)
+    train = split.train[data.labels[split.train] != 0][:20]  # make the train part imbalanced
+    train = np.concatenate([train, split.train[data.labels[split.train] == 0][:2]])
+    resampled = oversample(train, data.labels)
+    assert set(resampled.tolist()) == set(train.tolist())
+    counts = np.bincount(data.labels[resampled], minlength=7)
+    assert len(set(counts[counts > 0].tolist())) == 1
+
+
+def test_saved_split_loads_back_identically(data, tmp_path):
+    split = make_split(data)
+    save_split(data, split, tmp_path / "split.csv")
+    again = load_split(data, tmp_path / "split.csv")
+    for part in ("train", "val", "test"):
+        np.testing.assert_array_equal(np.sort(split.part(part)), np.sort(again.part(part)))
+
+
+def test_split_naming_unknown_images_is_refused(data, tmp_path):
+    split = make_split(data)
+    save_split(data, split, tmp_path / "split.csv")
+    with pytest.raises(DataError, match="not in data"):
+        load_split(data.subset(np.arange(10)), tmp_path / "split.csv")

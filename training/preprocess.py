@@ -54,7 +54,9 @@ def open_image(source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS)
             image = Image.open(stream, formats=ACCEPTED_FORMATS)
     except UnidentifiedImageError as exc:
         raise _unreadable(source) from exc
-    except (OSError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLargeError(f"image refused before decoding: {exc}") from exc
+    except OSError as exc:
         raise InvalidImageError(f"cannot read image: {exc}") from exc
     width, height = image.size
     if width < 1 or height < 1:

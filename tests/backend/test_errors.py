@@ -1,0 +1,68 @@
+"""Every bad input gets a JSON error with the right status and code, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.backend.images import multipart_body, png_bomb
+from tests.conftest import encode, lesion_like_image
+
+
+def multipart(client, *payloads: bytes, field: str = "file"):
+    names = [f"f{i}.jpg" for i in range(len(payloads))]
+    content_type, body = multipart_body(list(payloads), names, field)
+    return client.post("/predict", data=body, content_type=content_type)
+
+
+def jpeg() -> bytes:
+    return encode(lesion_like_image(), "JPEG")
+
+
+BAD_UPLOADS = {
+    "no_file_field": (lambda c: multipart(c, jpeg(), field="image"), 400, "missing_file"),
+    "no_body": (lambda c: c.post("/predict"), 400, "missing_file"),
+    "empty_file": (lambda c: multipart(c, b""), 400, "empty_file"),
+    "empty_second_file": (lambda c: multipart(c, jpeg(), b""), 400, "empty_file"),
+    "text_file": (lambda c: multipart(c, b"name,age\njane,40\n"), 400, "invalid_image"),
+    "truncated_jpeg": (lambda c: multipart(c, jpeg()[:400]), 400, "invalid_image"),
+    "corrupt_png": (lambda c: multipart(c, encode(lesion_like_image(), "PNG")[:60] + b"x" * 99),
+                    400, "invalid_image"),
+    "gif": (lambda c: multipart(c, encode(lesion_like_image(), "GIF")), 415,
+            "unsupported_image_type"),
+    "text_body": (lambda c: c.post("/predict", data="hi", content_type="text/plain"), 415,
+                  "unsupported_media_type"),
+    "json_body": (lambda c: c.post("/predict", json={"file": "x"}), 415, "unsupported_media_type"),
+    "over_size_limit": (lambda c: multipart(c, b"\xff" * (1024 * 1024 + 10)), 413,
+                        "payload_too_large"),
+    "raw_over_size_limit": (lambda c: c.post("/predict", data=b"\0" * (1024 * 1024 + 10),
+                                             content_type="image/jpeg"), 413, "payload_too_large"),
+    "decompression_bomb": (lambda c: multipart(c, png_bomb()), 413, "image_too_large"),
+    "too_many_files": (lambda c: multipart(c, *[jpeg()] * 5), 400, "too_many_files"),
+    "wrong_route": (lambda c: c.get("/classify"), 404, "not_found"),
+    "get_predict": (lambda c: c.get("/predict"), 405, "method_not_allowed"),
+    "post_health": (lambda c: c.post("/health"), 405, "method_not_allowed"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_UPLOADS))
+def test_bad_input_gets_json_error(client, case):
+    send, status, code = BAD_UPLOADS[case]
+    response = send(client)
+    assert response.status_code == status
+    assert response.is_json
+    assert response.json["error"]["code"] == code
+    assert response.json["error"]["message"]
+
+
+def test_bomb_is_small_on_the_wire():
+    assert len(png_bomb()) < 10_000
+
+
+def test_error_names_which_of_several_files_is_bad(client):
+    response = multipart(client, jpeg(), b"garbage")
+    assert response.status_code == 400
+    assert "file 2" in response.json["error"]["message"]
+
+
+def test_method_not_allowed_lists_allowed_methods(client):
+    assert "POST" in client.get("/predict").headers["Allow"]

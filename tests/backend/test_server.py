@@ -1,0 +1,110 @@
+"""The real gunicorn server on a loopback port: contract, parity, concurrency, start-up errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import requests
+
+from tests.backend.images import png_bomb
+from tests.servers import BIN, REPO_ROOT, free_port
+from training.preprocess import preprocess
+
+pytestmark = pytest.mark.server
+
+SAMPLES = sorted((REPO_ROOT / "samples").glob("*.jpg"))
+
+
+def predict(url: str, data: bytes, name: str = "x.jpg", timeout: float = 30) -> requests.Response:
+    return requests.post(f"{url}/predict", files={"file": (name, data, "image/jpeg")},
+                         timeout=timeout)
+
+
+def test_real_sample_is_classified_over_http(live_backend):
+    response = predict(live_backend, SAMPLES[0].read_bytes())
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["probabilities"]) == 7
+    assert sum(body["probabilities"].values()) == pytest.approx(1, abs=1e-5)
+
+
+def test_served_probabilities_match_the_keras_model(live_backend, model_path):
+    """Parity: API answer == training's preprocessing + the Keras model's predict, to 1e-4."""
+    model = keras.models.load_model(model_path, compile=False)
+    for sample in SAMPLES:
+        data = sample.read_bytes()
+        served = predict(live_backend, data).json()["probabilities"]
+        expected = model.predict(preprocess(data)[None], verbose=0)[0]
+        np.testing.assert_allclose(list(served.values()), expected, atol=1e-4)
+
+
+def test_oversized_upload_is_413_over_http(live_backend):
+    response = predict(live_backend, b"\xff" * (11 * 1024 * 1024))
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_unknown_route_is_json_404_over_http(live_backend):
+    response = requests.get(f"{live_backend}/nothing-here", timeout=10)
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_mixed_concurrent_load_keeps_answers_right_and_server_healthy(live_backend):
+    """8 threads × 50 requests, good and bad mixed: every answer right, server still up."""
+    good = {s.name: s.read_bytes() for s in SAMPLES}
+    reference = {name: predict(live_backend, data).json()["probabilities"]
+                 for name, data in good.items()}
+    bad = [(b"", 400, "empty_file"), (b"not an image", 400, "invalid_image"),
+           (png_bomb(), 413, "image_too_large"), (next(iter(good.values()))[:500], 400,
+                                                   "invalid_image")]
+
+    def one(i: int) -> str | None:
+        if i % 3 == 2:
+            data, status, code = bad[i % len(bad)]
+            response = predict(live_backend, data)
+            if response.status_code != status or response.json()["error"]["code"] != code:
+                return f"request {i}: {response.status_code} {response.text[:100]}"
+            return None
+        name = list(good)[i % len(good)]
+        response = predict(live_backend, good[name], name)
+        if response.status_code != 200:
+            return f"request {i}: {response.status_code}"
+        got = response.json()["probabilities"]
+        if any(abs(got[k] - reference[name][k]) > 1e-5 for k in got):
+            return f"request {i}: probabilities of {name} changed"
+        return None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        failures = [f for f in pool.map(one, range(400)) if f]
+    assert failures == []
+    assert requests.get(f"{live_backend}/health", timeout=10).status_code == 200
+
+
+def start_with_model(model: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MODEL_PATH": str(model), "PORT": str(free_port())}
+    return subprocess.run([str(BIN / "gunicorn"), "backend.app:create_app()"], cwd=REPO_ROOT,
+                          env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_missing_model_stops_start_up_with_one_line_naming_the_path(tmp_path):
+    missing = tmp_path / "absent.keras"
+    result = start_with_model(missing)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1 and f"model file not found: {missing}" in errors[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_corrupt_model_stops_start_up_with_one_line_naming_the_path(tmp_path):
+    corrupt = tmp_path / "model.keras"
+    corrupt.write_bytes(os.urandom(4096))
+    result = start_with_model(corrupt)
+    assert result.returncode != 0
+    assert f"corrupt or not a .keras archive: {corrupt}" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -38,8 +38,11 @@ def _configure_logging(level: str) -> None:
     logger.setLevel(level.upper())
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter(
-            "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
-            "%Y-%m-%d %H:%M:%S %z"))
+        handler.setFormatter(
+            logging.Formatter(
+                "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+                "%Y-%m-%d %H:%M:%S %z",
+            )
+        )
         logger.addHandler(handler)
         logger.propagate = False

@@ -36,8 +36,11 @@ def describe_service(info: ModelInfo, settings: Settings) -> dict:
             "file": info.path.name,
             "input_size": [info.input_size, info.input_size, 3],
             "preprocessing": PREPROCESSING_DESCRIPTION.format(size=info.input_size),
-            "trained": {k: info.config[k] for k in ("settings", "best_epoch", "train_seconds")
-                        if k in info.config},
+            "trained": {
+                k: info.config[k]
+                for k in ("settings", "best_epoch", "train_seconds")
+                if k in info.config
+            },
         },
         "classes": [{"code": c.code, "name": c.name, "malignant": c.malignant} for c in CLASSES],
         "metrics": headline_metrics(info.metrics),

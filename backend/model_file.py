@@ -19,7 +19,9 @@ def check_model_file(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if not {"config.json", "model.weights.h5"} <= names:
-                raise ModelLoadError(f"not a Keras .keras model (config or weights missing): {path}")
+                raise ModelLoadError(
+                    f"not a Keras .keras model (config or weights missing): {path}"
+                )
             json.loads(archive.read("config.json"))
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ModelLoadError(f"model file is corrupt or not a .keras archive: {path}") from exc

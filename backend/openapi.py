@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backend.settings import Settings
-from training.labels import CLASSES, CLASS_CODES
+from training.labels import CLASS_CODES, CLASSES
 from training.preprocess import ACCEPTED_FORMATS
 
 _PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
@@ -11,8 +11,14 @@ _PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
 SCHEMAS = {
     "Prediction": {
         "type": "object",
-        "required": ["label", "label_name", "malignant", "confidence", "probabilities",
-                     "model_version"],
+        "required": [
+            "label",
+            "label_name",
+            "malignant",
+            "confidence",
+            "probabilities",
+            "model_version",
+        ],
         "properties": {
             "label": {"type": "string", "enum": list(CLASS_CODES)},
             "label_name": {"type": "string", "enum": [c.name for c in CLASSES]},
@@ -32,19 +38,24 @@ SCHEMAS = {
         "type": "object",
         "required": ["results", "model_version"],
         "properties": {
-            "results": {"type": "array", "items": {"$ref": "#/components/schemas/Prediction"},
-                        "description": "one per `file` field, in upload order"},
+            "results": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/Prediction"},
+                "description": "one per `file` field, in upload order",
+            },
             "model_version": {"type": "string"},
         },
     },
     "Error": {
         "type": "object",
         "required": ["error"],
-        "properties": {"error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-        }},
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        },
     },
     "Health": {
         "type": "object",
@@ -52,8 +63,10 @@ SCHEMAS = {
         "properties": {
             "status": {"type": "string", "enum": ["ok", "unavailable"]},
             "reason": {"type": "string"},
-            "model": {"type": "object", "properties": {"name": {"type": "string"},
-                                                       "version": {"type": "string"}}},
+            "model": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
+            },
             "classes": {"type": "array", "items": {"type": "string"}},
         },
     },
@@ -61,8 +74,10 @@ SCHEMAS = {
 
 
 def _json(schema: str, description: str) -> dict:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
 
 
 def _error(description: str) -> dict:
@@ -83,40 +98,81 @@ def openapi_document(settings: Settings) -> dict:
             "license": {"name": "Apache-2.0 (code); model weights CC BY-NC 4.0 (HAM10000)"},
         },
         "paths": {
-            "/predict": {"post": {
-                "summary": "Classify one or several images",
-                "description": f"Accepted formats: {formats}. At most {limit_mb:g} MB per request, "
-                f"{settings.max_files} files and {settings.max_image_pixels:,} pixels per image.",
-                "requestBody": {"required": True, "content": {
-                    "multipart/form-data": {"schema": {
-                        "type": "object", "required": ["file"],
-                        "properties": {"file": {"type": "array",
-                                                "items": {"type": "string", "format": "binary"},
-                                                "description": "one or more images"}},
-                    }},
-                    "image/*": {"schema": {"type": "string", "format": "binary"}},
-                }},
-                "responses": {
-                    "200": {"description": "one Prediction for one file, a PredictionList for "
-                            "several", "content": {"application/json": {"schema": {"oneOf": [
-                                {"$ref": "#/components/schemas/Prediction"},
-                                {"$ref": "#/components/schemas/PredictionList"}]}}}},
-                    "400": _error("missing_file, empty_file, invalid_image or too_many_files"),
-                    "413": _error("payload_too_large or image_too_large"),
-                    "415": _error("unsupported_media_type or unsupported_image_type"),
-                    "503": _error("not_ready: the model is still loading"),
-                },
-            }},
-            "/health": {"get": {"summary": "Readiness: can the service classify now?",
-                                "responses": {"200": _json("Health", "ready"),
-                                              "503": _json("Health", "not ready, with a reason")}}},
-            "/livez": {"get": {"summary": "Liveness: the process answers",
-                               "responses": {"200": {"description": "alive"}}}},
-            "/metadata": {"get": {"summary": "Model, classes, preprocessing, limits and the model "
-                                  "card's held-out figures",
-                                  "responses": {"200": {"description": "service description"}}}},
-            "/openapi.json": {"get": {"summary": "This document",
-                                      "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+            "/predict": {
+                "post": {
+                    "summary": "Classify one or several images",
+                    "description": f"Accepted formats: {formats}. At most {limit_mb:g} MB per "
+                    f"request, {settings.max_files} files and {settings.max_image_pixels:,} "
+                    "pixels per image.",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["file"],
+                                    "properties": {
+                                        "file": {
+                                            "type": "array",
+                                            "items": {"type": "string", "format": "binary"},
+                                            "description": "one or more images",
+                                        }
+                                    },
+                                }
+                            },
+                            "image/*": {"schema": {"type": "string", "format": "binary"}},
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "one Prediction for one file, a PredictionList for "
+                            "several",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "oneOf": [
+                                            {"$ref": "#/components/schemas/Prediction"},
+                                            {"$ref": "#/components/schemas/PredictionList"},
+                                        ]
+                                    }
+                                }
+                            },
+                        },
+                        "400": _error("missing_file, empty_file, invalid_image or too_many_files"),
+                        "413": _error("payload_too_large or image_too_large"),
+                        "415": _error("unsupported_media_type or unsupported_image_type"),
+                        "503": _error("not_ready: the model is still loading"),
+                    },
+                }
+            },
+            "/health": {
+                "get": {
+                    "summary": "Readiness: can the service classify now?",
+                    "responses": {
+                        "200": _json("Health", "ready"),
+                        "503": _json("Health", "not ready, with a reason"),
+                    },
+                }
+            },
+            "/livez": {
+                "get": {
+                    "summary": "Liveness: the process answers",
+                    "responses": {"200": {"description": "alive"}},
+                }
+            },
+            "/metadata": {
+                "get": {
+                    "summary": "Model, classes, preprocessing, limits and the model "
+                    "card's held-out figures",
+                    "responses": {"200": {"description": "service description"}},
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "responses": {"200": {"description": "OpenAPI 3.1"}},
+                }
+            },
         },
         "components": {"schemas": SCHEMAS},
     }

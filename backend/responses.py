@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.labels import CLASSES, CLASS_CODES
+from training.labels import CLASS_CODES, CLASSES
 
 
 def prediction_body(probabilities: np.ndarray, model_version: str) -> dict:
@@ -15,6 +15,8 @@ def prediction_body(probabilities: np.ndarray, model_version: str) -> dict:
         "label_name": CLASSES[top].name,
         "malignant": CLASSES[top].malignant,
         "confidence": float(probabilities[top]),
-        "probabilities": {code: float(p) for code, p in zip(CLASS_CODES, probabilities, strict=True)},
+        "probabilities": {
+            code: float(p) for code, p in zip(CLASS_CODES, probabilities, strict=True)
+        },
         "model_version": model_version,
     }

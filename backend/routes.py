@@ -37,11 +37,13 @@ def health():
     if not predictor.ready:
         return jsonify({"status": "unavailable", "reason": "model not warmed up"}), 503
     info = predictor.info
-    return jsonify({
-        "status": "ok",
-        "model": {"name": info.name, "version": info.version},
-        "classes": list(CLASS_CODES),
-    })
+    return jsonify(
+        {
+            "status": "ok",
+            "model": {"name": info.name, "version": info.version},
+            "classes": list(CLASS_CODES),
+        }
+    )
 
 
 @api.get("/metadata")

@@ -37,15 +37,21 @@ def classify(uploads: list[Upload], predictor: Predictor, max_pixels: int) -> li
     """Return one prediction body per upload, in upload order, from a single model call."""
     started = time.perf_counter()
     size = predictor.info.input_size
-    batch = np.stack([
-        to_model_input(u, size, max_pixels, describe(u, i, len(uploads)))
-        for i, u in enumerate(uploads, start=1)
-    ])
+    batch = np.stack(
+        [
+            to_model_input(u, size, max_pixels, describe(u, i, len(uploads)))
+            for i, u in enumerate(uploads, start=1)
+        ]
+    )
     decoded = time.perf_counter()
     probabilities = predictor.predict(batch)
     done = time.perf_counter()
     # Sizes and timings only: never image content or file names.
-    log.info("classified %d image(s), %d bytes, decode %.1f ms, model %.1f ms",
-             len(uploads), sum(len(u.data) for u in uploads),
-             (decoded - started) * 1e3, (done - decoded) * 1e3)
+    log.info(
+        "classified %d image(s), %d bytes, decode %.1f ms, model %.1f ms",
+        len(uploads),
+        sum(len(u.data) for u in uploads),
+        (decoded - started) * 1e3,
+        (done - decoded) * 1e3,
+    )
     return [prediction_body(p, predictor.info.version) for p in probabilities]

@@ -23,7 +23,7 @@ def lesion_like_image(width: int = 120, height: int = 90, seed: int = 0) -> Imag
     pixels = skin + rng.normal(0, 12, (height, width, 3))
     yy, xx = np.mgrid[:height, :width]
     disc = (xx - width / 2) ** 2 + (yy - height / 2) ** 2 < (min(width, height) / 3.5) ** 2
-    pixels[disc] = [90, 55, 40] + rng.normal(0, 8, (int(disc.sum()), 3))
+    pixels[disc] = np.array([90, 55, 40]) + rng.normal(0, 8, (int(disc.sum()), 3))
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 

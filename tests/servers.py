@@ -52,16 +52,26 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def gunicorn_server(model_path: Path, env: Mapping[str, str] | None = None,
-                    workers: int = 1) -> Iterator[str]:
+def gunicorn_server(
+    model_path: Path, env: Mapping[str, str] | None = None, workers: int = 1
+) -> Iterator[str]:
     """Run the real backend under gunicorn with the repository's gunicorn.conf.py; yield its URL."""
     port = free_port()
-    full_env = {**os.environ, "MODEL_PATH": str(model_path), "PORT": str(port),
-                "HOST": "127.0.0.1", "WEB_CONCURRENCY": str(workers), **(env or {})}
+    full_env = {
+        **os.environ,
+        "MODEL_PATH": str(model_path),
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "WEB_CONCURRENCY": str(workers),
+        **(env or {}),
+    }
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "backend.app:create_app()"],
-        cwd=REPO_ROOT, env=full_env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=REPO_ROOT,
+        env=full_env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:

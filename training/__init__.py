@@ -1,1 +1,1 @@
-"""Training, evaluation and the shared definitions (classes, preprocessing) of the lesion classifier."""
+"""Training, evaluation, and the definitions shared with serving: classes and preprocessing."""

@@ -31,7 +31,9 @@ def predict_proba(model: keras.Model, images: np.ndarray, batch_size: int = 512)
     return np.asarray(model.predict(images, batch_size=batch_size, verbose=0), dtype=np.float64)
 
 
-def evaluate(model: keras.Model, dataset: Dataset, out_dir: Path, title: str, summary: dict) -> dict:
+def evaluate(
+    model: keras.Model, dataset: Dataset, out_dir: Path, title: str, summary: dict
+) -> dict:
     """Score `dataset`, write metrics.json, report.md and the confusion plot; return the metrics."""
     proba = predict_proba(model, dataset.images)
     metrics = classification_metrics(dataset.labels, proba)
@@ -63,20 +65,41 @@ def parse_args(argv: list[str] | None = None) -> EvaluateArgs:
         description="Score a saved model: accuracy, loss, balanced accuracy, macro-F1, macro AUC, "
         "per-class figures, confusion matrix; writes metrics.json, report.md and plots.",
     )
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL,
-                        help="the .keras model (default: %(default)s)")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="release folder (metadata CSV + images) or HMNIST CSV "
-                        "(default: $HAM10000_DIR or %(default)s)")
-    parser.add_argument("--split", type=Path, default=None,
-                        help="split CSV of the run (default: split.csv beside the model); "
-                        "'none' scores every row of --data")
-    parser.add_argument("--part", choices=PARTS, default="test",
-                        help="which part of the split to score (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output folder (default: runs/eval-<model folder name>)")
-    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
-                        help="where decoded images are cached (default: %(default)s)")
+    parser.add_argument(
+        "--model", type=Path, default=DEFAULT_MODEL, help="the .keras model (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="release folder (metadata CSV + images) or HMNIST CSV "
+        "(default: $HAM10000_DIR or %(default)s)",
+    )
+    parser.add_argument(
+        "--split",
+        type=Path,
+        default=None,
+        help="split CSV of the run (default: split.csv beside the model); "
+        "'none' scores every row of --data",
+    )
+    parser.add_argument(
+        "--part",
+        choices=PARTS,
+        default="test",
+        help="which part of the split to score (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: runs/eval-<model folder name>)",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=DEFAULT_CACHE,
+        help="where decoded images are cached (default: %(default)s)",
+    )
     ns = parser.parse_args(argv)
     if not ns.model.is_file():
         parser.error(f"--model {ns.model}: no such file; train one with `make train`")

@@ -19,7 +19,9 @@ ECE_BINS = 15
 _ALL = list(range(len(CLASS_CODES)))
 
 
-def expected_calibration_error(y_true: np.ndarray, proba: np.ndarray, bins: int = ECE_BINS) -> float:
+def expected_calibration_error(
+    y_true: np.ndarray, proba: np.ndarray, bins: int = ECE_BINS
+) -> float:
     """Return the top-label expected calibration error over equal-width confidence bins."""
     confidence = proba.max(axis=1)
     correct = proba.argmax(axis=1) == y_true

@@ -7,10 +7,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from training.labels import CLASS_CODES  # noqa: E402
+from training.labels import CLASS_CODES
 
 
 def plot_curve(history: list[dict], metric: str, path: Path) -> None:

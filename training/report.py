@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from training.labels import CLASSES, CLASS_CODES
+from training.labels import CLASS_CODES, CLASSES
 
 HEADLINE = (
     ("accuracy", "Accuracy"),
@@ -53,8 +53,11 @@ def confusion_table(metrics: dict) -> str:
 def write_report(path: Path, title: str, summary: dict, metrics: dict, baseline: dict) -> None:
     """Write a markdown report: what was evaluated, headline figures, per class, confusion."""
     facts = "\n".join(f"- **{key}**: {value}" for key, value in summary.items())
-    plots = [p for p in ("accuracy.png", "loss.png", "confusion_matrix.png")
-             if (path.parent / p).is_file()]
+    plots = [
+        p
+        for p in ("accuracy.png", "loss.png", "confusion_matrix.png")
+        if (path.parent / p).is_file()
+    ]
     images = "\n".join(f"![{p[:-4]}]({p})" for p in plots)
     path.write_text(
         f"# {title}\n\n{facts}\n\n## Headline figures ({metrics['n']} images)\n\n"

@@ -35,11 +35,13 @@ def _hold_out(labels: np.ndarray, groups: np.ndarray | None, fraction: float, se
     """Return (kept, held_out) positions, stratified by label and grouped when groups exist."""
     positions = np.arange(len(labels))
     if groups is None:
-        kept, held = train_test_split(positions, test_size=fraction, stratify=labels,
-                                      random_state=seed)
+        kept, held = train_test_split(
+            positions, test_size=fraction, stratify=labels, random_state=seed
+        )
     else:
-        splitter = StratifiedGroupKFold(n_splits=round(1 / fraction), shuffle=True,
-                                        random_state=seed)
+        splitter = StratifiedGroupKFold(
+            n_splits=round(1 / fraction), shuffle=True, random_state=seed
+        )
         kept, held = next(splitter.split(positions, labels, groups))
     return np.sort(kept), np.sort(held)
 

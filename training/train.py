@@ -116,8 +116,13 @@ def train(config: TrainConfig) -> dict:
     save_split(dataset, split, config.out / "split.csv")
     train_rows = oversample(split.train, dataset.labels, config.seed)
     train_data, val_data = dataset.subset(train_rows), dataset.subset(split.val)
-    log.info("train %d images (%d after oversampling), validation %d, test %d",
-             len(split.train), len(train_rows), len(split.val), len(split.test))
+    log.info(
+        "train %d images (%d after oversampling), validation %d, test %d",
+        len(split.train),
+        len(train_rows),
+        len(split.val),
+        len(split.test),
+    )
 
     input_shape = (config.image_size, config.image_size, 3)
     model = build_model(config.architecture, input_shape)
@@ -134,7 +139,9 @@ def train(config: TrainConfig) -> dict:
         validation_data=(val_data.images, val_data.labels),
         epochs=config.epochs,
         callbacks=[
-            keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_accuracy", save_best_only=True),
+            keras.callbacks.ModelCheckpoint(
+                checkpoint, monitor="val_accuracy", save_best_only=True
+            ),
             epoch_log,
         ],
         shuffle=False,  # training_batches already reshuffles every epoch
@@ -160,16 +167,26 @@ def train(config: TrainConfig) -> dict:
         f"best val_accuracy at epoch {best_epoch}",
     }
     write_config(config, dataset, split, train_seconds, best_epoch)
-    return evaluate(best, dataset.subset(split.test), config.out,
-                    f"{config.architecture} on held-out test part", summary)
+    return evaluate(
+        best,
+        dataset.subset(split.test),
+        config.out,
+        f"{config.architecture} on held-out test part",
+        summary,
+    )
 
 
 def split_summary(dataset: Dataset, split) -> str:
     """Return a one-line description of the split's sizes and grouping."""
-    grouping = ("grouped by lesion_id" if dataset.lesion_ids is not None
-                else "NOT grouped by lesion (no lesion ids: figures are optimistic)")
-    return (f"train {len(split.train)} / validation {len(split.val)} / test {len(split.test)} "
-            f"images, stratified, {grouping}")
+    grouping = (
+        "grouped by lesion_id"
+        if dataset.lesion_ids is not None
+        else "NOT grouped by lesion (no lesion ids: figures are optimistic)"
+    )
+    return (
+        f"train {len(split.train)} / validation {len(split.val)} / test {len(split.test)} "
+        f"images, stratified, {grouping}"
+    )
 
 
 def write_config(config: TrainConfig, dataset: Dataset, split, seconds: float, best: int) -> None:
@@ -203,11 +220,19 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         description="Train on HAM10000 with a lesion-grouped split and write a run folder "
         "(model.keras, history.csv, split.csv, config.json, metrics.json, report.md, plots).",
     )
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="release folder (metadata CSV + images) or HMNIST CSV "
-                        "(default: $HAM10000_DIR or %(default)s)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="run folder, must be empty (default: runs/<architecture>-<time>)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="release folder (metadata CSV + images) or HMNIST CSV "
+        "(default: $HAM10000_DIR or %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="run folder, must be empty (default: runs/<architecture>-<time>)",
+    )
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default="paper_cnn")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
@@ -216,10 +241,15 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     parser.add_argument("--val-fraction", type=float, default=VAL_FRACTION)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--image-size", type=int, default=INPUT_SIZE)
-    parser.add_argument("--augment", action="store_true",
-                        help="random flips and 90° rotations of training batches")
-    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE,
-                        help="where decoded images are cached (default: %(default)s)")
+    parser.add_argument(
+        "--augment", action="store_true", help="random flips and 90° rotations of training batches"
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=DEFAULT_CACHE,
+        help="where decoded images are cached (default: %(default)s)",
+    )
     parser.add_argument("--overwrite", action="store_true", help="allow a non-empty --out")
     ns = parser.parse_args(argv)
     if ns.epochs < 1 or ns.batch_size < 1:
@@ -231,10 +261,18 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         parser.error("--image-size must be at least 8")
     out = ns.out or Path("runs") / f"{ns.architecture}-{time.strftime('%Y%m%d-%H%M%S')}"
     return TrainConfig(
-        data=ns.data, out=out, architecture=ns.architecture, epochs=ns.epochs,
-        batch_size=ns.batch_size, learning_rate=ns.learning_rate,
-        test_fraction=ns.test_fraction, val_fraction=ns.val_fraction, seed=ns.seed,
-        augment=ns.augment, image_size=ns.image_size, cache_dir=ns.cache_dir,
+        data=ns.data,
+        out=out,
+        architecture=ns.architecture,
+        epochs=ns.epochs,
+        batch_size=ns.batch_size,
+        learning_rate=ns.learning_rate,
+        test_fraction=ns.test_fraction,
+        val_fraction=ns.val_fraction,
+        seed=ns.seed,
+        augment=ns.augment,
+        image_size=ns.image_size,
+        cache_dir=ns.cache_dir,
         overwrite=ns.overwrite,
     )
 

@@ -21,7 +21,9 @@ def png_bomb(width: int = 30000, height: int = 30000) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     rows = zlib.compress(b"\0" * (width + 1) * 64, 9)  # only the first rows, all zero
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    )
 
 
 def exif_rotated_jpeg() -> bytes:
@@ -56,7 +58,8 @@ GOOD_IMAGES = {
     "tiff": lambda: encode(lesion_like_image(), "TIFF"),
     "tiny_1x1": lambda: encode(Image.new("RGB", (1, 1), (120, 80, 60)), "PNG"),
     "large_6000x4000": lambda: encode(
-        Image.linear_gradient("L").resize((6000, 4000)).convert("RGB"), "JPEG", quality=80),
+        Image.linear_gradient("L").resize((6000, 4000)).convert("RGB"), "JPEG", quality=80
+    ),
 }
 
 
@@ -68,7 +71,11 @@ def multipart_body(payloads: list[bytes], names: list[str], field: str = "file")
     from werkzeug.datastructures import FileStorage, MultiDict
     from werkzeug.test import encode_multipart
 
-    values = MultiDict([(field, FileStorage(io.BytesIO(p), filename=n, content_type="image/jpeg"))
-                        for p, n in zip(payloads, names, strict=True)])
+    values = MultiDict(
+        [
+            (field, FileStorage(io.BytesIO(p), filename=n, content_type="image/jpeg"))
+            for p, n in zip(payloads, names, strict=True)
+        ]
+    )
     boundary, body = encode_multipart(values)
     return f"multipart/form-data; boundary={boundary}", body

@@ -49,8 +49,9 @@ def test_several_files_give_results_in_upload_order(client):
     assert len(results) == 3
     for alone, batched in zip(singles, results, strict=True):
         assert_prediction(batched)
-        np.testing.assert_allclose(list(batched["probabilities"].values()),
-                                   list(alone.values()), atol=1e-5)
+        np.testing.assert_allclose(
+            list(batched["probabilities"].values()), list(alone.values()), atol=1e-5
+        )
 
 
 @pytest.mark.parametrize("kind", sorted(GOOD_IMAGES))

@@ -22,7 +22,7 @@ def test_single_and_batched_predictions_agree(predictor):
     images = np.random.default_rng(1).integers(0, 256, (5, 28, 28, 3), dtype=np.uint8)
     batched = predictor.predict(images)
     for i in range(5):
-        np.testing.assert_allclose(predictor.predict(images[i:i + 1])[0], batched[i], atol=1e-5)
+        np.testing.assert_allclose(predictor.predict(images[i : i + 1])[0], batched[i], atol=1e-5)
 
 
 def test_predictor_reads_input_size_and_version(predictor):
@@ -45,8 +45,13 @@ def test_zip_without_weights_is_not_a_model(tmp_path):
 
 
 def test_model_with_wrong_output_count_is_refused(tmp_path):
-    model = keras.Sequential([keras.Input((28, 28, 3)), keras.layers.Flatten(),
-                              keras.layers.Dense(3, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 3)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
     model.save(tmp_path / "three.keras")
     with pytest.raises(ModelLoadError, match="3 outputs"):
         Predictor(tmp_path / "three.keras")

@@ -22,8 +22,9 @@ SAMPLES = sorted((REPO_ROOT / "samples").glob("*.jpg"))
 
 
 def predict(url: str, data: bytes, name: str = "x.jpg", timeout: float = 30) -> requests.Response:
-    return requests.post(f"{url}/predict", files={"file": (name, data, "image/jpeg")},
-                         timeout=timeout)
+    return requests.post(
+        f"{url}/predict", files={"file": (name, data, "image/jpeg")}, timeout=timeout
+    )
 
 
 def test_real_sample_is_classified_over_http(live_backend):
@@ -58,11 +59,15 @@ def test_unknown_route_is_json_404_over_http(live_backend):
 def test_mixed_concurrent_load_keeps_answers_right_and_server_healthy(live_backend):
     """8 threads × 50 requests, good and bad mixed: every answer right, server still up."""
     good = {s.name: s.read_bytes() for s in SAMPLES}
-    reference = {name: predict(live_backend, data).json()["probabilities"]
-                 for name, data in good.items()}
-    bad = [(b"", 400, "empty_file"), (b"not an image", 400, "invalid_image"),
-           (png_bomb(), 413, "image_too_large"), (next(iter(good.values()))[:500], 400,
-                                                   "invalid_image")]
+    reference = {
+        name: predict(live_backend, data).json()["probabilities"] for name, data in good.items()
+    }
+    bad = [
+        (b"", 400, "empty_file"),
+        (b"not an image", 400, "invalid_image"),
+        (png_bomb(), 413, "image_too_large"),
+        (next(iter(good.values()))[:500], 400, "invalid_image"),
+    ]
 
     def one(i: int) -> str | None:
         if i % 3 == 2:
@@ -88,8 +93,14 @@ def test_mixed_concurrent_load_keeps_answers_right_and_server_healthy(live_backe
 
 def start_with_model(model: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "MODEL_PATH": str(model), "PORT": str(free_port())}
-    return subprocess.run([str(BIN / "gunicorn"), "backend.app:create_app()"], cwd=REPO_ROOT,
-                          env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(BIN / "gunicorn"), "backend.app:create_app()"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_missing_model_stops_start_up_with_one_line_naming_the_path(tmp_path):

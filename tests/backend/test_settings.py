@@ -13,18 +13,28 @@ def test_defaults_serve_the_shipped_model_on_loopback():
 
 
 def test_environment_overrides_defaults():
-    settings = Settings.from_env({"MODEL_PATH": "/m/x.keras", "MAX_UPLOAD_MB": "2",
-                                  "WEB_CONCURRENCY": "3", "LOG_LEVEL": "DEBUG", "PORT": "9000"})
+    settings = Settings.from_env(
+        {
+            "MODEL_PATH": "/m/x.keras",
+            "MAX_UPLOAD_MB": "2",
+            "WEB_CONCURRENCY": "3",
+            "LOG_LEVEL": "DEBUG",
+            "PORT": "9000",
+        }
+    )
     assert str(settings.model_path) == "/m/x.keras"
     assert settings.max_upload_bytes == 2 * 1024 * 1024
     assert (settings.workers, settings.log_level, settings.port) == (3, "debug", 9000)
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("MAX_UPLOAD_MB", "ten", "MAX_UPLOAD_MB='ten' is not a number"),
-    ("WEB_CONCURRENCY", "0", "must be at least 1"),
-    ("LOG_LEVEL", "loud", "LOG_LEVEL='loud'"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("MAX_UPLOAD_MB", "ten", "MAX_UPLOAD_MB='ten' is not a number"),
+        ("WEB_CONCURRENCY", "0", "must be at least 1"),
+        ("LOG_LEVEL", "loud", "LOG_LEVEL='loud'"),
+    ],
+)
 def test_bad_values_name_the_variable(name, value, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({name: value})

@@ -22,9 +22,17 @@ def write_release(folder: Path, lesions_per_class: int = LESIONS_PER_CLASS) -> P
     for c, code in enumerate(CLASS_CODES):
         for lesion in range(lesions_per_class):
             for _ in range(IMAGES_PER_LESION):
-                rows.append({"lesion_id": f"HAM_{c}{lesion:03d}", "image_id": f"ISIC_{n:07d}",
-                             "dx": code, "dx_type": "histo", "age": 50.0, "sex": "female",
-                             "localization": "back"})
+                rows.append(
+                    {
+                        "lesion_id": f"HAM_{c}{lesion:03d}",
+                        "image_id": f"ISIC_{n:07d}",
+                        "dx": code,
+                        "dx_type": "histo",
+                        "age": 50.0,
+                        "sex": "female",
+                        "localization": "back",
+                    }
+                )
                 n += 1
     for part in ("HAM10000_images_part_1", "HAM10000_images_part_2"):
         (folder / part).mkdir(parents=True)
@@ -36,7 +44,8 @@ def write_release(folder: Path, lesions_per_class: int = LESIONS_PER_CLASS) -> P
         from PIL import Image
 
         Image.fromarray(tint.clip(0, 255).astype(np.uint8)).save(
-            folder / part / f"{row['image_id']}.jpg", quality=90)
+            folder / part / f"{row['image_id']}.jpg", quality=90
+        )
     pd.DataFrame(rows).to_csv(folder / "HAM10000_metadata.csv", index=False)
     return folder
 
@@ -50,8 +59,9 @@ def write_hmnist(path: Path, rows_per_class: int = 3, side: int = 28, channels: 
         for _ in range(rows_per_class):
             pixels.append(rng.integers(0, 256, side * side * channels))
             labels.append(code_to_label[code])
-    table = pd.DataFrame(np.array(pixels),
-                         columns=[f"pixel{i:04d}" for i in range(side * side * channels)])
+    table = pd.DataFrame(
+        np.array(pixels), columns=[f"pixel{i:04d}" for i in range(side * side * channels)]
+    )
     table["label"] = labels
     table.to_csv(path, index=False)
     return path

@@ -78,7 +78,7 @@ def test_missing_folder_is_named(tmp_path):
 
 
 def test_folder_without_metadata_is_refused(tmp_path):
-    with pytest.raises(DataError, match="HAM10000_metadata.csv"):
+    with pytest.raises(DataError, match=r"HAM10000_metadata\.csv"):
         load_dataset(tmp_path)
 
 

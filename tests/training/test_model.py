@@ -5,21 +5,38 @@ import pytest
 from training.model import build_model, build_paper_cnn
 
 EXPECTED_LAYERS = [
-    ("Rescaling", None), ("Conv2D", 16), ("MaxPooling2D", None), ("BatchNormalization", None),
-    ("Conv2D", 32), ("Conv2D", 64), ("MaxPooling2D", None), ("BatchNormalization", None),
-    ("Conv2D", 128), ("Conv2D", 256), ("Flatten", None),
-    ("Dense", 256), ("Dropout", None), ("BatchNormalization", None),
-    ("Dense", 128), ("Dropout", None), ("BatchNormalization", None),
-    ("Dense", 64), ("Dropout", None), ("BatchNormalization", None),
-    ("Dense", 32), ("BatchNormalization", None),
+    ("Rescaling", None),
+    ("Conv2D", 16),
+    ("MaxPooling2D", None),
+    ("BatchNormalization", None),
+    ("Conv2D", 32),
+    ("Conv2D", 64),
+    ("MaxPooling2D", None),
+    ("BatchNormalization", None),
+    ("Conv2D", 128),
+    ("Conv2D", 256),
+    ("Flatten", None),
+    ("Dense", 256),
+    ("Dropout", None),
+    ("BatchNormalization", None),
+    ("Dense", 128),
+    ("Dropout", None),
+    ("BatchNormalization", None),
+    ("Dense", 64),
+    ("Dropout", None),
+    ("BatchNormalization", None),
+    ("Dense", 32),
+    ("BatchNormalization", None),
     ("Dense", 7),
 ]
 
 
 def test_paper_cnn_has_the_published_layers_in_order():
     model = build_paper_cnn()
-    found = [(type(layer).__name__, getattr(layer, "filters", getattr(layer, "units", None)))
-             for layer in model.layers]
+    found = [
+        (type(layer).__name__, getattr(layer, "filters", getattr(layer, "units", None)))
+        for layer in model.layers
+    ]
     assert found == EXPECTED_LAYERS
 
 

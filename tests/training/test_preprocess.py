@@ -49,8 +49,12 @@ def test_preprocess_reads_a_path_like_bytes(tmp_path):
 
 def test_jpeg_reduced_scale_decoding_stays_close_to_a_full_decode():
     jpeg = encode(lesion_like_image(600, 450), quality=95)
-    full = np.asarray(Image.open(__import__("io").BytesIO(jpeg)).convert("RGB").resize(
-        (INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR), dtype=float)
+    full = np.asarray(
+        Image.open(__import__("io").BytesIO(jpeg))
+        .convert("RGB")
+        .resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR),
+        dtype=float,
+    )
     assert np.abs(preprocess(jpeg).astype(float) - full).mean() < 4
 
 

@@ -7,7 +7,6 @@ import json
 import zipfile
 
 import h5py
-
 import keras
 import pandas as pd
 import pytest
@@ -16,8 +15,17 @@ from training import evaluate as evaluate_cli
 from training import train as train_cli
 from training.train import TrainConfig, train
 
-RUN_FILES = ["model.keras", "history.csv", "split.csv", "config.json", "metrics.json", "report.md",
-             "accuracy.png", "loss.png", "confusion_matrix.png"]
+RUN_FILES = [
+    "model.keras",
+    "history.csv",
+    "split.csv",
+    "config.json",
+    "metrics.json",
+    "report.md",
+    "accuracy.png",
+    "loss.png",
+    "confusion_matrix.png",
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +56,17 @@ def test_history_has_per_epoch_seconds_and_validation(run):
 
 def test_metrics_cover_the_honest_figures(run):
     result = json.loads((run[0].out / "metrics.json").read_text())
-    for key in ("accuracy", "loss", "balanced_accuracy", "macro_f1", "macro_auc",
-                "melanoma_recall", "ece", "per_class", "confusion_matrix"):
+    for key in (
+        "accuracy",
+        "loss",
+        "balanced_accuracy",
+        "macro_f1",
+        "macro_auc",
+        "melanoma_recall",
+        "ece",
+        "per_class",
+        "confusion_matrix",
+    ):
         assert key in result["test"]
     assert result["baseline_always_nv"]["answer"] == "nv"
     assert "grouped by lesion_id" in result["summary"]["split"]
@@ -57,9 +74,10 @@ def test_metrics_cover_the_honest_figures(run):
 
 def test_saved_model_has_no_optimizer_state_and_loads(run):
     path = run[0].out / "model.keras"
-    with zipfile.ZipFile(path) as archive, h5py.File(
-        io.BytesIO(archive.read("model.weights.h5"))
-    ) as weights:
+    with (
+        zipfile.ZipFile(path) as archive,
+        h5py.File(io.BytesIO(archive.read("model.weights.h5"))) as weights,
+    ):
         assert "optimizer" not in weights
     assert keras.models.load_model(path, compile=False).output_shape == (None, 7)
 
@@ -73,8 +91,16 @@ def test_config_records_every_setting(run):
 
 def test_evaluate_cli_reproduces_the_run_figures(run, tmp_path, capsys):
     config, metrics = run
-    code = evaluate_cli.main(["--model", str(config.out / "model.keras"), "--data",
-                              str(config.data), "--out", str(tmp_path / "eval")])
+    code = evaluate_cli.main(
+        [
+            "--model",
+            str(config.out / "model.keras"),
+            "--data",
+            str(config.data),
+            "--out",
+            str(tmp_path / "eval"),
+        ]
+    )
     assert code == 0
     again = json.loads((tmp_path / "eval" / "metrics.json").read_text())["test"]
     assert again["confusion_matrix"] == metrics["confusion_matrix"]

@@ -1,0 +1,187 @@
+"""The Streamlit page: classify one's own dermatoscopic images or a demo sample via the backend."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import streamlit as st
+
+from frontend.charts import probability_chart
+from frontend.client import BackendClient, BackendError, ImageFile
+from frontend.responses import Metadata, Prediction
+from frontend.results import Outcome, classify, percent, probability_frame, summary_frame, to_csv
+from frontend.samples import ATTRIBUTION, Sample, load_samples
+from frontend.settings import Settings, SettingsError
+
+NOTE = (
+    "**Research tool, not a diagnosis.** The model was trained on dermatoscopic images from the "
+    "HAM10000 dataset. Its probabilities do not replace a clinician's judgement, and other kinds "
+    "of photo (phone snapshots without a dermatoscope, clinical close-ups, histology) are outside "
+    "what it knows: its answers on them mean nothing."
+)
+
+st.set_page_config(page_title="Skin lesion classifier (research)", page_icon="🔬", layout="wide")
+# Predictions by image fingerprint, for the model version they came from.
+if "predictions" not in st.session_state:
+    st.session_state.predictions = {}
+if "model_version" not in st.session_state:
+    st.session_state.model_version = None
+
+
+@st.cache_resource
+def get_client(base_url: str, connect_timeout: float, read_timeout: float) -> BackendClient:
+    """Return one HTTP client (and its connection pool) per backend address."""
+    return BackendClient(base_url, connect_timeout, read_timeout)
+
+
+def stop_with(message: str) -> NoReturn:
+    """Show a plain-language problem with a way to try again, and end this run of the page."""
+    st.error(message)
+    st.button("Try again", key="retry")
+    st.stop()
+
+
+def show_outcome(
+    title: str, image: bytes, outcome: Outcome, meta: Metadata, sample: Sample | None = None
+) -> None:
+    """Show one image beside its predicted class, probability, tag and probability chart."""
+    with st.container(border=True):
+        if isinstance(outcome, BackendError):
+            # The image may not even decode, so show its name rather than the image.
+            st.markdown(f"**{title}**")
+            st.error(outcome.message)
+            return
+        left, right = st.columns([1, 2])
+        left.image(image, caption=title, width="stretch")
+        right.subheader(f"{outcome.label_name} ({outcome.label})", anchor=False)
+        right.metric("Probability of this class", percent(outcome.confidence))
+        if outcome.malignant:
+            right.badge("Malignant class", icon="⚠️", color="red")
+        else:
+            right.badge("Benign class", color="green")
+        if sample is not None:
+            names = {c.code: c.name for c in meta.classes}
+            right.markdown(
+                f"Dataset label: **{names.get(sample.dx, sample.dx)} ({sample.dx})**, "
+                f"confirmed by {sample.confirmation}."
+            )
+        st.altair_chart(probability_chart(probability_frame(outcome, meta.classes)))
+
+
+def show_uploads(client: BackendClient, meta: Metadata, memo: dict[str, Prediction]) -> None:
+    """Lay out the uploader and the results for the images uploaded."""
+    uploads = st.file_uploader(
+        f"Dermatoscopic images (JPEG or PNG, up to {meta.max_upload_bytes / 2**20:g} MB each)",
+        type=["jpg", "jpeg", "png"],
+        accept_multiple_files=True,
+        key="uploads",
+    )
+    if not uploads:
+        st.caption(
+            "Add one or several images; each gets its own answer. No image at hand? "
+            "Try the **Demo samples** tab."
+        )
+        return
+    files: list[ImageFile] = [(u.name, u.getvalue(), u.type or "image/jpeg") for u in uploads]
+    with st.spinner(f"Classifying {len(files)} image(s)…"):
+        try:
+            outcomes = classify(client, files, meta.max_files, meta.max_upload_bytes, memo)
+        except BackendError as exc:
+            stop_with(exc.message)
+    names = [f[0] for f in files]
+    if len(files) > 1:
+        table = summary_frame(names, outcomes, meta.classes)
+        percent_columns = ["Probability", *(c.code for c in meta.classes)]
+        st.dataframe(
+            table,
+            hide_index=True,
+            key="results_table",
+            column_config={
+                name: st.column_config.NumberColumn(format="percent") for name in percent_columns
+            },
+        )
+        st.download_button(
+            "Download table as CSV",
+            to_csv(table),
+            file_name="predictions.csv",
+            mime="text/csv",
+            key="download_csv",
+            on_click="ignore",
+        )
+    for (name, data, _), outcome in zip(files, outcomes, strict=True):
+        show_outcome(name, data, outcome, meta)
+
+
+def show_samples(client: BackendClient, meta: Metadata, memo: dict[str, Prediction]) -> None:
+    """Lay out the demo sample picker and the chosen sample's result."""
+    samples = {s.image_id: s for s in load_samples()}
+    if not samples:
+        st.info("No demo samples found in the samples/ folder.")
+        return
+    names = {c.code: c.name for c in meta.classes}
+    chosen = st.selectbox(
+        "Demo image",
+        list(samples),
+        index=None,
+        key="sample",
+        placeholder="Choose a sample image to classify",
+        format_func=lambda i: f"{i} (dataset label: {names.get(samples[i].dx, samples[i].dx)})",
+    )
+    st.caption(ATTRIBUTION)
+    if chosen is None:
+        return
+    sample = samples[chosen]
+    data = sample.path.read_bytes()
+    with st.spinner("Classifying…"):
+        try:
+            [outcome] = classify(
+                client,
+                [(sample.path.name, data, "image/jpeg")],
+                meta.max_files,
+                meta.max_upload_bytes,
+                memo,
+            )
+        except BackendError as exc:
+            stop_with(exc.message)
+    show_outcome(sample.image_id, data, outcome, meta, sample)
+
+
+st.title("Skin lesion classifier")
+st.warning(NOTE, icon="⚠️")
+
+try:
+    settings = Settings.from_env()
+except SettingsError as exc:
+    stop_with(f"The page is misconfigured: {exc}.")
+client = get_client(settings.backend_url, settings.connect_timeout, settings.read_timeout)
+
+st.sidebar.header("Backend")
+try:
+    health = client.health()
+    meta = client.metadata()
+except BackendError as exc:
+    st.sidebar.error(f"Not reachable at {settings.backend_url}")
+    stop_with(exc.message)
+st.sidebar.success(f"Connected to {settings.backend_url}")
+st.sidebar.caption(f"Model version: `{health.model_version}`")
+st.sidebar.caption(
+    f"Limits: {meta.max_upload_bytes / 2**20:g} MB per request, {meta.max_files} images per "
+    "request (larger uploads are sent in several requests)."
+)
+if meta.metrics and meta.metrics.get("test"):
+    test = meta.metrics["test"]
+    st.sidebar.caption(
+        "Held-out test set: "
+        + ", ".join(
+            f"{k.replace('_', ' ')} {v:.3f}" for k, v in test.items() if isinstance(v, int | float)
+        )
+    )
+if st.session_state.model_version != health.model_version:
+    st.session_state.predictions = {}
+    st.session_state.model_version = health.model_version
+
+own, demo = st.tabs(["Your images", "Demo samples"])
+with own:
+    show_uploads(client, meta, st.session_state.predictions)
+with demo:
+    show_samples(client, meta, st.session_state.predictions)

@@ -1,0 +1,131 @@
+"""The only code that talks to the backend: HTTP calls with timeouts, one error type."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import requests
+
+from frontend.responses import (
+    Health,
+    Metadata,
+    Prediction,
+    parse_health,
+    parse_metadata,
+    parse_predictions,
+)
+
+# (filename, content, MIME type) for each image to classify.
+ImageFile = tuple[str, bytes, str]
+
+
+class BackendError(Exception):
+    """The backend could not be reached or refused a request; `message` says so in plain words."""
+
+    def __init__(self, message: str, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+class BackendClient:
+    """A requests.Session bound to one backend URL, with connect and read timeouts."""
+
+    def __init__(
+        self,
+        base_url: str,
+        connect_timeout: float = 3.0,
+        read_timeout: float = 30.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.session = session or requests.Session()
+
+    def health(self) -> Health:
+        """Return the model the backend serves, or raise BackendError if it is down or not ready."""
+        return self._call("GET", "/health", parse_health)
+
+    def metadata(self) -> Metadata:
+        """Return the classes, limits and disclaimer the backend publishes."""
+        return self._call("GET", "/metadata", parse_metadata)
+
+    def predict(self, files: Sequence[ImageFile]) -> list[Prediction]:
+        """Return one Prediction per image, in order, from a single /predict request."""
+        if not files:
+            return []
+        fields = [("file", (name, data, mime)) for name, data, mime in files]
+        return self._call(
+            "POST", "/predict", lambda body: parse_predictions(body, len(files)), files=fields
+        )
+
+    def _call(self, method: str, path: str, parse: Any, **kwargs: Any) -> Any:
+        """Send one request and return parse(JSON body), or raise BackendError."""
+        url = self.base_url + path
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.Timeout:
+            raise BackendError(
+                f"The backend at {self.base_url} did not answer within {self.timeout[1]:g} "
+                "seconds. It may be busy or stuck: check that it is running, then try again."
+            ) from None
+        except requests.ConnectionError:
+            raise BackendError(
+                f"Cannot reach the backend at {self.base_url}. Is it running? Start it with "
+                "`make run`, or set BACKEND_URL to the address where it runs."
+            ) from None
+        except requests.RequestException as exc:
+            raise BackendError(
+                f"Cannot talk to the backend at {self.base_url} ({type(exc).__name__}). "
+                "Check BACKEND_URL."
+            ) from None
+        body = _json_or_none(response)
+        if not response.ok:
+            raise _http_error(self.base_url, path, response.status_code, body)
+        try:
+            return parse(body)
+        except (ValueError, TypeError) as exc:
+            raise BackendError(
+                f"The backend at {self.base_url} gave an answer this page does not understand "
+                f"({exc}). Check that BACKEND_URL points to the lesion classifier's backend."
+            ) from None
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    """Return the response's JSON body, or None when it has none."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _http_error(base_url: str, path: str, status: int, body: Any) -> BackendError:
+    """Return the BackendError for an HTTP error status and its (maybe JSON) body."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(body, dict) and body.get("status") == "unavailable":
+        reason = body.get("reason", "no reason given")
+        return BackendError(
+            f"The backend at {base_url} is running but not ready yet ({reason}). "
+            "Wait a moment, then try again.",
+            status,
+            "not_ready",
+        )
+    if status in (404, 405) or not isinstance(error, dict):
+        return BackendError(
+            f"The backend at {base_url} answered HTTP {status} to {path}. Check that "
+            "BACKEND_URL points to the lesion classifier's backend and that it is running.",
+            status,
+        )
+    code = str(error.get("code", "error"))
+    message = str(error.get("message", "no message")).rstrip(".")
+    if status == 503:
+        text = f"The backend is not ready yet: {message}. Wait a moment, then try again."
+    elif status >= 500:
+        text = f"The backend failed (HTTP {status}): {message}. Its log says more."
+    elif path == "/predict":
+        text = f"The backend refused the upload: {message}."
+    else:
+        text = f"The backend refused the request to {path}: {message}."
+    return BackendError(text, status, code)

@@ -1,0 +1,147 @@
+"""The Streamlit page under AppTest, against the real backend and a scripted stand-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.frontend.stub_backend import start_stub
+from tests.servers import REPO_ROOT, free_port
+
+APP = str(REPO_ROOT / "frontend" / "app.py")
+CLASS_NAMES = (
+    "Actinic keratoses and intraepithelial carcinoma",
+    "Basal cell carcinoma",
+    "Benign keratosis-like lesions",
+    "Dermatofibroma",
+    "Melanoma",
+    "Melanocytic nevi",
+    "Vascular lesions",
+)
+
+
+def run_app(monkeypatch: pytest.MonkeyPatch, backend_url: str) -> AppTest:
+    """Return the page after its first run against `backend_url`."""
+    monkeypatch.setenv("BACKEND_URL", backend_url)
+    return AppTest.from_file(APP, default_timeout=60).run()
+
+
+def chart_count(at: AppTest) -> int:
+    """Return how many Vega-Lite charts (the probability bars) the page shows."""
+    return len(at.get("vega_lite_chart"))
+
+
+def test_page_states_it_is_no_diagnosis(monkeypatch: pytest.MonkeyPatch, closed_url: str) -> None:
+    at = run_app(monkeypatch, closed_url)
+    note = at.warning[0].value
+    assert "not a diagnosis" in note and "HAM10000" in note and "dermatoscopic" in note
+
+
+@pytest.mark.server
+def test_sidebar_shows_backend_and_model_version(
+    monkeypatch: pytest.MonkeyPatch, live_backend: str
+) -> None:
+    at = run_app(monkeypatch, live_backend)
+    assert not at.exception and not at.error
+    assert at.sidebar.success[0].value == f"Connected to {live_backend}"
+    assert any("Model version" in c.value for c in at.sidebar.caption)
+
+
+@pytest.mark.server
+def test_demo_sample_is_classified_beside_its_dataset_label(
+    monkeypatch: pytest.MonkeyPatch, live_backend: str
+) -> None:
+    at = run_app(monkeypatch, live_backend)
+    assert any("CC BY-NC 4.0" in c.value for c in at.caption)
+    at.selectbox(key="sample").select("ISIC_0024323").run()
+    assert not at.exception and not at.error
+    heading = at.subheader[0].value
+    assert heading.endswith(")") and heading.split(" (")[0] in CLASS_NAMES
+    assert "Dataset label: **Melanoma (mel)**, confirmed by histopathology." in [
+        m.value for m in at.markdown
+    ]
+    assert at.metric[0].value.endswith(" %")
+    assert chart_count(at) == 1
+
+
+@pytest.mark.server
+def test_one_upload_is_classified(
+    monkeypatch: pytest.MonkeyPatch, live_backend: str, sample_jpeg: bytes
+) -> None:
+    at = run_app(monkeypatch, live_backend)
+    at.file_uploader(key="uploads").set_value(("lesion.jpg", sample_jpeg, "image/jpeg")).run()
+    assert not at.exception and not at.error
+    assert at.subheader[0].value.split(" (")[0] in CLASS_NAMES
+    assert chart_count(at) == 1
+    assert not at.dataframe, "one image needs no table"
+
+
+@pytest.mark.server
+def test_several_uploads_get_a_table_and_csv(
+    monkeypatch: pytest.MonkeyPatch, live_backend: str, sample_paths: list[Path]
+) -> None:
+    at = run_app(monkeypatch, live_backend)
+    files = [(p.name, p.read_bytes(), "image/jpeg") for p in sample_paths[:3]]
+    at.file_uploader(key="uploads").set_value(files).run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert table["Image"].tolist() == [p.name for p in sample_paths[:3]]
+    assert at.download_button(key="download_csv").label == "Download table as CSV"
+    assert chart_count(at) == 3
+
+
+@pytest.mark.server
+def test_bad_upload_gets_a_plain_error_beside_good_ones(
+    monkeypatch: pytest.MonkeyPatch, live_backend: str, sample_jpeg: bytes
+) -> None:
+    at = run_app(monkeypatch, live_backend)
+    files = [("good.jpg", sample_jpeg, "image/jpeg"), ("broken.png", b"garbage", "image/png")]
+    at.file_uploader(key="uploads").set_value(files).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "The backend refused the upload: 'broken.png': not an image, or damaged beyond reading."
+    ]
+    assert chart_count(at) == 1
+
+
+def test_backend_down_says_what_to_check(monkeypatch: pytest.MonkeyPatch, closed_url: str) -> None:
+    at = run_app(monkeypatch, closed_url)
+    assert not at.exception
+    assert at.error[0].value.startswith(f"Cannot reach the backend at {closed_url}.")
+    assert "BACKEND_URL" in at.error[0].value
+    assert at.sidebar.error[0].value == f"Not reachable at {closed_url}"
+    assert not at.file_uploader, "the page stops before offering uploads"
+
+
+def test_page_recovers_when_backend_comes_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    port = free_port()
+    at = run_app(monkeypatch, f"http://127.0.0.1:{port}")
+    assert at.error
+    stub = start_stub(port).healthy()
+    try:
+        at.button(key="retry").click().run()
+        assert not at.exception and not at.error
+        assert at.file_uploader(key="uploads")
+    finally:
+        stub.shutdown()
+        stub.server_close()
+
+
+def test_backend_failing_on_predict_says_so(
+    monkeypatch: pytest.MonkeyPatch, stub_backend, sample_jpeg: bytes
+) -> None:
+    stub_backend.healthy().reply(
+        "POST", "/predict", 500, {"error": {"code": "internal_error", "message": "boom"}}
+    )
+    at = run_app(monkeypatch, stub_backend.url)
+    at.file_uploader(key="uploads").set_value(("a.jpg", sample_jpeg, "image/jpeg")).run()
+    assert not at.exception
+    assert at.error[0].value == "The backend failed (HTTP 500): boom. Its log says more."
+
+
+def test_bad_backend_url_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = run_app(monkeypatch, "localhost:8000")
+    assert not at.exception
+    assert "BACKEND_URL='localhost:8000' must start with http://" in at.error[0].value

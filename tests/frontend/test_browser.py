@@ -1,0 +1,61 @@
+"""End to end in real headless Chromium: upload a sample JPEG and see the model's answer."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.servers import REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = REPO_ROOT / "test-artifacts" / "frontend_result.png"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The result heading: a class name followed by its code in brackets.
+RESULT_HEADING = re.compile(r"\((akiec|bcc|bkl|df|mel|nv|vasc)\)$")
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Debian Chromium driven by Playwright; skips when it is not installed."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_uploaded_jpeg_shows_class_and_chart(
+    browser, streamlit_url: str, sample_paths: list[Path]
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1200})
+    page.set_default_timeout(60_000)
+    page.goto(streamlit_url)
+    page.get_by_text("Connected to").wait_for()
+    page.locator("input[type=file]").set_input_files(str(sample_paths[0]))
+
+    heading = page.locator("h3").filter(has_text=RESULT_HEADING)
+    heading.wait_for()
+    chart = page.locator("[data-testid='stVegaLiteChart']")
+    chart.first.wait_for()
+    assert chart.count() == 1
+    assert page.get_by_text("Probability of this class").is_visible()
+    assert RESULT_HEADING.search(heading.inner_text().strip())
+
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.close()

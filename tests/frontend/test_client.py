@@ -1,0 +1,164 @@
+"""The HTTP client against the real backend, a closed port, a silent socket and a stand-in."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from frontend.client import BackendClient, BackendError
+from tests.frontend.stub_backend import StubBackend
+
+# What a plain-language message must never contain.
+JARGON = ("Traceback", "HTTPConnectionPool", "Errno", "urllib3", "Max retries")
+
+
+def jpeg(path: Path) -> tuple[str, bytes, str]:
+    """Return a sample image as the client takes it."""
+    return (path.name, path.read_bytes(), "image/jpeg")
+
+
+@pytest.mark.server
+def test_health_reports_the_served_model(live_backend: str) -> None:
+    health = BackendClient(live_backend).health()
+    assert health.model_version.startswith(health.model_name)
+
+
+@pytest.mark.server
+def test_metadata_lists_seven_classes_and_limits(live_backend: str) -> None:
+    meta = BackendClient(live_backend).metadata()
+    assert len(meta.classes) == 7
+    assert meta.max_files >= 1 and meta.max_upload_bytes > 0
+    assert "HAM10000" in meta.disclaimer
+
+
+@pytest.mark.server
+def test_predict_one_image_gives_one_prediction(live_backend: str, sample_jpeg: bytes) -> None:
+    [prediction] = BackendClient(live_backend).predict([("lesion.jpg", sample_jpeg, "image/jpeg")])
+    assert len(prediction.probabilities) == 7
+    assert prediction.confidence == pytest.approx(max(prediction.probabilities.values()))
+    assert sum(prediction.probabilities.values()) == pytest.approx(1, abs=1e-4)
+
+
+@pytest.mark.server
+def test_predict_several_images_keeps_their_order(
+    live_backend: str, sample_paths: list[Path]
+) -> None:
+    client = BackendClient(live_backend)
+    files = [jpeg(p) for p in sample_paths[:3]]
+    together = client.predict(files)
+    alone = [client.predict([f])[0] for f in files]
+    assert [p.label for p in together] == [p.label for p in alone]
+    for joint, single in zip(together, alone, strict=True):
+        assert joint.confidence == pytest.approx(single.confidence, abs=1e-5)
+
+
+@pytest.mark.server
+def test_predict_undecodable_upload_raises_plain_message(live_backend: str) -> None:
+    with pytest.raises(BackendError) as caught:
+        BackendClient(live_backend).predict([("notes.png", b"not an image", "image/png")])
+    assert (caught.value.status, caught.value.code) == (400, "invalid_image")
+    assert caught.value.message.startswith("The backend refused the upload:")
+    assert "notes.png" in caught.value.message
+
+
+@pytest.mark.server
+def test_predict_too_many_files_raises_plain_message(live_backend: str, sample_jpeg: bytes) -> None:
+    client = BackendClient(live_backend)
+    limit = client.metadata().max_files
+    files = [(f"{i}.jpg", sample_jpeg, "image/jpeg") for i in range(limit + 1)]
+    with pytest.raises(BackendError, match="limit") as caught:
+        client.predict(files)
+    assert caught.value.code == "too_many_files"
+
+
+def test_predict_nothing_sends_nothing(closed_url: str) -> None:
+    assert BackendClient(closed_url).predict([]) == []
+
+
+def test_backend_down_raises_plain_message(closed_url: str) -> None:
+    with pytest.raises(BackendError) as caught:
+        BackendClient(closed_url).health()
+    message = caught.value.message
+    assert message.startswith(f"Cannot reach the backend at {closed_url}.")
+    assert "BACKEND_URL" in message
+    assert not any(word in message for word in JARGON)
+
+
+@pytest.fixture()
+def silent_url() -> Iterator[str]:
+    """A loopback port that accepts connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_slow_backend_raises_plain_message(silent_url: str) -> None:
+    with pytest.raises(BackendError) as caught:
+        BackendClient(silent_url, read_timeout=0.5).health()
+    assert "did not answer within 0.5 seconds" in caught.value.message
+    assert caught.value.status is None
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "body", "expected"),
+    [
+        (
+            "GET",
+            "/health",
+            503,
+            {"status": "unavailable", "reason": "model not warmed up"},
+            "running but not ready yet (model not warmed up)",
+        ),
+        ("GET", "/metadata", 502, b"<html>Bad Gateway</html>", "answered HTTP 502 to /metadata"),
+        (
+            "GET",
+            "/health",
+            404,
+            {"error": {"code": "not_found", "message": "nope"}},
+            "Check that BACKEND_URL points to the lesion classifier's backend",
+        ),
+        (
+            "POST",
+            "/predict",
+            500,
+            {"error": {"code": "internal_error", "message": "boom"}},
+            "The backend failed (HTTP 500): boom.",
+        ),
+        (
+            "POST",
+            "/predict",
+            503,
+            {"error": {"code": "not_ready", "message": "loading"}},
+            "not ready yet: loading.",
+        ),
+        (
+            "POST",
+            "/predict",
+            413,
+            {"error": {"code": "payload_too_large", "message": "too big"}},
+            "The backend refused the upload: too big.",
+        ),
+        ("GET", "/health", 200, {"status": "ok"}, "does not understand"),
+        ("GET", "/health", 200, b"<html>a web page</html>", "does not understand"),
+    ],
+)
+def test_error_answers_become_plain_messages(
+    stub_backend: StubBackend, method: str, path: str, status: int, body: object, expected: str
+) -> None:
+    stub_backend.reply(
+        method, path, status, body, "text/html" if isinstance(body, bytes) else "application/json"
+    )
+    client = BackendClient(stub_backend.url)
+    call = client.health if path == "/health" else client.metadata
+    with pytest.raises(BackendError) as caught:
+        if method == "POST":
+            client.predict([("a.jpg", b"jpeg", "image/jpeg")])
+        else:
+            call()
+    assert caught.value.message.startswith("The backend")
+    assert expected in caught.value.message
+    assert not any(word in caught.value.message for word in JARGON)

@@ -1,0 +1,61 @@
+"""The backend's JSON answers become typed objects; malformed ones raise ValueError."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontend.responses import parse_health, parse_metadata, parse_predictions
+from tests.frontend.stub_backend import CODES, HEALTH_OK, METADATA_OK
+
+ONE = {
+    "label": "mel",
+    "label_name": "Melanoma",
+    "malignant": True,
+    "confidence": 0.7,
+    "probabilities": dict.fromkeys(CODES, 0.05) | {"mel": 0.7},
+    "model_version": "v1",
+}
+
+
+def test_health_gives_model_version() -> None:
+    assert parse_health(HEALTH_OK).model_version == "stub-1"
+
+
+def test_metadata_gives_classes_and_limits() -> None:
+    meta = parse_metadata(METADATA_OK)
+    assert [c.code for c in meta.classes] == list(CODES)
+    assert [c.code for c in meta.classes if c.malignant] == ["akiec", "bcc", "mel"]
+    assert (meta.max_files, meta.max_upload_bytes) == (16, 10 * 1024 * 1024)
+
+
+def test_single_prediction_is_one_object() -> None:
+    [prediction] = parse_predictions(ONE, 1)
+    assert (prediction.label, prediction.confidence, prediction.malignant) == ("mel", 0.7, True)
+
+
+def test_several_predictions_take_the_shared_model_version() -> None:
+    body = {
+        "results": [{k: v for k, v in ONE.items() if k != "model_version"}] * 2,
+        "model_version": "v2",
+    }
+    assert [p.model_version for p in parse_predictions(body, 2)] == ["v2", "v2"]
+
+
+@pytest.mark.parametrize(
+    ("body", "count"),
+    [
+        (None, 1),
+        ({"label": "mel"}, 1),
+        (ONE | {"probabilities": [0.1] * 7}, 1),
+        ({"results": [ONE], "model_version": "v"}, 2),
+        ({"model_version": "v"}, 2),
+    ],
+)
+def test_malformed_predictions_raise_value_error(body: object, count: int) -> None:
+    with pytest.raises(ValueError):
+        parse_predictions(body, count)
+
+
+def test_health_without_model_raises_value_error() -> None:
+    with pytest.raises(ValueError, match="model"):
+        parse_health({"status": "ok"})

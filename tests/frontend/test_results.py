@@ -1,0 +1,102 @@
+"""Batching images into requests, remembering predictions, and the result tables."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from frontend.client import BackendClient, BackendError
+from frontend.responses import LesionClass, Prediction, parse_metadata
+from frontend.results import (
+    PART_OVERHEAD_BYTES,
+    batches,
+    classify,
+    percent,
+    probability_frame,
+    summary_frame,
+    to_csv,
+)
+from tests.frontend.stub_backend import CODES, METADATA_OK
+
+CLASSES: tuple[LesionClass, ...] = parse_metadata(METADATA_OK).classes
+PROBABILITIES = dict(zip(CODES, (0.05, 0.10, 0.02, 0.01, 0.60, 0.20, 0.02), strict=True))
+MEL = Prediction("mel", "Melanoma", True, 0.60, PROBABILITIES, "v1")
+
+
+def image(name: str, size: int = 10) -> tuple[str, bytes, str]:
+    """Return a fake image of `size` bytes whose content depends on its name."""
+    return (name, name.encode().ljust(size, b"."), "image/jpeg")
+
+
+def test_percent_has_one_decimal() -> None:
+    assert percent(0.71234) == "71.2 %"
+
+
+def test_batches_respect_the_file_limit() -> None:
+    files = [image(str(i)) for i in range(5)]
+    assert [len(b) for b in batches(files, max_files=2, max_bytes=10**6)] == [2, 2, 1]
+
+
+def test_batches_respect_the_byte_limit_and_keep_order() -> None:
+    files = [image(str(i), size=400) for i in range(4)]
+    groups = batches(files, max_files=16, max_bytes=2 * (400 + PART_OVERHEAD_BYTES))
+    assert [[f[0] for f in g] for g in groups] == [["0", "1"], ["2", "3"]]
+
+
+def test_an_image_over_the_byte_limit_goes_alone() -> None:
+    assert [len(b) for b in batches([image("big", 5000)], 16, 100)] == [1]
+
+
+@pytest.mark.server
+def test_classify_reports_a_bad_image_beside_good_ones(
+    live_backend: str, sample_paths: list[Path]
+) -> None:
+    good = sample_paths[0]
+    files = [(good.name, good.read_bytes(), "image/jpeg"), ("bad.png", b"nope", "image/png")]
+    outcomes = classify(BackendClient(live_backend), files, 16, 10**7, {})
+    assert isinstance(outcomes[0], Prediction)
+    assert isinstance(outcomes[1], BackendError) and "bad.png" in outcomes[1].message
+
+
+@pytest.mark.server
+def test_classify_sends_only_images_it_has_not_seen(
+    live_backend: str, closed_url: str, sample_paths: list[Path]
+) -> None:
+    files = [(p.name, p.read_bytes(), "image/jpeg") for p in sample_paths[:2]]
+    memo: dict[str, Prediction] = {}
+    first = classify(BackendClient(live_backend), files, 16, 10**7, memo)
+    # A client that cannot reach anything still answers from the memo.
+    again = classify(BackendClient(closed_url), list(reversed(files)), 16, 10**7, memo)
+    assert again == list(reversed(first))
+
+
+def test_classify_raises_when_the_backend_is_down(closed_url: str) -> None:
+    with pytest.raises(BackendError, match="Cannot reach"):
+        classify(BackendClient(closed_url), [image("a")], 16, 10**7, {})
+
+
+def test_probability_frame_lists_all_classes_most_probable_first() -> None:
+    frame = probability_frame(MEL, CLASSES)
+    assert frame["Class"].tolist()[:2] == ["Melanoma (mel)", "Melanocytic nevi (nv)"]
+    assert len(frame) == 7
+    assert frame["Probability (%)"].is_monotonic_decreasing
+    assert frame["Type"].tolist()[0] == "malignant"
+
+
+def test_summary_frame_has_a_row_per_image_and_errors_in_words() -> None:
+    frame = summary_frame(["a.jpg", "b.png"], [MEL, BackendError("unreadable", 400)], CLASSES)
+    assert frame["Image"].tolist() == ["a.jpg", "b.png"]
+    assert frame.loc[0, "Predicted class"] == "Melanoma"
+    assert frame.loc[0, "Tag"] == "malignant"
+    assert frame.loc[0, "mel"] == 0.6
+    assert frame.loc[1, "Error"] == "unreadable"
+
+
+def test_csv_round_trips_the_table() -> None:
+    frame = summary_frame(["a.jpg"], [MEL], CLASSES)
+    back = pd.read_csv(io.BytesIO(to_csv(frame)))
+    assert back.columns.tolist() == frame.columns.tolist()
+    assert back.loc[0, "Code"] == "mel"

@@ -25,8 +25,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv with the project and everything the tests need
 
-run: $(STAMP) ## serve the shipped model: backend on 127.0.0.1:8000
-	$(BIN)/gunicorn "backend.app:create_app()"
+run: $(STAMP) ## serve the shipped model: backend on 127.0.0.1:8000, UI on 127.0.0.1:8501
+	scripts/run_local.sh
 
 test: $(STAMP) ## run the whole test suite
 	$(BIN)/python -m pytest
@@ -53,3 +53,7 @@ clean: ## remove caches and run outputs (keeps .venv)
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 all: lint test ## what CI runs
+
+.PHONY: compose-smoke
+compose-smoke: ## build both Docker images, start the stack, check it end to end, tear it down
+	scripts/compose_smoke.sh

@@ -74,7 +74,7 @@ class BackendClient:
         except requests.ConnectionError:
             raise BackendError(
                 f"Cannot reach the backend at {self.base_url}. Is it running? Start it with "
-                "`make run`, or set BACKEND_URL to the address where it runs."
+                "`make run` (or `docker compose up`), or set BACKEND_URL to where it runs."
             ) from None
         except requests.RequestException as exc:
             raise BackendError(

@@ -55,11 +55,12 @@ class Predictor:
         self.model = model
         size = int(shape[1])
         spec = tf.TensorSpec([None, size, size, 3], tf.uint8)
-        self._forward = tf.function(
-            lambda images: model(tf.cast(images, tf.float32), training=False),
-            input_signature=[spec],
-            reduce_retracing=True,
-        )
+
+        def forward(images: tf.Tensor) -> tf.Tensor:
+            return model(tf.cast(images, tf.float32), training=False)
+
+        # One graph for any batch size: no retracing per request, no autograph needed.
+        self._forward = tf.function(forward, input_signature=[spec], autograph=False)
         config = read_sidecar(model_path, "config.json")
         digest = hashlib.sha256(model_path.read_bytes()).hexdigest()[:12]
         name = config.get("name", model_path.stem)

@@ -66,9 +66,20 @@ Always answering `nv` scores {baseline_acc:.1%} accuracy: accuracy alone says li
 
 {confusion}
 
-![Accuracy against epochs](accuracy.png)
-![Loss against epochs](loss.png)
-![Normalised confusion matrix](confusion_matrix.png)
+![Accuracy against epochs]({plots}/accuracy.png)
+![Loss against epochs]({plots}/loss.png)
+![Normalised confusion matrix]({plots}/confusion_matrix.png)
+
+## Limitations
+
+- 28×28 pixels keep colour and rough shape but lose the fine structures dermatologists read
+  (networks, dots, vessels); the training accuracy near 1.0 against a validation accuracy near
+  0.7 shows the model memorises the training part after the first epochs.
+- The probabilities are over-confident (ECE above): read them as a ranking, not as risks.
+- HAM10000 comes from two centres (Vienna, Queensland), mostly fair skin; performance on other
+  populations, devices or non-dermatoscopic photos is unknown.
+- It was trained on 200×150 copies of the images; uploads at other resolutions go through the
+  same preprocessing but were not part of its test.
 
 ## Reproduce
 
@@ -127,6 +138,7 @@ def write_card(folder: Path, metadata_csv: Path, out: Path) -> None:
     text = CARD_TEMPLATE.format(
         name=config["name"],
         model_path=model_path,
+        plots=folder.name,
         folder=f"{out.parent.name}/{folder.name}",
         n_images=len(meta),
         n_lesions=meta["lesion_id"].nunique(),

@@ -1,4 +1,4 @@
-"""The model in a worker: loaded once, compiled to one fixed-signature graph, warmed up."""
+"""The model in a worker: an ONNX Runtime session, loaded once and warmed up."""
 
 from __future__ import annotations
 
@@ -28,39 +28,39 @@ class ModelInfo:
 
 
 class Predictor:
-    """Load a `.keras` classifier and turn uint8 image batches into class probabilities."""
+    """Load an exported classifier (training.export) and turn uint8 batches into probabilities."""
 
     def __init__(self, model_path: Path, inference_threads: int = 1) -> None:
         check_model_file(model_path)
-        import tensorflow as tf  # imported here: TensorFlow must start inside each worker
+        import onnxruntime as ort  # imported here: the runtime starts inside each worker
 
-        if inference_threads > 0:
-            try:
-                tf.config.threading.set_intra_op_parallelism_threads(inference_threads)
-                tf.config.threading.set_inter_op_parallelism_threads(inference_threads)
-            except RuntimeError:
-                log.debug("TensorFlow already initialised; keeping its thread settings")
-        import keras
-
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = inference_threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # errors only: no per-worker banner
         try:
-            model = keras.models.load_model(model_path, compile=False)
-        except Exception as exc:  # Keras raises many types for a damaged archive
+            session = ort.InferenceSession(
+                str(model_path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own, unexported error types
             raise ModelLoadError(f"cannot load model {model_path}: {exc}") from exc
-        shape = model.input_shape
-        if len(shape) != 4 or shape[1] != shape[2] or shape[3] != 3:
-            raise ModelLoadError(f"model {model_path} takes {shape}, not square RGB images")
-        if model.output_shape[-1] != len(CLASS_CODES):
-            raise ModelLoadError(f"model {model_path} has {model.output_shape[-1]} outputs, not 7")
+        (tensor,) = session.get_inputs()
+        shape = tensor.shape
+        if (
+            tensor.type != "tensor(uint8)"
+            or len(shape) != 4
+            or shape[1:] != [shape[1], shape[1], 3]
+        ):
+            raise ModelLoadError(
+                f"model {model_path} takes {tensor.type} {shape}, not uint8 square RGB images"
+            )
+        outputs = session.get_outputs()
+        if outputs[0].shape[-1] != len(CLASS_CODES):
+            raise ModelLoadError(f"model {model_path} has {outputs[0].shape[-1]} outputs, not 7")
 
-        self.model = model
-        size = int(shape[1])
-        spec = tf.TensorSpec([None, size, size, 3], tf.uint8)
-
-        def forward(images: tf.Tensor) -> tf.Tensor:
-            return model(tf.cast(images, tf.float32), training=False)
-
-        # One graph for any batch size: no retracing per request, no autograph needed.
-        self._forward = tf.function(forward, input_signature=[spec], autograph=False)
+        self._session = session
+        self._input = tensor.name
+        self._output = outputs[0].name
         config = read_sidecar(model_path, "config.json")
         digest = hashlib.sha256(model_path.read_bytes()).hexdigest()[:12]
         name = config.get("name", model_path.stem)
@@ -68,7 +68,7 @@ class Predictor:
             name=name,
             version=f"{name}-{digest}",
             path=model_path,
-            input_size=size,
+            input_size=int(shape[1]),
             config=config,
             metrics=read_sidecar(model_path, "metrics.json"),
         )
@@ -76,7 +76,7 @@ class Predictor:
         self.warm_up()
 
     def warm_up(self) -> None:
-        """Trace the graph for batch sizes 1 and many, and mark the predictor ready."""
+        """Run batch sizes 1 and many once, and mark the predictor ready."""
         size = self.info.input_size
         for batch in (1, 4):
             self.predict(np.zeros((batch, size, size, 3), dtype=np.uint8))
@@ -84,4 +84,5 @@ class Predictor:
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         """Return (N, 7) float64 probabilities for (N, size, size, 3) uint8 images."""
-        return np.asarray(self._forward(images), dtype=np.float64)
+        (probabilities,) = self._session.run([self._output], {self._input: images})
+        return probabilities.astype(np.float64)

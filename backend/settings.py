@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "paper_cnn" / "model.keras"
+DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "paper_cnn" / "model.onnx"
 
 
 class SettingsError(ValueError):

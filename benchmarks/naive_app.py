@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -15,8 +16,10 @@ from training.labels import CLASS_CODES
 
 
 def create_app() -> Flask:
-    """Return the naive app, loading MODEL_PATH in the worker."""
-    model = keras.models.load_model(os.environ["MODEL_PATH"], compile=False)
+    """Return the naive app, loading the Keras model beside MODEL_PATH in the worker."""
+    model = keras.models.load_model(
+        Path(os.environ["MODEL_PATH"]).with_suffix(".keras"), compile=False
+    )
     app = Flask(__name__)
 
     @app.post("/predict")

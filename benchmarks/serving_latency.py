@@ -24,8 +24,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from tests.servers import BIN, free_port, stop, wait_until_up  # noqa: E402
 
-DEFAULT_IMAGE = REPO_ROOT / "samples" / "ISIC_0024323.jpg"
-DEFAULT_MODEL = REPO_ROOT / "models" / "paper_cnn" / "model.keras"
+DEFAULT_IMAGE = REPO_ROOT / "samples" / "ISIC_0024335.jpg"  # 268 KB, the median size
+DEFAULT_MODEL = REPO_ROOT / "models" / "paper_cnn" / "model.onnx"
 
 
 def multipart(data: bytes) -> tuple[bytes, dict]:

@@ -61,9 +61,14 @@ def show_outcome(
             right.badge("Benign class", color="green")
         if sample is not None:
             names = {c.code: c.name for c in meta.classes}
+            seen = (
+                "The shipped model was trained on this lesion, so a right answer proves little."
+                if sample.seen_in_training
+                else "This lesion is in the shipped model's held-out test part."
+            )
             right.markdown(
                 f"Dataset label: **{names.get(sample.dx, sample.dx)} ({sample.dx})**, "
-                f"confirmed by {sample.confirmation}."
+                f"confirmed by {sample.confirmation}. {seen}"
             )
         st.altair_chart(probability_chart(probability_frame(outcome, meta.classes)))
 

@@ -29,6 +29,12 @@ class Sample:
     dx: str
     dx_type: str
     path: Path
+    shipped_model_part: str = ""  # train, val or test in the shipped model's split
+
+    @property
+    def seen_in_training(self) -> bool:
+        """Return whether the shipped model trained (or chose its checkpoint) on this lesion."""
+        return self.shipped_model_part in ("train", "val")
 
     @property
     def confirmation(self) -> str:
@@ -50,6 +56,7 @@ def load_samples(folder: Path = SAMPLES_DIR) -> list[Sample]:
             row["dx"],
             row["dx_type"],
             folder / f"{row['image_id']}.jpg",
+            row.get("shipped_model_part", ""),
         )
         for row in rows
     ]

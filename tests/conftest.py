@@ -12,7 +12,8 @@ from PIL import Image
 
 from tests.servers import REPO_ROOT, gunicorn_server
 
-SHIPPED_MODEL = REPO_ROOT / "models" / "paper_cnn" / "model.keras"
+SHIPPED_MODEL = REPO_ROOT / "models" / "paper_cnn" / "model.onnx"
+SHIPPED_KERAS_MODEL = SHIPPED_MODEL.with_suffix(".keras")
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data" / "ham10000"
 
 
@@ -41,15 +42,15 @@ def sample_jpeg() -> bytes:
 
 
 @pytest.fixture(scope="session")
-def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped model, or, before one is committed, an untrained paper CNN."""
-    if SHIPPED_MODEL.is_file():
-        return SHIPPED_MODEL
-    from training.model import build_paper_cnn
+def model_path() -> Path:
+    """The shipped model as the service runs it (ONNX)."""
+    return SHIPPED_MODEL
 
-    path = tmp_path_factory.mktemp("model") / "model.keras"
-    build_paper_cnn().save(path)
-    return path
+
+@pytest.fixture(scope="session")
+def keras_model_path() -> Path:
+    """The shipped model as training saved it (Keras), the reference for parity tests."""
+    return SHIPPED_KERAS_MODEL
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,10 @@ from training.report import confusion_table, headline_table, per_class_table
 
 CARD_TEMPLATE = """# Model card: `{name}`
 
-The model this project ships and serves by default (`{model_path}`).
+The model this project ships: `{model_path}`, trained as below, and
+`{onnx_path}`, its ONNX export, which the service runs by default (`python -m training.export` checks on every export
+that the two agree within 1e-5; the service's tests check the API against the Keras model within
+1e-4).
 
 > **Research use only — not a diagnosis.** Trained and tested on dermatoscopic images from
 > HAM10000 only; other kinds of photograph are outside what it has learnt. Its probabilities are
@@ -93,7 +96,8 @@ lands near, not exactly on, these figures; `make evaluate` on this file reproduc
 
 ## Files
 
-`{folder}/`: `model.keras` (weights), `config.json` (every setting), `split.csv` (image ids per
+`{folder}/`: `model.keras` (the trained model), `model.onnx` (what the service runs),
+`config.json` (every setting), `split.csv` (image ids per
 part), `history.csv` (per-epoch metrics and seconds), `metrics.json` (all figures above),
 `report.md`, and the three plots.
 """
@@ -139,6 +143,7 @@ def write_card(folder: Path, metadata_csv: Path, out: Path) -> None:
         name=config["name"],
         model_path=model_path,
         plots=folder.name,
+        onnx_path=model_path.replace(".keras", ".onnx"),
         folder=f"{out.parent.name}/{folder.name}",
         n_images=len(meta),
         n_lesions=meta["lesion_id"].nunique(),

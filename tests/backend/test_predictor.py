@@ -1,8 +1,6 @@
-"""The worker's predictor: the compiled graph gives the Keras model's answers."""
+"""The worker's predictor: the ONNX graph gives the Keras model's answers."""
 
 from __future__ import annotations
-
-import zipfile
 
 import keras
 import numpy as np
@@ -10,11 +8,12 @@ import pytest
 
 from backend.model_file import ModelLoadError, check_model_file
 from backend.predictor import Predictor
+from training.export import export_onnx
 
 
-def test_compiled_graph_matches_keras_predict(predictor, model_path):
+def test_served_graph_matches_keras_predict(predictor, keras_model_path):
     images = np.random.default_rng(0).integers(0, 256, (16, 28, 28, 3), dtype=np.uint8)
-    expected = keras.models.load_model(model_path, compile=False).predict(images, verbose=0)
+    expected = keras.models.load_model(keras_model_path, compile=False).predict(images, verbose=0)
     np.testing.assert_allclose(predictor.predict(images), expected, atol=1e-5)
 
 
@@ -32,26 +31,27 @@ def test_predictor_reads_input_size_and_version(predictor):
 
 
 def test_missing_model_is_named(tmp_path):
-    with pytest.raises(ModelLoadError, match=str(tmp_path / "x.keras")):
-        Predictor(tmp_path / "x.keras")
+    with pytest.raises(ModelLoadError, match=str(tmp_path / "x.onnx")):
+        Predictor(tmp_path / "x.onnx")
 
 
-def test_zip_without_weights_is_not_a_model(tmp_path):
-    path = tmp_path / "m.keras"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("config.json", "{}")
-    with pytest.raises(ModelLoadError, match="config or weights missing"):
+def test_keras_file_gets_advice_to_export(keras_model_path):
+    with pytest.raises(ModelLoadError, match=r"python -m training\.export"):
+        check_model_file(keras_model_path)
+
+
+def test_garbage_with_onnx_suffix_is_corrupt(tmp_path):
+    path = tmp_path / "model.onnx"
+    path.write_bytes(b"this is not a model " * 10)
+    with pytest.raises(ModelLoadError, match="corrupt or not an ONNX model"):
         check_model_file(path)
 
 
 def test_model_with_wrong_output_count_is_refused(tmp_path):
     model = keras.Sequential(
-        [
-            keras.Input((28, 28, 3)),
-            keras.layers.Flatten(),
-            keras.layers.Dense(3, activation="softmax"),
-        ]
+        [keras.Input((28, 28, 3)), keras.layers.Flatten(), keras.layers.Dense(3, "softmax")]
     )
     model.save(tmp_path / "three.keras")
+    export_onnx(tmp_path / "three.keras", tmp_path / "three.onnx")
     with pytest.raises(ModelLoadError, match="3 outputs"):
-        Predictor(tmp_path / "three.keras")
+        Predictor(tmp_path / "three.onnx")

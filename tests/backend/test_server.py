@@ -35,9 +35,9 @@ def test_real_sample_is_classified_over_http(live_backend):
     assert sum(body["probabilities"].values()) == pytest.approx(1, abs=1e-5)
 
 
-def test_served_probabilities_match_the_keras_model(live_backend, model_path):
+def test_served_probabilities_match_the_keras_model(live_backend, keras_model_path):
     """Parity: API answer == training's preprocessing + the Keras model's predict, to 1e-4."""
-    model = keras.models.load_model(model_path, compile=False)
+    model = keras.models.load_model(keras_model_path, compile=False)
     for sample in SAMPLES:
         data = sample.read_bytes()
         served = predict(live_backend, data).json()["probabilities"]
@@ -113,9 +113,9 @@ def test_missing_model_stops_start_up_with_one_line_naming_the_path(tmp_path):
 
 
 def test_corrupt_model_stops_start_up_with_one_line_naming_the_path(tmp_path):
-    corrupt = tmp_path / "model.keras"
-    corrupt.write_bytes(os.urandom(4096))
+    corrupt = tmp_path / "model.onnx"
+    corrupt.write_bytes(b"\x00 half-written download " * 100)
     result = start_with_model(corrupt)
     assert result.returncode != 0
-    assert f"corrupt or not a .keras archive: {corrupt}" in result.stderr
+    assert f"corrupt or not an ONNX model: {corrupt}" in result.stderr
     assert "Traceback" not in result.stderr

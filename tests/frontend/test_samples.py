@@ -14,7 +14,16 @@ def test_shipped_samples_cover_the_seven_classes() -> None:
 
 
 def test_confirmation_is_spelled_out() -> None:
-    assert {s.confirmation for s in load_samples()} <= {"histopathology", "expert consensus"}
+    assert {s.confirmation for s in load_samples()} <= {
+        "histopathology",
+        "expert consensus",
+        "follow-up examination",
+    }
+
+
+def test_samples_say_whether_the_shipped_model_trained_on_them() -> None:
+    seen = {s.dx: s.seen_in_training for s in load_samples()}
+    assert seen["mel"] is False and seen["df"] is True
 
 
 def test_rows_without_an_image_are_left_out(tmp_path: Path) -> None:

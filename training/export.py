@@ -1,0 +1,76 @@
+"""Export a trained `.keras` classifier to ONNX for serving, and prove the two agree."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+INPUT_NAME = "images"
+OUTPUT_NAME = "probabilities"
+OPSET = 17
+PARITY_TOLERANCE = 1e-5
+
+
+class ExportError(RuntimeError):
+    """The ONNX graph could not be written, or disagrees with the Keras model."""
+
+
+def export_onnx(keras_path: Path, onnx_path: Path, seed: int = 0) -> float:
+    """Write `onnx_path` (uint8 NHWC `images` in, `probabilities` out) and return the largest
+    difference from the Keras model on random images; raise ExportError above tolerance."""
+    import keras
+    import onnxruntime as ort
+    import tensorflow as tf
+    import tf2onnx
+
+    model = keras.models.load_model(keras_path, compile=False)
+    _, height, width, channels = model.input_shape
+    spec = [tf.TensorSpec([None, height, width, channels], tf.uint8, name=INPUT_NAME)]
+
+    def forward(images: tf.Tensor) -> dict[str, tf.Tensor]:
+        return {OUTPUT_NAME: model(tf.cast(images, tf.float32), training=False)}
+
+    function = tf.function(forward, input_signature=spec, autograph=False)
+    tf2onnx.convert.from_function(
+        function, input_signature=spec, opset=OPSET, output_path=str(onnx_path)
+    )
+
+    images = np.random.default_rng(seed).integers(0, 256, (32, height, width, channels), np.uint8)
+    expected = model.predict(images, verbose=0)
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    served = session.run([OUTPUT_NAME], {INPUT_NAME: images})[0]
+    difference = float(np.abs(served - expected).max())
+    if difference > PARITY_TOLERANCE:
+        onnx_path.unlink()
+        raise ExportError(f"{onnx_path}: ONNX differs from {keras_path} by {difference:.2e}")
+    return difference
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Export from the command line; return the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m training.export",
+        description="Write model.onnx beside a .keras model, for the inference service.",
+    )
+    parser.add_argument("model", type=Path, help="the .keras model")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="ONNX file (default: model.onnx beside the model)"
+    )
+    args = parser.parse_args(argv)
+    if not args.model.is_file():
+        parser.error(f"{args.model}: no such file")
+    out = args.out or args.model.with_suffix(".onnx")
+    try:
+        difference = export_onnx(args.model, out)
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} (largest difference from Keras on 32 random images: {difference:.1e})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,9 +14,9 @@ from training.report import confusion_table, headline_table, per_class_table
 CARD_TEMPLATE = """# Model card: `{name}`
 
 The model this project ships: `{model_path}`, trained as below, and
-`{onnx_path}`, its ONNX export, which the service runs by default (`python -m training.export` checks on every export
-that the two agree within 1e-5; the service's tests check the API against the Keras model within
-1e-4).
+`{onnx_path}`, its ONNX export, which the service runs by default.
+`python -m training.export` checks on every export that the two agree within 1e-5, and the
+service's tests check the API against the Keras model within 1e-4.
 
 > **Research use only — not a diagnosis.** Trained and tested on dermatoscopic images from
 > HAM10000 only; other kinds of photograph are outside what it has learnt. Its probabilities are

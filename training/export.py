@@ -11,7 +11,7 @@ import numpy as np
 INPUT_NAME = "images"
 OUTPUT_NAME = "probabilities"
 OPSET = 17
-PARITY_TOLERANCE = 1e-5
+PARITY_TOLERANCE = 1e-4  # the service contract: served probabilities within 1e-4 of Keras
 
 
 class ExportError(RuntimeError):

@@ -49,7 +49,12 @@ def test_garbage_with_onnx_suffix_is_corrupt(tmp_path):
 
 def test_model_with_wrong_output_count_is_refused(tmp_path):
     model = keras.Sequential(
-        [keras.Input((28, 28, 3)), keras.layers.Flatten(), keras.layers.Dense(3, "softmax")]
+        [
+            keras.Input((28, 28, 3)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Flatten(),
+            keras.layers.Dense(3, "softmax"),
+        ]
     )
     model.save(tmp_path / "three.keras")
     export_onnx(tmp_path / "three.keras", tmp_path / "three.onnx")

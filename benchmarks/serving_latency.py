@@ -12,7 +12,6 @@ import http.client
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tests.servers import BIN, free_port, stop, wait_until_up  # noqa: E402
+from tests.servers import gunicorn_server  # noqa: E402
 
 DEFAULT_IMAGE = REPO_ROOT / "samples" / "ISIC_0024335.jpg"  # 268 KB, the median size
 DEFAULT_MODEL = REPO_ROOT / "models" / "paper_cnn" / "model.onnx"
@@ -109,40 +108,16 @@ def peak_rss_mb(master: int) -> list[float]:
     return sorted(peaks)
 
 
-def serve(app: str, model: Path, workers: int) -> tuple[subprocess.Popen, int]:
-    """Start gunicorn with the repository's config on a free port; return (process, port)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "MODEL_PATH": str(model),
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "WEB_CONCURRENCY": str(workers),
-        "LOG_LEVEL": "warning",
-    }
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), app],
-        cwd=REPO_ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_until_up(f"http://127.0.0.1:{port}/health", process, timeout=120)
-    return process, port
-
-
 def measure(name: str, app: str, args: argparse.Namespace, body: bytes, headers: dict) -> dict:
     """Serve `app`, measure it, stop it; return the figures."""
-    process, port = serve(app, args.model, args.workers)
-    try:
+    env = {"LOG_LEVEL": "warning"}
+    with gunicorn_server(args.model, env, args.workers, app) as (url, process):
+        port = int(url.rsplit(":", 1)[1])
         result = {
             "latency": latency(port, body, headers, args.requests),
             "load": throughput(port, body, headers, 8, args.seconds),
             "rss": peak_rss_mb(process.pid),
         }
-    finally:
-        stop(process)
     lat, load = result["latency"], result["load"]
     print(
         f"{name:>8}: c=1 median {lat['median']:.2f} ms, p95 {lat['p95']:.2f} ms, "

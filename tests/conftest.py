@@ -80,7 +80,7 @@ def client(app):
 @pytest.fixture(scope="session")
 def live_backend(model_path: Path) -> Iterator[str]:
     """The real backend under gunicorn on a free loopback port (2 workers); yields its base URL."""
-    with gunicorn_server(model_path, workers=2) as url:
+    with gunicorn_server(model_path, workers=2) as (url, _):
         yield url
 
 

@@ -52,30 +52,43 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
+def running(
+    command: list[str], env: Mapping[str, str], url: str, health_path: str
+) -> Iterator[subprocess.Popen]:
+    """Start `command` from the repository root, wait until `url + health_path` answers 200,
+    yield the process, and stop it and its children on the way out."""
+    process = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(f"{url}{health_path}", process, timeout=120)
+        yield process
+    finally:
+        stop(process)
+
+
+@contextmanager
 def gunicorn_server(
-    model_path: Path, env: Mapping[str, str] | None = None, workers: int = 1
-) -> Iterator[str]:
-    """Run the real backend under gunicorn with the repository's gunicorn.conf.py; yield its URL."""
+    model_path: Path,
+    env: Mapping[str, str] | None = None,
+    workers: int = 1,
+    app: str = "backend.app:create_app()",
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run `app` under gunicorn with the repository's gunicorn.conf.py on a free loopback port;
+    yield (base URL, master process)."""
     port = free_port()
-    full_env = {
-        **os.environ,
+    settings = {
         "MODEL_PATH": str(model_path),
         "PORT": str(port),
         "HOST": "127.0.0.1",
         "WEB_CONCURRENCY": str(workers),
         **(env or {}),
     }
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "backend.app:create_app()"],
-        cwd=REPO_ROOT,
-        env=full_env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/health", process)
-        yield url
-    finally:
-        stop(process)
+    with running([str(BIN / "gunicorn"), app], settings, url, "/health") as process:
+        yield url, process

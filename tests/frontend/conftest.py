@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.frontend.stub_backend import StubBackend, start_stub
-from tests.servers import BIN, REPO_ROOT, free_port, stop, wait_until_up
+from tests.servers import BIN, REPO_ROOT, free_port, running
 
 SAMPLES = REPO_ROOT / "samples"
 
@@ -44,33 +42,22 @@ def streamlit_url(live_backend: str) -> Iterator[str]:
     """`streamlit run frontend/app.py` on a free loopback port, talking to live_backend."""
     port = free_port()
     env = {
-        **os.environ,
         "BACKEND_URL": live_backend,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
-    process = subprocess.Popen(
-        [
-            str(BIN / "streamlit"),
-            "run",
-            "frontend/app.py",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [
+        str(BIN / "streamlit"),
+        "run",
+        "frontend/app.py",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(f"{url}/_stcore/health", process)
+    with running(command, env, url, "/_stcore/health"):
         yield url
-    finally:
-        stop(process)

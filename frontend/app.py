@@ -20,6 +20,16 @@ NOTE = (
     "what it knows: its answers on them mean nothing."
 )
 
+# How the sidebar names /metadata's headline figures.
+METRIC_NAMES = {
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
+    "macro_f1": "macro-F1",
+    "macro_auc": "macro AUC",
+    "melanoma_recall": "melanoma recall",
+    "ece": "calibration error (ECE)",
+}
+
 st.set_page_config(page_title="Skin lesion classifier (research)", page_icon="🔬", layout="wide")
 # Predictions by image fingerprint, for the model version they came from.
 if "predictions" not in st.session_state:
@@ -176,9 +186,11 @@ st.sidebar.caption(
 if meta.metrics and meta.metrics.get("test"):
     test = meta.metrics["test"]
     st.sidebar.caption(
-        "Held-out test set: "
+        "On lesions it never saw (the model card's test part): "
         + ", ".join(
-            f"{k.replace('_', ' ')} {v:.3f}" for k, v in test.items() if isinstance(v, int | float)
+            f"{METRIC_NAMES.get(k, k)} {v:.3f}"
+            for k, v in test.items()
+            if isinstance(v, int | float)
         )
     )
 if st.session_state.model_version != health.model_version:

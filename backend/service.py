@@ -31,6 +31,9 @@ def to_model_input(upload: Upload, size: int, max_pixels: int, label: str) -> np
         raise ApiError(415, "unsupported_image_type", f"{label}: {exc}") from None
     except InvalidImageError as exc:
         raise ApiError(400, "invalid_image", f"{label}: {exc}") from None
+    except Exception as exc:  # a decoder bug on hostile bytes is still the client's bad image
+        log.warning("decoder raised %s on a %d-byte upload", type(exc).__name__, len(upload.data))
+        raise ApiError(400, "invalid_image", f"{label}: cannot decode image") from None
 
 
 def classify(uploads: list[Upload], predictor: Predictor, max_pixels: int) -> list[dict]:

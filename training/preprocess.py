@@ -56,7 +56,7 @@ def open_image(source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS)
         raise _unreadable(source) from exc
     except Image.DecompressionBombError as exc:
         raise ImageTooLargeError(f"image refused before decoding: {exc}") from exc
-    except OSError as exc:
+    except (OSError, ValueError, SyntaxError) as exc:
         raise InvalidImageError(f"cannot read image: {exc}") from exc
     width, height = image.size
     if width < 1 or height < 1:

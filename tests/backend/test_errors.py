@@ -81,3 +81,15 @@ def test_error_names_which_of_several_files_is_bad(client):
 
 def test_method_not_allowed_lists_allowed_methods(client):
     assert "POST" in client.get("/predict").headers["Allow"]
+
+
+def test_an_unexpected_decoder_error_is_still_a_400(client, monkeypatch):
+    import backend.service
+
+    def broken(*args, **kwargs):
+        raise IndexError("a decoder bug")
+
+    monkeypatch.setattr(backend.service, "preprocess", broken)
+    response = multipart(client, jpeg())
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_image"

@@ -130,3 +130,10 @@ def test_text_is_not_an_image():
 def test_gif_is_an_unsupported_format():
     with pytest.raises(UnsupportedFormatError, match="GIF"):
         preprocess(encode(lesion_like_image(30, 30), "GIF"))
+
+
+def test_png_with_a_truncated_header_chunk_is_invalid():
+    png = encode(Image.new("L", (30, 30)), "PNG")
+    with pytest.raises(InvalidImageError):
+        # An IHDR chunk that claims 4 bytes instead of 13: Pillow raises ValueError here.
+        preprocess(png[:8] + (4).to_bytes(4, "big") + b"IHDR" + png[16:20] + png[29:])

@@ -17,6 +17,7 @@ from training.data import DataError, Dataset, load_dataset
 from training.metrics import classification_metrics, majority_baseline
 from training.plots import plot_confusion
 from training.report import write_report
+from training.robustness import robustness_metrics
 from training.split import PARTS, load_split
 
 log = logging.getLogger(__name__)
@@ -32,15 +33,21 @@ def predict_proba(model: keras.Model, images: np.ndarray, batch_size: int = 512)
 
 
 def evaluate(
-    model: keras.Model, dataset: Dataset, out_dir: Path, title: str, summary: dict
+    model: keras.Model,
+    dataset: Dataset,
+    out_dir: Path,
+    title: str,
+    summary: dict,
+    extra: dict | None = None,
 ) -> dict:
-    """Score `dataset`, write metrics.json, report.md and the confusion plot; return the metrics."""
+    """Score `dataset`, write metrics.json (with any `extra` sections), report.md and the
+    confusion plot; return the metrics."""
     proba = predict_proba(model, dataset.images)
     metrics = classification_metrics(dataset.labels, proba)
     baseline = majority_baseline(dataset.labels)
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_confusion(metrics["confusion_matrix"], out_dir / "confusion_matrix.png", title)
-    result = {"summary": summary, "test": metrics, "baseline_always_nv": baseline}
+    result = {"summary": summary, "test": metrics, "baseline_always_nv": baseline, **(extra or {})}
     (out_dir / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
     write_report(out_dir / "report.md", title, summary, metrics, baseline)
     return metrics
@@ -56,6 +63,7 @@ class EvaluateArgs:
     part: str
     out: Path
     cache_dir: Path
+    robustness: bool = False
 
 
 def parse_args(argv: list[str] | None = None) -> EvaluateArgs:
@@ -100,7 +108,15 @@ def parse_args(argv: list[str] | None = None) -> EvaluateArgs:
         default=DEFAULT_CACHE,
         help="where decoded images are cached (default: %(default)s)",
     )
+    parser.add_argument(
+        "--robustness",
+        action="store_true",
+        help="also score centre crops and flips of the part's original image files "
+        "(needs a release folder as --data)",
+    )
     ns = parser.parse_args(argv)
+    if ns.robustness and not ns.data.is_dir():
+        parser.error("--robustness needs the original images: pass a release folder as --data")
     if not ns.model.is_file():
         parser.error(f"--model {ns.model}: no such file; train one with `make train`")
     split = ns.split
@@ -111,7 +127,7 @@ def parse_args(argv: list[str] | None = None) -> EvaluateArgs:
     if split is not None and not split.is_file():
         parser.error(f"--split {split}: no such file")
     out = ns.out or Path("runs") / f"eval-{ns.model.parent.name}"
-    return EvaluateArgs(ns.model, ns.data, split, ns.part, out, ns.cache_dir)
+    return EvaluateArgs(ns.model, ns.data, split, ns.part, out, ns.cache_dir, ns.robustness)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,9 +147,21 @@ def main(argv: list[str] | None = None) -> int:
         "data": dataset.source,
         "split": f"{args.split} (part: {args.part})" if args.split else "none (all rows)",
     }
-    metrics = evaluate(model, dataset, args.out, f"Evaluation of {args.model}", summary)
-    for key in ("accuracy", "balanced_accuracy", "macro_f1", "macro_auc", "melanoma_recall"):
+    extra = {}
+    if args.robustness:
+        try:
+            extra["robustness"] = robustness_metrics(
+                model, args.data, dataset.image_ids, dataset.labels
+            )
+        except DataError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    metrics = evaluate(model, dataset, args.out, f"Evaluation of {args.model}", summary, extra)
+    for key in ("accuracy", "balanced_accuracy", "macro_f1", "macro_auc", "melanoma_recall", "ece"):
         print(f"{key:>18}: {metrics[key]:.4f}")
+    if args.robustness:
+        for view, drop in extra["robustness"]["drop"].items():
+            print(f"{view:>18}: balanced accuracy drop {drop:+.4f}")
     print(f"wrote {args.out}/metrics.json, report.md, confusion_matrix.png")
     return 0
 

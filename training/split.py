@@ -1,4 +1,5 @@
-"""Lesion-grouped, stratified train/validation/test split and minority oversampling."""
+"""Lesion-grouped, stratified train/validation/test split, and balancing of the training part
+(minority oversampling or inverse-frequency class weights)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from imblearn.over_sampling import RandomOverSampler
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from training.data import DataError, Dataset
+from training.labels import NUM_CLASSES
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,17 @@ def oversample(indices: np.ndarray, labels: np.ndarray, seed: int = 42) -> np.nd
     sampler = RandomOverSampler(random_state=seed)
     resampled, _ = sampler.fit_resample(indices.reshape(-1, 1), labels[indices])
     return resampled.ravel()
+
+
+def class_weights(labels: np.ndarray, num_classes: int = NUM_CLASSES) -> dict[int, float]:
+    """Return class → loss weight, inversely proportional to its frequency in `labels`
+    (n / (classes present × count), so the weighted rows average 1); absent classes get 1."""
+    counts = np.bincount(labels, minlength=num_classes)
+    present = int((counts > 0).sum())
+    return {
+        c: float(len(labels) / (present * counts[c])) if counts[c] else 1.0
+        for c in range(num_classes)
+    }
 
 
 def save_split(dataset: Dataset, split: Split, path: Path) -> None:

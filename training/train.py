@@ -7,7 +7,6 @@ evaluate on held-out lesions, save.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import sys
@@ -19,13 +18,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from training.augment import augment
+from training.callbacks import EpochLog, ValBalancedAccuracy
 from training.data import DataError, Dataset, load_dataset
 from training.evaluate import DEFAULT_CACHE, DEFAULT_DATA, evaluate
-from training.labels import CLASS_CODES
+from training.export import export_onnx
+from training.labels import CLASS_CODES, NUM_CLASSES
 from training.model import ARCHITECTURES, build_model
 from training.plots import plot_curve
 from training.preprocess import INPUT_SIZE, PREPROCESSING_DESCRIPTION, PREPROCESSING_ID
-from training.split import make_split, oversample, save_split
+from training.split import class_weights, make_split, oversample, save_split
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,16 @@ LEARNING_RATE = 1e-3  # Adam's default
 TEST_FRACTION = 0.2
 VAL_FRACTION = 0.2
 SEED = 42
+
+# Alternatives to the recipe, each off by default.
+BALANCES = ("oversample", "class_weight")
+SCHEDULES = ("constant", "cosine")
+CHECKPOINT_METRICS = ("val_accuracy", "val_balanced_accuracy")
+BALANCE_DESCRIPTIONS = {
+    "oversample": "imbalanced-learn RandomOverSampler on the training part only",
+    "class_weight": "no oversampling; inverse-frequency class weights in the loss",
+}
+AUGMENTATION = "flips, 90° rotations, random crop-zoom (side 0.7-1), colour jitter"
 
 
 @dataclass(frozen=True)
@@ -55,42 +67,41 @@ class TrainConfig:
     image_size: int = INPUT_SIZE
     cache_dir: Path | None = None
     overwrite: bool = False
+    balance: str = "oversample"  # or "class_weight": inverse-frequency loss weights
+    label_smoothing: float = 0.0  # > 0 switches to one-hot labels
+    schedule: str = "constant"  # or "cosine": learning rate decays to 0 over the run
+    checkpoint_metric: str = "val_accuracy"
 
 
-class EpochLog(keras.callbacks.Callback):
-    """Append each epoch's metrics and wall-clock seconds to history.csv as training goes."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = path
-        self.rows: list[dict] = []
-        self._start = 0.0
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        row = {"epoch": epoch + 1, "seconds": round(time.perf_counter() - self._start, 2)}
-        row.update({k: float(v) for k, v in (logs or {}).items()})
-        self.rows.append(row)
-        with self.path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(row))
-            writer.writeheader()
-            writer.writerows(self.rows)
+def targets(labels: np.ndarray, config: TrainConfig) -> np.ndarray:
+    """Return the labels as the loss wants them: indices, or one-hot when smoothing."""
+    if config.label_smoothing > 0:
+        return np.eye(NUM_CLASSES, dtype=np.float32)[labels]
+    return labels
 
 
-def augment(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """Return a batch with random flips and 90° rotations (lesions have no up or left)."""
-    images = tf.image.random_flip_left_right(images)
-    images = tf.image.random_flip_up_down(images)
-    images = tf.image.rot90(images, k=tf.random.uniform([], 0, 4, dtype=tf.int32))
-    return images, labels
+def loss_for(config: TrainConfig) -> str | keras.losses.Loss:
+    """Return the loss: the recipe's sparse cross-entropy, or a label-smoothed one."""
+    if config.label_smoothing > 0:
+        return keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
+    return "sparse_categorical_crossentropy"
+
+
+def learning_rate(
+    config: TrainConfig, steps_per_epoch: int
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """Return the learning rate: constant, or cosine-decayed to 0 over every step of the run."""
+    if config.schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(
+            config.learning_rate, decay_steps=config.epochs * steps_per_epoch
+        )
+    return config.learning_rate
 
 
 def training_batches(data: Dataset, config: TrainConfig) -> tf.data.Dataset:
     """Return shuffled training batches, augmented when the config says so."""
     batches = (
-        tf.data.Dataset.from_tensor_slices((data.images, data.labels))
+        tf.data.Dataset.from_tensor_slices((data.images, targets(data.labels, config)))
         .shuffle(len(data), seed=config.seed, reshuffle_each_iteration=True)
         .batch(config.batch_size)
     )
@@ -114,33 +125,49 @@ def train(config: TrainConfig) -> dict:
     dataset = load_dataset(config.data, config.image_size, config.cache_dir)
     split = make_split(dataset, config.test_fraction, config.val_fraction, config.seed)
     save_split(dataset, split, config.out / "split.csv")
-    train_rows = oversample(split.train, dataset.labels, config.seed)
+    train_rows = (
+        oversample(split.train, dataset.labels, config.seed)
+        if config.balance == "oversample"
+        else split.train
+    )
+    weights = None
+    if config.balance == "class_weight":
+        weights = class_weights(dataset.labels[split.train])
     train_data, val_data = dataset.subset(train_rows), dataset.subset(split.val)
     log.info(
-        "train %d images (%d after oversampling), validation %d, test %d",
+        "train %d images (%d after balancing by %s), validation %d, test %d",
         len(split.train),
         len(train_rows),
+        config.balance,
         len(split.val),
         len(split.test),
     )
 
     input_shape = (config.image_size, config.image_size, 3)
     model = build_model(config.architecture, input_shape)
+    steps_per_epoch = -(-len(train_rows) // config.batch_size)
     model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate),
-        loss="sparse_categorical_crossentropy",
+        optimizer=keras.optimizers.Adam(learning_rate(config, steps_per_epoch)),
+        loss=loss_for(config),
         metrics=["accuracy"],
     )
     checkpoint = config.out / "checkpoint.keras"
     epoch_log = EpochLog(config.out / "history.csv")
+    extra_metrics = (
+        [ValBalancedAccuracy(val_data.images, val_data.labels)]
+        if config.checkpoint_metric == "val_balanced_accuracy"
+        else []
+    )
     started = time.perf_counter()
     model.fit(
         training_batches(train_data, config),
-        validation_data=(val_data.images, val_data.labels),
+        validation_data=(val_data.images, targets(val_data.labels, config)),
         epochs=config.epochs,
+        class_weight=weights,
         callbacks=[
+            *extra_metrics,  # first: the checkpoint and the log read what it adds
             keras.callbacks.ModelCheckpoint(
-                checkpoint, monitor="val_accuracy", save_best_only=True
+                checkpoint, monitor=config.checkpoint_metric, mode="max", save_best_only=True
             ),
             epoch_log,
         ],
@@ -153,18 +180,19 @@ def train(config: TrainConfig) -> dict:
     best = keras.models.load_model(checkpoint, compile=False)
     best.save(config.out / "model.keras")
     checkpoint.unlink()
+    export_onnx(config.out / "model.keras", config.out / "model.onnx")  # what the service runs
 
     history = epoch_log.rows
     plot_curve(history, "accuracy", config.out / "accuracy.png")
     plot_curve(history, "loss", config.out / "loss.png")
-    best_epoch = max(history, key=lambda row: row["val_accuracy"])["epoch"]
+    best_epoch = max(history, key=lambda row: row[config.checkpoint_metric])["epoch"]
     summary = {
         "model": config.architecture,
         "data": dataset.source,
         "split": split_summary(dataset, split),
         "training": f"{config.epochs} epochs in {train_seconds / 60:.1f} min "
         f"(median {np.median([r['seconds'] for r in history]):.1f} s/epoch); "
-        f"best val_accuracy at epoch {best_epoch}",
+        f"best {config.checkpoint_metric} at epoch {best_epoch}",
     }
     write_config(config, dataset, split, train_seconds, best_epoch)
     return evaluate(
@@ -189,6 +217,13 @@ def split_summary(dataset: Dataset, split) -> str:
     )
 
 
+def describe_loss(config: TrainConfig) -> str:
+    """Return the loss as config.json names it."""
+    if config.label_smoothing > 0:
+        return f"categorical_crossentropy, label smoothing {config.label_smoothing}"
+    return "sparse_categorical_crossentropy"
+
+
 def write_config(config: TrainConfig, dataset: Dataset, split, seconds: float, best: int) -> None:
     """Write config.json: every setting plus what the service needs to serve the model."""
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()}
@@ -200,9 +235,12 @@ def write_config(config: TrainConfig, dataset: Dataset, split, seconds: float, b
         "preprocessing_description": PREPROCESSING_DESCRIPTION.format(size=config.image_size),
         "settings": settings,
         "optimizer": "Adam",
-        "loss": "sparse_categorical_crossentropy",
-        "oversampling": "imbalanced-learn RandomOverSampler on the training part only",
-        "checkpoint": "best val_accuracy",
+        "loss": describe_loss(config),
+        # The key keeps its name for the model card; it says how the classes were balanced.
+        "oversampling": BALANCE_DESCRIPTIONS[config.balance],
+        "schedule": "cosine decay to 0 over the run" if config.schedule == "cosine" else "constant",
+        "augmentation": AUGMENTATION if config.augment else "none",
+        "checkpoint": f"best {config.checkpoint_metric}",
         "best_epoch": best,
         "train_seconds": round(seconds, 1),
         "split_sizes": {"train": len(split.train), "val": len(split.val), "test": len(split.test)},
@@ -218,7 +256,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     parser = argparse.ArgumentParser(
         prog="python -m training.train",
         description="Train on HAM10000 with a lesion-grouped split and write a run folder "
-        "(model.keras, history.csv, split.csv, config.json, metrics.json, report.md, plots).",
+        "(model.keras, model.onnx, history.csv, split.csv, config.json, metrics.json, report.md, "
+        "plots).",
     )
     parser.add_argument(
         "--data",
@@ -242,7 +281,29 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--image-size", type=int, default=INPUT_SIZE)
     parser.add_argument(
-        "--augment", action="store_true", help="random flips and 90° rotations of training batches"
+        "--augment",
+        action="store_true",
+        help="augment training batches: flips, 90° rotations, random crop-zoom, colour jitter",
+    )
+    parser.add_argument(
+        "--balance",
+        choices=BALANCES,
+        default="oversample",
+        help="oversample minority classes (the recipe) or weight the loss by inverse class "
+        "frequency (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--label-smoothing",
+        type=float,
+        default=0.0,
+        help="label smoothing of the cross-entropy, 0 to 0.5 (default: %(default)s)",
+    )
+    parser.add_argument("--schedule", choices=SCHEDULES, default="constant")
+    parser.add_argument(
+        "--checkpoint-metric",
+        choices=CHECKPOINT_METRICS,
+        default="val_accuracy",
+        help="validation figure that picks the saved epoch (default: %(default)s)",
     )
     parser.add_argument(
         "--cache-dir",
@@ -259,6 +320,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
             parser.error(f"--{name.replace('_', '-')} must be between 0.05 and 0.5")
     if ns.image_size < 8:
         parser.error("--image-size must be at least 8")
+    if not 0.0 <= ns.label_smoothing <= 0.5:
+        parser.error("--label-smoothing must be between 0 and 0.5 (0 turns it off)")
     out = ns.out or Path("runs") / f"{ns.architecture}-{time.strftime('%Y%m%d-%H%M%S')}"
     return TrainConfig(
         data=ns.data,
@@ -274,6 +337,10 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         image_size=ns.image_size,
         cache_dir=ns.cache_dir,
         overwrite=ns.overwrite,
+        balance=ns.balance,
+        label_smoothing=ns.label_smoothing,
+        schedule=ns.schedule,
+        checkpoint_metric=ns.checkpoint_metric,
     )
 
 

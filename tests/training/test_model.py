@@ -2,7 +2,7 @@
 
 import pytest
 
-from training.model import build_model, build_paper_cnn
+from training.model import build_model, build_paper_cnn, build_resnet_small
 
 EXPECTED_LAYERS = [
     ("Rescaling", None),
@@ -61,3 +61,26 @@ def test_convolutions_are_3x3_same_relu_and_dropout_is_02():
 def test_unknown_architecture_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="paper_cnn"):
         build_model("resnet9000", (28, 28, 3))
+
+
+@pytest.mark.parametrize("architecture", ["resnet_small", "resnet_small_2x"])
+def test_resnet_small_maps_uint8_28x28_rgb_to_seven_softmax_outputs(architecture):
+    model = build_model(architecture, (28, 28, 3))
+    assert model.input_shape == (None, 28, 28, 3)
+    assert model.output_shape == (None, 7)
+    assert model.layers[-1].activation.__name__ == "softmax"
+    assert type(model.layers[1]).__name__ == "Rescaling"
+
+
+def test_resnet_small_pools_globally_instead_of_a_wide_dense_layer():
+    model = build_resnet_small()
+    dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
+    assert len(dense) == 1 and dense[0].kernel.shape == (128, 7)
+    assert any(type(layer).__name__ == "GlobalAveragePooling2D" for layer in model.layers)
+    assert model.count_params() < 400_000
+
+
+def test_resnet_small_has_residual_additions_in_three_stages():
+    model = build_resnet_small()
+    adds = [layer for layer in model.layers if type(layer).__name__ == "Add"]
+    assert [add.output.shape[1:] for add in adds] == [(28, 28, 32), (14, 14, 64), (7, 7, 128)]

@@ -7,7 +7,7 @@ import pytest
 
 from tests.training.conftest import write_hmnist
 from training.data import DataError, load_dataset
-from training.split import load_split, make_split, oversample, save_split
+from training.split import class_weights, load_split, make_split, oversample, save_split
 
 
 @pytest.fixture()
@@ -67,3 +67,18 @@ def test_split_naming_unknown_images_is_refused(data, tmp_path):
     save_split(data, split, tmp_path / "split.csv")
     with pytest.raises(DataError, match="not in data"):
         load_split(data.subset(np.arange(10)), tmp_path / "split.csv")
+
+
+def test_class_weights_are_inverse_frequency_and_average_one():
+    labels = np.array([0] * 6 + [1] * 3 + [2] * 1)
+    weights = class_weights(labels, num_classes=4)
+    assert weights[0] == pytest.approx(10 / 18)
+    assert weights[2] == pytest.approx(10 / 3)
+    assert weights[0] * 6 == pytest.approx(weights[1] * 3) == pytest.approx(weights[2] * 1)
+    assert np.mean([weights[int(c)] for c in labels]) == pytest.approx(1.0)
+
+
+def test_class_weights_give_absent_classes_weight_one():
+    weights = class_weights(np.array([0, 0, 1]), num_classes=7)
+    assert sorted(weights) == list(range(7))
+    assert weights[6] == 1.0

@@ -8,6 +8,7 @@ import zipfile
 
 import h5py
 import keras
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,6 +18,7 @@ from training.train import TrainConfig, train
 
 RUN_FILES = [
     "model.keras",
+    "model.onnx",
     "history.csv",
     "split.csv",
     "config.json",
@@ -131,3 +133,81 @@ def test_evaluate_cli_names_a_missing_model(tmp_path, capsys):
     with pytest.raises(SystemExit):
         evaluate_cli.main(["--model", str(tmp_path / "none.keras")])
     assert "make train" in capsys.readouterr().err
+
+
+def test_cli_defaults_are_the_published_recipe(tmp_path):
+    config = train_cli.parse_args(["--out", str(tmp_path / "o")])
+    assert (config.architecture, config.epochs, config.batch_size) == ("paper_cnn", 50, 128)
+    assert config.learning_rate == 1e-3 and config.augment is False
+    assert (config.balance, config.label_smoothing, config.schedule) == (
+        "oversample",
+        0.0,
+        "constant",
+    )
+    assert config.checkpoint_metric == "val_accuracy"
+    assert train_cli.loss_for(config) == "sparse_categorical_crossentropy"
+    assert train_cli.learning_rate(config, 100) == 1e-3
+
+
+def test_label_smoothing_uses_one_hot_targets_and_a_smoothed_loss(tmp_path):
+    config = TrainConfig(data=tmp_path, out=tmp_path, label_smoothing=0.1)
+    loss = train_cli.loss_for(config)
+    assert isinstance(loss, keras.losses.CategoricalCrossentropy)
+    assert loss.get_config()["label_smoothing"] == 0.1
+    targets = train_cli.targets(np.array([4, 0]), config)
+    assert targets.shape == (2, 7) and targets[0, 4] == 1.0 and targets.sum() == 2.0
+
+
+def test_cosine_schedule_decays_to_zero_over_the_whole_run(tmp_path):
+    config = TrainConfig(data=tmp_path, out=tmp_path, epochs=10, schedule="cosine")
+    schedule = train_cli.learning_rate(config, steps_per_epoch=5)
+    assert float(schedule(0)) == pytest.approx(1e-3)
+    assert float(schedule(50)) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_cli_rejects_a_label_smoothing_out_of_range(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        train_cli.main(["--label-smoothing", "0.9", "--out", str(tmp_path)])
+    assert "--label-smoothing must be between 0 and 0.5" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def improved_run(tmp_path_factory):
+    """One epoch of every alternative at once: resnet_small, class weights, label smoothing,
+    cosine decay, augmentation, checkpoint on validation balanced accuracy."""
+    from tests.training.conftest import write_release
+
+    root = tmp_path_factory.mktemp("improved")
+    config = TrainConfig(
+        data=write_release(root / "data"),
+        out=root / "run",
+        architecture="resnet_small",
+        epochs=1,
+        batch_size=16,
+        augment=True,
+        balance="class_weight",
+        label_smoothing=0.1,
+        schedule="cosine",
+        checkpoint_metric="val_balanced_accuracy",
+    )
+    return config, train(config)
+
+
+def test_improved_recipe_trains_and_scores(improved_run):
+    config, metrics = improved_run
+    assert 0.0 <= metrics["balanced_accuracy"] <= 1.0
+    history = pd.read_csv(config.out / "history.csv")
+    assert "val_balanced_accuracy" in history.columns
+    model = keras.models.load_model(config.out / "model.keras", compile=False)
+    assert model.name == "resnet_small" and model.output_shape == (None, 7)
+
+
+def test_config_records_the_alternative_settings(improved_run):
+    config = json.loads((improved_run[0].out / "config.json").read_text())
+    settings = config["settings"]
+    assert settings["balance"] == "class_weight" and settings["schedule"] == "cosine"
+    assert settings["label_smoothing"] == 0.1
+    assert settings["checkpoint_metric"] == "val_balanced_accuracy"
+    assert config["loss"] == "categorical_crossentropy, label smoothing 0.1"
+    assert "class weights" in config["oversampling"]
+    assert config["checkpoint"] == "best val_balanced_accuracy"

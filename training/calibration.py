@@ -24,8 +24,9 @@ import keras
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from training.cli import add_data_arguments
 from training.data import DataError, load_dataset
-from training.evaluate import DEFAULT_CACHE, DEFAULT_DATA, predict_proba
+from training.evaluate import predict_proba
 from training.export import ExportError, export_onnx
 from training.labels import NUM_CLASSES
 from training.metrics import classification_metrics, expected_calibration_error
@@ -199,8 +200,7 @@ def parse_args(argv: list[str] | None = None) -> CalibrateArgs:
         f"(ECE before/after on validation and test), {CALIBRATED_MODEL} and {CALIBRATED_ONNX}.",
     )
     parser.add_argument("--run", type=Path, required=True, help="run folder written by train")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the run's data")
-    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    add_data_arguments(parser)
     parser.add_argument(
         "--prior-shift",
         type=float,

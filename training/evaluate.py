@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from training.cli import add_data_arguments
 from training.data import DataError, Dataset, load_dataset
 from training.metrics import classification_metrics, majority_baseline
 from training.plots import plot_confusion
@@ -23,8 +23,6 @@ from training.split import PARTS, load_split
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = Path("models/paper_cnn/model.keras")
-DEFAULT_DATA = Path(os.environ.get("HAM10000_DIR", "data/ham10000"))
-DEFAULT_CACHE = Path(os.environ.get("LESION_CACHE_DIR", ".cache"))
 
 
 def predict_proba(model: keras.Model, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
@@ -76,13 +74,7 @@ def parse_args(argv: list[str] | None = None) -> EvaluateArgs:
     parser.add_argument(
         "--model", type=Path, default=DEFAULT_MODEL, help="the .keras model (default: %(default)s)"
     )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        help="release folder (metadata CSV + images) or HMNIST CSV "
-        "(default: $HAM10000_DIR or %(default)s)",
-    )
+    add_data_arguments(parser)
     parser.add_argument(
         "--split",
         type=Path,
@@ -101,12 +93,6 @@ def parse_args(argv: list[str] | None = None) -> EvaluateArgs:
         type=Path,
         default=None,
         help="output folder (default: runs/eval-<model folder name>)",
-    )
-    parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=DEFAULT_CACHE,
-        help="where decoded images are cached (default: %(default)s)",
     )
     parser.add_argument(
         "--robustness",

@@ -20,8 +20,9 @@ import tensorflow as tf
 
 from training.augment import augment
 from training.callbacks import EpochLog, ValBalancedAccuracy
+from training.cli import add_data_arguments
 from training.data import DataError, Dataset, load_dataset
-from training.evaluate import DEFAULT_CACHE, DEFAULT_DATA, evaluate
+from training.evaluate import evaluate
 from training.export import export_onnx
 from training.labels import CLASS_CODES, NUM_CLASSES
 from training.model import ARCHITECTURES, build_model
@@ -259,13 +260,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         "(model.keras, model.onnx, history.csv, split.csv, config.json, metrics.json, report.md, "
         "plots).",
     )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        help="release folder (metadata CSV + images) or HMNIST CSV "
-        "(default: $HAM10000_DIR or %(default)s)",
-    )
+    add_data_arguments(parser)
     parser.add_argument(
         "--out",
         type=Path,
@@ -304,12 +299,6 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         choices=CHECKPOINT_METRICS,
         default="val_accuracy",
         help="validation figure that picks the saved epoch (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=DEFAULT_CACHE,
-        help="where decoded images are cached (default: %(default)s)",
     )
     parser.add_argument("--overwrite", action="store_true", help="allow a non-empty --out")
     ns = parser.parse_args(argv)

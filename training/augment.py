@@ -59,3 +59,11 @@ def augment(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]
     images = random_dihedral(images)
     images = random_crop_zoom(images)
     return random_colour(images), labels
+
+
+def augment_with_masks(images: tf.Tensor, masks: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """Return a batch of images (float32, 0..255) and their masks, flipped together at random,
+    with the images' colours jittered; for the segmenter, whose inputs are not square."""
+    stacked = tf.concat([tf.cast(images, tf.float32), tf.cast(masks, tf.float32)], axis=-1)
+    stacked = tf.image.random_flip_up_down(tf.image.random_flip_left_right(stacked))
+    return random_colour(stacked[..., :3]), stacked[..., 3:]

@@ -19,6 +19,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 Image.init()  # register every format plugin, so `formats=` below can name them (JPEG covers MPO)
 
 INPUT_SIZE = 28
+# The segmenter sees more than the classifier: outlines need detail. 4:3 like the photos.
+SEGMENTER_INPUT = (128, 96)  # (width, height)
+EXIF_ORIENTATION = 0x0112
+TRANSPOSING_ORIENTATIONS = (5, 6, 7, 8)  # the EXIF orientations that swap width and height
 RESAMPLE = Image.Resampling.BILINEAR
 # 6000×4000 phone photos must work; a 30000×30000 "bomb" must not be decoded.
 DEFAULT_MAX_PIXELS = 50_000_000
@@ -104,23 +108,52 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def image_to_array(image: Image.Image, size: int = INPUT_SIZE) -> np.ndarray:
-    """Return the model input (size, size, 3) uint8 for an opened PIL image."""
+def _is_transposed(image: Image.Image) -> bool:
+    """Return whether the image's EXIF orientation swaps its width and height."""
+    return image.getexif().get(EXIF_ORIENTATION, 1) in TRANSPOSING_ORIENTATIONS
+
+
+def upright_size(image: Image.Image) -> tuple[int, int]:
+    """Return (width, height) of an opened image as displayed, i.e. after its EXIF rotation."""
+    width, height = image.size
+    return (height, width) if _is_transposed(image) else (width, height)
+
+
+def resized_rgb(image: Image.Image, width: int, height: int) -> np.ndarray:
+    """Return an opened image as upright 8-bit RGB resized to (height, width, 3) uint8."""
     try:
         if image.format == "JPEG":
-            image.draft("RGB", (size, size))
+            # Decode at the smallest DCT scale that still covers the target on both sides.
+            image.draft("RGB", (height, width) if _is_transposed(image) else (width, height))
         image = ImageOps.exif_transpose(image)
         rgb = _to_rgb(image)
-        small = rgb.resize((size, size), RESAMPLE)
+        small = rgb.resize((width, height), RESAMPLE)
     except (OSError, ValueError, SyntaxError) as exc:
         # Truncated or corrupt data surfaces only when pixels are decoded.
         raise InvalidImageError(f"cannot decode image: {exc}") from exc
     return np.asarray(small, dtype=np.uint8)
 
 
+def image_to_array(image: Image.Image, size: int = INPUT_SIZE) -> np.ndarray:
+    """Return the classifier input (size, size, 3) uint8 for an opened PIL image."""
+    return resized_rgb(image, size, size)
+
+
 def preprocess(
     source: bytes | str | Path, size: int = INPUT_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> np.ndarray:
-    """Return the model input (size, size, 3) uint8 for image bytes or a file path."""
+    """Return the classifier input (size, size, 3) uint8 for image bytes or a file path."""
     with open_image(source, max_pixels) as image:
         return image_to_array(image, size)
+
+
+def preprocess_for_segmenter(
+    source: bytes | str | Path,
+    size: tuple[int, int] = SEGMENTER_INPUT,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Return the segmenter input (height, width, 3) uint8 for a `size` = (width, height), and
+    the image's upright (width, height), which its mask is scaled back to."""
+    with open_image(source, max_pixels) as image:
+        full_size = upright_size(image)  # before decoding: JPEG drafting shrinks image.size
+        return resized_rgb(image, *size), full_size

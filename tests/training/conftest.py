@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import lesion_like_image
+from tests.conftest import disc_mask, lesion_like_image
 from training.labels import CLASS_CODES, HMNIST_LABEL_TO_CODE
 
 IMAGES_PER_LESION = 2
@@ -71,6 +75,72 @@ def write_hmnist(path: Path, rows_per_class: int = 3, side: int = 28, channels: 
 def release_dir(tmp_path: Path) -> Path:
     """A 70-image release folder: 7 classes × 5 lesions × 2 images."""
     return write_release(tmp_path / "ham10000")
+
+
+def write_masks(release: Path, every: int = 1) -> Path:
+    """Write a masks/ folder into a `write_release` folder: the disc of every `every`-th image."""
+    from PIL import Image
+
+    (release / "masks").mkdir()
+    table = pd.read_csv(release / "HAM10000_metadata.csv")
+    for image_id in table["image_id"][::every]:
+        mask = disc_mask(40, 30).astype(np.uint8) * 255
+        Image.fromarray(mask).save(release / "masks" / f"{image_id}.png")
+    return release
+
+
+@pytest.fixture()
+def release_with_masks(tmp_path: Path) -> Path:
+    """The 70-image release folder with a masks/ folder for every other image."""
+    return write_masks(write_release(tmp_path / "ham10000"), every=2)
+
+
+def write_full_res(release: Path, size: tuple[int, int] = (300, 225)) -> Path:
+    """Write full_res/ images and full_res_masks/ discs for every image of a release folder."""
+    from PIL import Image
+
+    (release / "full_res").mkdir()
+    (release / "full_res_masks").mkdir()
+    table = pd.read_csv(release / "HAM10000_metadata.csv")
+    for i, image_id in enumerate(table["image_id"]):
+        lesion_like_image(*size, seed=i).save(release / "full_res" / f"{image_id}.jpg", quality=90)
+        mask = disc_mask(*size).astype(np.uint8) * 255
+        Image.fromarray(mask).save(release / "full_res_masks" / f"{image_id}.png")
+    return release
+
+
+@dataclass(frozen=True)
+class SegmenterRun:
+    """A finished `training.train_segmenter` CLI run and what it printed and warned."""
+
+    data: Path
+    out: Path
+    cache_dir: Path
+    code: int
+    stdout: str
+    warnings: list[str]
+
+
+@pytest.fixture(scope="session")
+def segmenter_run(tmp_path_factory) -> SegmenterRun:
+    """Two epochs of the segmenter recipe through its CLI, on the 70-image release with a mask
+    for every image (two per lesion, so the lesion grouping of the split means something) and
+    full-resolution copies for the evaluation."""
+    from training import train_segmenter
+
+    root = tmp_path_factory.mktemp("segmenter")
+    data = write_full_res(write_masks(write_release(root / "data")))
+    out, cache_dir = root / "run", root / "cache"
+    argv = ["--data", str(data), "--out", str(out), "--cache-dir", str(cache_dir)]
+    argv += ["--epochs", "2", "--batch-size", "8", "--val-fraction", "0.25"]
+    printed = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(printed):
+        warnings.simplefilter("always")  # recorded, so that a test can say which one
+        warnings.simplefilter("ignore", DeprecationWarning)  # NumPy 2 notes from TensorFlow
+        code = train_segmenter.main(argv)
+    return SegmenterRun(
+        data, out, cache_dir, code, printed.getvalue(), [str(w.message) for w in caught]
+    )
 
 
 @pytest.fixture()

@@ -11,10 +11,12 @@ from PIL import Image
 from tests.conftest import encode, lesion_like_image
 from training.preprocess import (
     INPUT_SIZE,
+    SEGMENTER_INPUT,
     ImageTooLargeError,
     InvalidImageError,
     UnsupportedFormatError,
     preprocess,
+    preprocess_for_segmenter,
 )
 
 
@@ -137,3 +139,57 @@ def test_png_with_a_truncated_header_chunk_is_invalid():
     with pytest.raises(InvalidImageError):
         # An IHDR chunk that claims 4 bytes instead of 13: Pillow raises ValueError here.
         preprocess(png[:8] + (4).to_bytes(4, "big") + b"IHDR" + png[16:20] + png[29:])
+
+
+def test_segmenter_input_is_uint8_at_its_width_and_height():
+    array, _ = preprocess_for_segmenter(encode(lesion_like_image(600, 450), quality=92))
+    width, height = SEGMENTER_INPUT
+    assert array.shape == (height, width, 3) and array.dtype == np.uint8
+
+
+def test_segmenter_preprocessing_returns_the_full_jpeg_size_not_the_draft_size():
+    # JPEG drafting decodes this at a quarter scale; the mask must go back to 600×450.
+    _, size = preprocess_for_segmenter(encode(lesion_like_image(600, 450), quality=92))
+    assert size == (600, 450)
+
+
+def test_segmenter_preprocessing_returns_the_displayed_size_of_a_rotated_jpeg():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored 600×450, displayed rotated 90° clockwise
+    jpeg = encode(lesion_like_image(600, 450), "JPEG", exif=exif, quality=92)
+    array, size = preprocess_for_segmenter(jpeg)
+    assert size == (450, 600)
+    assert array.shape == (SEGMENTER_INPUT[1], SEGMENTER_INPUT[0], 3)
+
+
+def test_segmenter_preprocessing_applies_the_exif_rotation_to_the_pixels():
+    image = Image.new("RGB", (400, 300))
+    image.paste((255, 0, 0), (0, 0, 200, 300))  # left half red, right half blue
+    image.paste((0, 0, 255), (200, 0, 400, 300))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the left half ends on top
+    array, _ = preprocess_for_segmenter(encode(image, "JPEG", exif=exif, quality=95))
+    array = array.astype(int)
+    assert array[5, 64, 0] > 200 and array[5, 64, 2] < 60
+    assert array[-5, 64, 2] > 200 and array[-5, 64, 0] < 60
+
+
+def test_segmenter_preprocessing_keeps_the_picture_content():
+    array, _ = preprocess_for_segmenter(encode(gradient_image(), "PNG"))
+    array = array.astype(int)
+    assert array[0, 0, 0] < 20 and array[0, -1, 0] > 230  # red grows left to right
+    assert array[0, 0, 1] < 20 and array[-1, 0, 1] > 210  # green grows top to bottom
+
+
+def test_segmenter_preprocessing_reads_a_path_like_bytes(tmp_path):
+    path = tmp_path / "image.jpg"
+    lesion_like_image(300, 225).save(path, quality=90)
+    from_path, path_size = preprocess_for_segmenter(path)
+    from_bytes, bytes_size = preprocess_for_segmenter(path.read_bytes())
+    np.testing.assert_array_equal(from_path, from_bytes)
+    assert path_size == bytes_size == (300, 225)
+
+
+def test_segmenter_preprocessing_refuses_an_image_over_the_pixel_limit():
+    with pytest.raises(ImageTooLargeError, match="limit"):
+        preprocess_for_segmenter(encode(Image.new("L", (200, 200)), "PNG"), max_pixels=10_000)

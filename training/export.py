@@ -19,34 +19,56 @@ class ExportError(RuntimeError):
 
 
 def export_onnx(keras_path: Path, onnx_path: Path, seed: int = 0) -> float:
-    """Write `onnx_path` (uint8 NHWC `images` in, `probabilities` out) and return the largest
-    difference from the Keras model on random images; raise ExportError above tolerance."""
+    """Write `onnx_path` for the `.keras` model at `keras_path` (see `export_model`); a
+    classifier that ends in global average pooling also gets its class activation maps."""
     import keras
+
+    from training.gradcam import supports_class_activations, with_class_activations
+
+    model = keras.models.load_model(keras_path, compile=False)
+    if supports_class_activations(model):
+        model = with_class_activations(model)
+    return export_model(model, onnx_path, seed)
+
+
+def export_model(model, onnx_path: Path, seed: int = 0) -> float:
+    """Write `onnx_path` (uint8 NHWC `images` in; `probabilities`, and any further outputs by
+    their layer's name: read them by name, the graph does not keep their order) and return the
+    largest difference from Keras on random images; raise ExportError above tolerance."""
     import onnxruntime as ort
     import tensorflow as tf
     import tf2onnx
 
-    model = keras.models.load_model(keras_path, compile=False)
     _, height, width, channels = model.input_shape
     spec = [tf.TensorSpec([None, height, width, channels], tf.uint8, name=INPUT_NAME)]
+    names = output_names(model)
 
     def forward(images: tf.Tensor) -> dict[str, tf.Tensor]:
-        return {OUTPUT_NAME: model(tf.cast(images, tf.float32), training=False)}
+        outputs = model(tf.cast(images, tf.float32), training=False)
+        if not isinstance(outputs, (list, tuple)):
+            outputs = [outputs]
+        return dict(zip(names, outputs, strict=True))
 
     function = tf.function(forward, input_signature=spec, autograph=False)
     tf2onnx.convert.from_function(
         function, input_signature=spec, opset=OPSET, output_path=str(onnx_path)
     )
-
     images = np.random.default_rng(seed).integers(0, 256, (32, height, width, channels), np.uint8)
     expected = model.predict(images, verbose=0)
+    if not isinstance(expected, (list, tuple)):
+        expected = [expected]
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    served = session.run([OUTPUT_NAME], {INPUT_NAME: images})[0]
-    difference = float(np.abs(served - expected).max())
+    served = session.run(names, {INPUT_NAME: images})
+    difference = max(float(np.abs(s - e).max()) for s, e in zip(served, expected, strict=True))
     if difference > PARITY_TOLERANCE:
         onnx_path.unlink()
-        raise ExportError(f"{onnx_path}: ONNX differs from {keras_path} by {difference:.2e}")
+        raise ExportError(f"{onnx_path}: ONNX differs from {model.name} by {difference:.2e}")
     return difference
+
+
+def output_names(model) -> list[str]:
+    """Return the ONNX output names: `probabilities` first, then the other outputs' layer names."""
+    return [OUTPUT_NAME] + [t._keras_history.operation.name for t in model.outputs[1:]]
 
 
 def main(argv: list[str] | None = None) -> int:

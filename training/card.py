@@ -1,9 +1,10 @@
-"""Write a shipped model's card (models/README.md) from the files of its run folder."""
+"""Write the paper CNN's card (models/paper_cnn/README.md) from the files of its run folder."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -13,8 +14,9 @@ from training.report import confusion_table, headline_table, per_class_table
 
 CARD_TEMPLATE = """# Model card: `{name}`
 
-The model this project ships: `{model_path}`, trained as below, and
-`{onnx_path}`, its ONNX export, which the service runs by default.
+The published design, reproduced: `{model_path}`, trained as below, and
+`{onnx_path}`, its ONNX export. The service runs it when `MODEL_PATH` points at that file; its
+default is now `models/resnet_small_2x` (see [the models overview](../README.md) for why).
 `python -m training.export` checks on every export that the two agree within 1e-4, and the
 service's tests check the API against the Keras model within 1e-4.
 
@@ -72,6 +74,7 @@ Always answering `nv` scores {baseline_acc:.1%} accuracy: accuracy alone says li
 ![Accuracy against epochs]({plots}/accuracy.png)
 ![Loss against epochs]({plots}/loss.png)
 ![Normalised confusion matrix]({plots}/confusion_matrix.png)
+![Reliability diagram]({plots}/reliability.png)
 
 ## Limitations
 
@@ -99,7 +102,7 @@ lands near, not exactly on, these figures; `make evaluate` on this file reproduc
 `{folder}/`: `model.keras` (the trained model), `model.onnx` (what the service runs),
 `config.json` (every setting), `split.csv` (image ids per
 part), `history.csv` (per-epoch metrics and seconds), `metrics.json` (all figures above),
-`report.md`, and the three plots.
+`report.md`, and the four plots (accuracy, loss, confusion matrix, reliability).
 """
 
 
@@ -138,16 +141,16 @@ def write_card(folder: Path, metadata_csv: Path, out: Path) -> None:
         "image_size",
     )
     model = keras.models.load_model(folder / "model.keras", compile=False)
-    model_path = f"{out.parent.name}/{folder.name}/model.keras"
+    model_path = f"{folder.as_posix()}/model.keras"
     text = CARD_TEMPLATE.format(
         name=config["name"],
         model_path=model_path,
-        plots=folder.name,
+        plots=Path(os.path.relpath(folder, out.parent)).as_posix(),
         onnx_path=model_path.replace(".keras", ".onnx"),
-        folder=f"{out.parent.name}/{folder.name}",
+        folder=folder.as_posix(),
         n_images=len(meta),
         n_lesions=meta["lesion_id"].nunique(),
-        split_file=f"`{folder.name}/split.csv`",
+        split_file="`split.csv`",
         split=metrics["summary"]["split"],
         split_rows=split_rows(
             folder / "split.csv", dict(zip(meta["image_id"], meta["dx"], strict=True))
@@ -182,13 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.card", description=__doc__)
     parser.add_argument("folder", type=Path, help="the shipped model's folder (a run folder)")
     parser.add_argument("--metadata", type=Path, required=True, help="HAM10000_metadata.csv")
-    parser.add_argument("--out", type=Path, default=Path("models/README.md"))
+    parser.add_argument("--out", type=Path, help="default: README.md in the folder")
     args = parser.parse_args(argv)
     for name in ("config.json", "metrics.json", "history.csv", "split.csv", "model.keras"):
         if not (args.folder / name).is_file():
             parser.error(f"{args.folder / name} is missing; is this a run folder?")
-    write_card(args.folder, args.metadata, args.out)
-    print(f"wrote {args.out}")
+    out = args.out or args.folder / "README.md"
+    write_card(args.folder, args.metadata, out)
+    print(f"wrote {out}")
     return 0
 
 

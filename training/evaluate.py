@@ -15,14 +15,14 @@ import numpy as np
 from training.cli import add_data_arguments
 from training.data import DataError, Dataset, load_dataset
 from training.metrics import classification_metrics, majority_baseline
-from training.plots import plot_confusion
+from training.plots import plot_confusion, plot_reliability
 from training.report import write_report
 from training.robustness import robustness_metrics
 from training.split import PARTS, load_split
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = Path("models/paper_cnn/model.keras")
+DEFAULT_MODEL = Path("models/resnet_small_2x/model.keras")
 
 
 def predict_proba(model: keras.Model, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
@@ -45,6 +45,7 @@ def evaluate(
     baseline = majority_baseline(dataset.labels)
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_confusion(metrics["confusion_matrix"], out_dir / "confusion_matrix.png", title)
+    plot_reliability(dataset.labels, proba, out_dir / "reliability.png", title)
     result = {"summary": summary, "test": metrics, "baseline_always_nv": baseline, **(extra or {})}
     (out_dir / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
     write_report(out_dir / "report.md", title, summary, metrics, baseline)
@@ -148,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.robustness:
         for view, drop in extra["robustness"]["drop"].items():
             print(f"{view:>18}: balanced accuracy drop {drop:+.4f}")
-    print(f"wrote {args.out}/metrics.json, report.md, confusion_matrix.png")
+    print(f"wrote {args.out}/metrics.json, report.md, confusion_matrix.png, reliability.png")
     return 0
 
 

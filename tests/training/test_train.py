@@ -27,6 +27,7 @@ RUN_FILES = [
     "accuracy.png",
     "loss.png",
     "confusion_matrix.png",
+    "reliability.png",
 ]
 
 

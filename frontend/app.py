@@ -6,11 +6,11 @@ from typing import NoReturn
 
 import streamlit as st
 
-from frontend.charts import probability_chart
 from frontend.client import BackendClient, BackendError, ImageFile
 from frontend.responses import Metadata, Prediction
-from frontend.results import Outcome, classify, percent, probability_frame, summary_frame, to_csv
-from frontend.samples import ATTRIBUTION, Sample, load_samples
+from frontend.result_card import show_outcome
+from frontend.results import LocalizationMemo, classify, summary_frame, to_csv
+from frontend.samples import ATTRIBUTION, load_samples
 from frontend.settings import Settings, SettingsError
 
 NOTE = (
@@ -31,9 +31,12 @@ METRIC_NAMES = {
 }
 
 st.set_page_config(page_title="Skin lesion classifier (research)", page_icon="🔬", layout="wide")
-# Predictions by image fingerprint, for the model version they came from.
+# Predictions by image fingerprint, and localisations by fingerprint and class, for the model
+# version they came from.
 if "predictions" not in st.session_state:
     st.session_state.predictions = {}
+if "localizations" not in st.session_state:
+    st.session_state.localizations = {}
 if "model_version" not in st.session_state:
     st.session_state.model_version = None
 
@@ -51,39 +54,12 @@ def stop_with(message: str) -> NoReturn:
     st.stop()
 
 
-def show_outcome(
-    title: str, image: bytes, outcome: Outcome, meta: Metadata, sample: Sample | None = None
+def show_uploads(
+    client: BackendClient,
+    meta: Metadata,
+    memo: dict[str, Prediction],
+    localizations: LocalizationMemo,
 ) -> None:
-    """Show one image beside its predicted class, probability, tag and probability chart."""
-    with st.container(border=True):
-        if isinstance(outcome, BackendError):
-            # The image may not even decode, so show its name rather than the image.
-            st.markdown(f"**{title}**")
-            st.error(outcome.message)
-            return
-        left, right = st.columns([1, 2])
-        left.image(image, caption=title, width="stretch")
-        right.subheader(f"{outcome.label_name} ({outcome.label})", anchor=False)
-        right.metric("Probability of this class", percent(outcome.confidence))
-        if outcome.malignant:
-            right.badge("Malignant class", icon="⚠️", color="red")
-        else:
-            right.badge("Benign class", color="green")
-        if sample is not None:
-            names = {c.code: c.name for c in meta.classes}
-            seen = (
-                "The shipped model was trained on this lesion, so a right answer proves little."
-                if sample.seen_in_training
-                else "This lesion is in the shipped model's held-out test part."
-            )
-            right.markdown(
-                f"Dataset label: **{names.get(sample.dx, sample.dx)} ({sample.dx})**, "
-                f"confirmed by {sample.confirmation}. {seen}"
-            )
-        st.altair_chart(probability_chart(probability_frame(outcome, meta.classes)))
-
-
-def show_uploads(client: BackendClient, meta: Metadata, memo: dict[str, Prediction]) -> None:
     """Lay out the uploader and the results for the images uploaded."""
     uploads = st.file_uploader(
         f"Dermatoscopic images (JPEG or PNG, up to {meta.max_upload_bytes / 2**20:g} MB each)",
@@ -123,11 +99,16 @@ def show_uploads(client: BackendClient, meta: Metadata, memo: dict[str, Predicti
             key="download_csv",
             on_click="ignore",
         )
-    for (name, data, _), outcome in zip(files, outcomes, strict=True):
-        show_outcome(name, data, outcome, meta)
+    for i, (file, outcome) in enumerate(zip(files, outcomes, strict=True)):
+        show_outcome(client, file, f"upload{i}", outcome, meta, localizations)
 
 
-def show_samples(client: BackendClient, meta: Metadata, memo: dict[str, Prediction]) -> None:
+def show_samples(
+    client: BackendClient,
+    meta: Metadata,
+    memo: dict[str, Prediction],
+    localizations: LocalizationMemo,
+) -> None:
     """Lay out the demo sample picker and the chosen sample's result."""
     samples = {s.image_id: s for s in load_samples()}
     if not samples:
@@ -146,19 +127,13 @@ def show_samples(client: BackendClient, meta: Metadata, memo: dict[str, Predicti
     if chosen is None:
         return
     sample = samples[chosen]
-    data = sample.path.read_bytes()
+    file = (sample.path.name, sample.path.read_bytes(), "image/jpeg")
     with st.spinner("Classifying…"):
         try:
-            [outcome] = classify(
-                client,
-                [(sample.path.name, data, "image/jpeg")],
-                meta.max_files,
-                meta.max_upload_bytes,
-                memo,
-            )
+            [outcome] = classify(client, [file], meta.max_files, meta.max_upload_bytes, memo)
         except BackendError as exc:
             stop_with(exc.message)
-    show_outcome(sample.image_id, data, outcome, meta, sample)
+    show_outcome(client, file, "sample", outcome, meta, localizations, sample)
 
 
 st.title("Skin lesion classifier")
@@ -195,10 +170,11 @@ if meta.metrics and meta.metrics.get("test"):
     )
 if st.session_state.model_version != health.model_version:
     st.session_state.predictions = {}
+    st.session_state.localizations = {}
     st.session_state.model_version = health.model_version
 
 own, demo = st.tabs(["Your images", "Demo samples"])
 with own:
-    show_uploads(client, meta, st.session_state.predictions)
+    show_uploads(client, meta, st.session_state.predictions, st.session_state.localizations)
 with demo:
-    show_samples(client, meta, st.session_state.predictions)
+    show_samples(client, meta, st.session_state.predictions, st.session_state.localizations)

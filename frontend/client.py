@@ -9,15 +9,19 @@ import requests
 
 from frontend.responses import (
     Health,
+    Localization,
     Metadata,
     Prediction,
     parse_health,
+    parse_localization,
     parse_metadata,
     parse_predictions,
 )
 
 # (filename, content, MIME type) for each image to classify.
 ImageFile = tuple[str, bytes, str]
+# Paths whose 4xx answers refuse the uploaded image itself.
+UPLOAD_PATHS = ("/predict", "/localize")
 
 
 class BackendError(Exception):
@@ -28,6 +32,10 @@ class BackendError(Exception):
         self.message = message
         self.status = status
         self.code = code
+
+
+class LocalizationUnavailable(BackendError):
+    """The backend has no /localize, or no segmenter loaded: only /predict works there."""
 
 
 class BackendClient:
@@ -60,6 +68,31 @@ class BackendClient:
         return self._call(
             "POST", "/predict", lambda body: parse_predictions(body, len(files)), files=fields
         )
+
+    def localize(self, file: ImageFile, class_code: str | None = None) -> Localization:
+        """Return the image's prediction, lesion and heat-map (for `class_code`, else top class).
+
+        Raises LocalizationUnavailable when the backend cannot localise at all.
+        """
+        name, data, mime = file
+        form = {"class": class_code} if class_code else None
+        try:
+            return self._call(
+                "POST",
+                "/localize",
+                parse_localization,
+                files=[("file", (name, data, mime))],
+                data=form,
+            )
+        except BackendError as exc:
+            # 404/405: a backend older than /localize; 503 with this code: no segmenter loaded.
+            if exc.status in (404, 405) or exc.code == "localisation_unavailable":
+                raise LocalizationUnavailable(
+                    "Localisation is unavailable on this server: it shows the prediction only.",
+                    exc.status,
+                    exc.code,
+                ) from None
+            raise
 
     def _call(self, method: str, path: str, parse: Any, **kwargs: Any) -> Any:
         """Send one request and return parse(JSON body), or raise BackendError."""
@@ -124,7 +157,7 @@ def _http_error(base_url: str, path: str, status: int, body: Any) -> BackendErro
         text = f"The backend is not ready yet: {message}. Wait a moment, then try again."
     elif status >= 500:
         text = f"The backend failed (HTTP {status}): {message}. Its log says more."
-    elif path == "/predict":
+    elif path in UPLOAD_PATHS:
         text = f"The backend refused the upload: {message}."
     else:
         text = f"The backend refused the request to {path}: {message}."

@@ -104,3 +104,65 @@ def parse_predictions(body: Any, count: int) -> list[Prediction]:
         version = _require(body, "model_version")
         items = [{"model_version": version, **item} for item in items]
     return [parse_prediction(item) for item in items]
+
+
+@dataclass(frozen=True)
+class Lesion:
+    """Where the segmenter found the lesion: a mask (base64 PNG) and its bounding box."""
+
+    found: bool
+    box: tuple[int, int, int, int] | None  # x0, y0, x1, y1 in pixels; x1 and y1 exclusive
+    mask_png: str | None
+    area_fraction: float
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """Which image regions pushed the model toward `class_code`, as a base64 RGBA PNG."""
+
+    class_code: str
+    png: str
+
+
+@dataclass(frozen=True)
+class Localization:
+    """One /localize answer: the prediction, the lesion and (if the model has one) a heat-map."""
+
+    prediction: Prediction
+    lesion: Lesion
+    heatmap: Heatmap | None
+    segmenter_version: str
+
+
+def _parse_box(box: Any) -> tuple[int, int, int, int] | None:
+    """Return a [x0, y0, x1, y1] box as four ints, or None for null."""
+    if box is None:
+        return None
+    if not isinstance(box, list) or len(box) != 4:
+        raise ValueError("'box' is not a list of four numbers")
+    x0, y0, x1, y1 = (int(v) for v in box)
+    if not (x0 < x1 and y0 < y1):
+        raise ValueError(f"'box' {box} is empty")
+    return (x0, y0, x1, y1)
+
+
+def parse_localization(body: Any) -> Localization:
+    """Return the Localization in a 200 /localize body."""
+    lesion = _require(body, "lesion")
+    heatmap_png = _require(body, "heatmap_png")
+    mask_png = _require(lesion, "mask_png")
+    return Localization(
+        prediction=parse_prediction(body),
+        lesion=Lesion(
+            found=bool(_require(lesion, "found")),
+            box=_parse_box(_require(lesion, "box")),
+            mask_png=None if mask_png is None else str(mask_png),
+            area_fraction=float(_require(lesion, "area_fraction")),
+        ),
+        heatmap=(
+            None
+            if heatmap_png is None
+            else Heatmap(str(_require(body, "heatmap_class")), str(heatmap_png))
+        ),
+        segmenter_version=str(_require(body, "segmenter_version")),
+    )

@@ -1,4 +1,4 @@
-"""Turn images into predictions (in batches the backend accepts) and predictions into tables."""
+"""Ask the backend about images (in batches it accepts, remembered) and tabulate predictions."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ from collections.abc import MutableMapping, Sequence
 
 import pandas as pd
 
-from frontend.client import BackendClient, BackendError, ImageFile
-from frontend.responses import LesionClass, Prediction
+from frontend.client import BackendClient, BackendError, ImageFile, LocalizationUnavailable
+from frontend.responses import LesionClass, Localization, Prediction
 
 # Room for multipart headers around each file, so a batch stays under the upload limit.
 PART_OVERHEAD_BYTES = 1024
 
 Outcome = Prediction | BackendError
+# Localisations by (image fingerprint, class code or "" for the predicted class); None where the
+# backend cannot localise, so a page rerun does not ask again.
+LocalizationMemo = MutableMapping[tuple[str, str], Localization | None]
 
 
 def percent(probability: float) -> str:
@@ -78,6 +81,23 @@ def _classify_batch(client: BackendClient, batch: list[ImageFile]) -> list[Outco
 def _refused(exc: BackendError) -> bool:
     """Return whether the backend refused the images themselves (4xx), rather than failing."""
     return exc.status is not None and 400 <= exc.status < 500
+
+
+def localize(
+    client: BackendClient, file: ImageFile, class_code: str | None, memo: LocalizationMemo
+) -> Localization | None:
+    """Return the image's localisation for `class_code`, or None where the backend cannot localise.
+
+    A `class_code` of None asks about the predicted class. Answers are kept in `memo`, so each
+    image and class is asked once; other failures raise BackendError.
+    """
+    key = (fingerprint(file[1]), class_code or "")
+    if key not in memo:
+        try:
+            memo[key] = client.localize(file, class_code)
+        except LocalizationUnavailable:
+            memo[key] = None
+    return memo[key]
 
 
 def probability_frame(prediction: Prediction, classes: Sequence[LesionClass]) -> pd.DataFrame:

@@ -1,8 +1,9 @@
-"""Frontend fixtures: sample images, a closed port, a stand-in backend, a Streamlit server."""
+"""Frontend fixtures: sample images, a closed port, stand-in backends, Streamlit servers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,12 +38,12 @@ def sample_paths() -> list[Path]:
     return paths
 
 
-@pytest.fixture(scope="module")
-def streamlit_url(live_backend: str) -> Iterator[str]:
-    """`streamlit run frontend/app.py` on a free loopback port, talking to live_backend."""
+@contextmanager
+def streamlit_server(backend_url: str) -> Iterator[str]:
+    """Run `streamlit run frontend/app.py` on a free loopback port against `backend_url`."""
     port = free_port()
     env = {
-        "BACKEND_URL": live_backend,
+        "BACKEND_URL": backend_url,
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     command = [
@@ -61,3 +62,22 @@ def streamlit_url(live_backend: str) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     with running(command, env, url, "/_stcore/health"):
         yield url
+
+
+@pytest.fixture(scope="module")
+def streamlit_url(live_backend: str) -> Iterator[str]:
+    """The Streamlit page on a free loopback port, talking to live_backend."""
+    with streamlit_server(live_backend) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def localizing_streamlit_url() -> Iterator[str]:
+    """The Streamlit page talking to a stand-in backend that classifies and localises."""
+    stub = start_stub().healthy().classifying().localizing()
+    try:
+        with streamlit_server(stub.url) as url:
+            yield url
+    finally:
+        stub.shutdown()
+        stub.server_close()

@@ -1,10 +1,19 @@
-"""A scripted stand-in for the backend, to reach the error paths a real backend rarely takes."""
+"""A scripted stand-in for the backend: error paths a real one rarely takes, and /localize."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tests.servers import free_port
 
@@ -33,7 +42,87 @@ METADATA_OK = {
     },
     "disclaimer": "Research tool.",
 }
+# What /predict answers for one image; /localize answers the same plus its own fields.
+PREDICTION = {
+    "label": "mel",
+    "label_name": "Melanoma",
+    "malignant": True,
+    "confidence": 0.6,
+    "probabilities": dict(zip(CODES, (0.05, 0.1, 0.02, 0.01, 0.6, 0.2, 0.02), strict=True)),
+    "model_version": "stub-1",
+}
+LOCALISATION_UNAVAILABLE = {
+    "error": {"code": "localisation_unavailable", "message": "no segmenter is loaded"}
+}
 Reply = tuple[int, str, bytes]
+
+
+@dataclass
+class Received:
+    """One request the stub received, with its multipart form fields and files."""
+
+    method: str
+    path: str
+    fields: dict[str, str] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+Route = Callable[[Received], Reply]
+
+
+def png_base64(image: Image.Image) -> str:
+    """Return `image` as a base64-encoded PNG string."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def disc(size: tuple[int, int]) -> np.ndarray:
+    """Return a (height, width) boolean disc in the middle, radius a quarter of the short side."""
+    width, height = size
+    yy, xx = np.mgrid[:height, :width]
+    return (xx - width / 2) ** 2 + (yy - height / 2) ** 2 < (min(size) / 4) ** 2
+
+
+def radial_heatmap(size: tuple[int, int]) -> Image.Image:
+    """Return an RGBA jet-coloured blob in the middle, transparent towards the edges."""
+    width, height = size
+    yy, xx = np.mgrid[:height, :width]
+    distance = np.hypot(xx - width / 2, yy - height / 2) / (min(size) / 2)
+    t = np.clip(1 - distance, 0, 1)
+    # The jet colour map: blue at the fringe, through cyan, green and yellow, to red at the peak.
+    red = np.clip(np.minimum(4 * t - 1.5, 4.5 - 4 * t), 0, 1)
+    green = np.clip(np.minimum(4 * t - 0.5, 3.5 - 4 * t), 0, 1)
+    blue = np.clip(np.minimum(4 * t + 0.5, 2.5 - 4 * t), 0, 1)
+    rgba = np.stack([red, green, blue, 0.7 * t], axis=-1)
+    return Image.fromarray((rgba * 255).round().astype(np.uint8), "RGBA")
+
+
+def localization_body(size: tuple[int, int], class_code: str, found: bool = True) -> dict:
+    """Return a contract-correct /localize body for an image of `size` (width, height)."""
+    inside = disc(size) if found else np.zeros((size[1], size[0]), dtype=bool)
+    box = None
+    if found:
+        ys, xs = np.nonzero(inside)
+        box = [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]
+    mask = Image.fromarray(np.where(inside, 255, 0).astype(np.uint8), "L")
+    return PREDICTION | {
+        "lesion": {
+            "found": found,
+            "box": box,
+            "mask_png": png_base64(mask),
+            "area_fraction": float(inside.mean()),
+        },
+        "heatmap_png": png_base64(radial_heatmap(size)),
+        "heatmap_class": class_code,
+        "heatmap_size": list(size),
+        "segmenter_version": "stub-seg-1",
+    }
+
+
+def _json_reply(status: int, body: object) -> Reply:
+    """Return a JSON reply."""
+    return (status, "application/json", json.dumps(body).encode())
 
 
 class StubBackend(ThreadingHTTPServer):
@@ -41,7 +130,8 @@ class StubBackend(ThreadingHTTPServer):
 
     def __init__(self, port: int) -> None:
         super().__init__(("127.0.0.1", port), _StubHandler)
-        self.replies: dict[tuple[str, str], Reply] = {}
+        self.replies: dict[tuple[str, str], Reply | Route] = {}
+        self.received: list[Received] = []
         self.url = f"http://127.0.0.1:{port}"
 
     def reply(
@@ -56,11 +146,63 @@ class StubBackend(ThreadingHTTPServer):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.replies[(method, path)] = (status, content_type, data)
 
+    def requests_to(self, path: str) -> list[Received]:
+        """Return the requests received for `path`, oldest first."""
+        return [r for r in self.received if r.path == path]
+
     def healthy(self) -> StubBackend:
         """Answer /health and /metadata as a ready backend does; return self."""
         self.reply("GET", "/health", 200, HEALTH_OK)
         self.reply("GET", "/metadata", 200, METADATA_OK)
         return self
+
+    def classifying(self) -> StubBackend:
+        """Answer /predict (one image) with PREDICTION; return self."""
+        self.reply("POST", "/predict", 200, PREDICTION)
+        return self
+
+    def localizing(self, available: bool = True, found: bool = True) -> StubBackend:
+        """Answer /localize from the uploaded image, or with 503 when not `available`; return self.
+
+        An answer has a disc for the lesion (none unless `found`) and a radial heat-map, both the
+        size of the upload; a `class` field outside CODES gets 400 unknown_class.
+        """
+        if not available:
+            self.reply("POST", "/localize", 503, LOCALISATION_UNAVAILABLE)
+        else:
+            self.replies[("POST", "/localize")] = lambda request: _localize(request, found)
+        return self
+
+
+def _localize(request: Received, found: bool) -> Reply:
+    """Return the /localize reply for one received request."""
+    class_code = request.fields.get("class") or str(PREDICTION["label"])
+    if class_code not in CODES:
+        return _json_reply(
+            400, {"error": {"code": "unknown_class", "message": f"unknown class {class_code!r}"}}
+        )
+    try:
+        image = ImageOps.exif_transpose(Image.open(io.BytesIO(request.files["file"])))
+    except (KeyError, UnidentifiedImageError):
+        return _json_reply(400, {"error": {"code": "invalid_image", "message": "not an image"}})
+    return _json_reply(200, localization_body(image.size, class_code, found))
+
+
+def _parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, bytes]]:
+    """Return the text fields and the files of a multipart/form-data body."""
+    fields: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    if not content_type.startswith("multipart/form-data"):
+        return fields, files
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    for part in message_from_bytes(head + body, policy=HTTP).iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if part.get_filename() is None:
+            fields[name] = payload.decode()
+        else:
+            files[name] = payload
+    return fields, files
 
 
 class _StubHandler(BaseHTTPRequestHandler):
@@ -70,10 +212,13 @@ class _StubHandler(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        status, content_type, data = self.server.replies.get(
+        fields, files = _parse_form(self.headers.get("Content-Type", ""), self.rfile.read(length))
+        request = Received(self.command, self.path, fields, files)
+        self.server.received.append(request)
+        reply = self.server.replies.get(
             (self.command, self.path), (404, "text/plain", b"not found")
         )
+        status, content_type, data = reply(request) if callable(reply) else reply
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))

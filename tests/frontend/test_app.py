@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.frontend.stub_backend import start_stub
+from tests.frontend.stub_backend import StubBackend, start_stub
 from tests.servers import REPO_ROOT, free_port
 
 APP = str(REPO_ROOT / "frontend" / "app.py")
@@ -146,3 +146,76 @@ def test_bad_backend_url_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     at = run_app(monkeypatch, "localhost:8000")
     assert not at.exception
     assert "BACKEND_URL='localhost:8000' must start with http://" in at.error[0].value
+
+
+def upload(monkeypatch: pytest.MonkeyPatch, stub: StubBackend, data: bytes) -> AppTest:
+    """Return the page after uploading one image to a stand-in that classifies it."""
+    at = run_app(monkeypatch, stub.healthy().classifying().url)
+    return at.file_uploader(key="uploads").set_value(("lesion.jpg", data, "image/jpeg")).run()
+
+
+def test_overlay_toggles_exist_and_start_on(
+    monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    at = upload(monkeypatch, stub_backend.localizing(), sample_jpeg)
+    assert not at.exception and not at.error
+    assert at.toggle(key="outline_upload0").value is True
+    assert at.toggle(key="heatmap_upload0").value is True
+    assert at.selectbox(key="heatmap_class_upload0").value == "predicted"
+    assert at.subheader[0].value == "Melanoma (mel)"
+    assert len(at.image) == 1
+    [note] = [c.value for c in at.caption if "research aids" in c.value]
+    assert "Heat-map for Melanoma (mel)" in note and "Grad-CAM on a 7×7 feature map" in note
+    assert "not a diagnosis" in at.warning[0].value, "the research-tool note stays"
+
+
+def test_switching_an_overlay_redraws_without_asking_again(
+    monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    at = upload(monkeypatch, stub_backend.localizing(), sample_jpeg)
+    overlaid = at.image[0].value
+    at.toggle(key="heatmap_upload0").set_value(False).run()
+    at.toggle(key="outline_upload0").set_value(False).run()
+    assert not at.exception and not at.error
+    assert at.image[0].value != overlaid
+    assert len(stub_backend.requests_to("/localize")) == 1
+
+
+def test_choosing_a_class_asks_for_its_heatmap(
+    monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    at = upload(monkeypatch, stub_backend.localizing(), sample_jpeg)
+    picker = at.selectbox(key="heatmap_class_upload0")
+    assert picker.options == ["predicted class", *CLASS_NAMES]
+    picker.select("bcc").run()
+    assert not at.exception and not at.error
+    assert [r.fields for r in stub_backend.requests_to("/localize")] == [{}, {"class": "bcc"}]
+    assert any("Heat-map for Basal cell carcinoma (bcc)" in c.value for c in at.caption)
+    at.selectbox(key="heatmap_class_upload0").select("predicted").run()
+    at.selectbox(key="heatmap_class_upload0").select("bcc").run()
+    assert len(stub_backend.requests_to("/localize")) == 2, "answers are kept per image and class"
+
+
+def test_no_lesion_found_is_said(
+    monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    at = upload(monkeypatch, stub_backend.localizing(found=False), sample_jpeg)
+    assert not at.exception and not at.error
+    assert any("No lesion outline found." in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("available", [False, None], ids=["503", "no /localize"])
+def test_backend_without_localisation_still_shows_the_prediction(
+    monkeypatch: pytest.MonkeyPatch,
+    stub_backend: StubBackend,
+    sample_jpeg: bytes,
+    available: bool | None,
+) -> None:
+    if available is not None:
+        stub_backend.localizing(available=available)
+    at = upload(monkeypatch, stub_backend, sample_jpeg)
+    assert not at.exception and not at.error
+    assert at.subheader[0].value == "Melanoma (mel)"
+    assert chart_count(at) == 1 and len(at.image) == 1
+    assert at.info[0].value.startswith("Localisation is unavailable on this server")
+    assert not at.toggle

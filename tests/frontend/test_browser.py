@@ -11,6 +11,7 @@ from tests.servers import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = REPO_ROOT / "test-artifacts" / "frontend_result.png"
+OVERLAY_SCREENSHOT = REPO_ROOT / "test-artifacts" / "frontend_overlays.png"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -60,4 +61,34 @@ def test_uploaded_jpeg_shows_class_and_chart(
 
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.close()
+
+
+def test_uploaded_jpeg_shows_overlays_with_their_toggles(
+    browser, localizing_streamlit_url: str, sample_paths: list[Path]
+) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1200})
+    page.set_default_timeout(60_000)
+    page.goto(localizing_streamlit_url)
+    page.get_by_text("Connected to").wait_for()
+    melanoma = next(p for p in sample_paths if p.stem == "ISIC_0024400")
+    page.locator("input[type=file]").set_input_files(str(melanoma))
+
+    page.get_by_text("research aids", exact=False).wait_for()
+    picture = page.locator("[data-testid='stImage'] img")
+    expect(picture).to_have_count(1)
+    expect(picture).to_have_js_property("naturalWidth", 600)
+    expect(picture).to_have_js_property("naturalHeight", 450)
+    for label in ("Lesion outline and box", "Heat-map"):
+        expect(page.get_by_role("switch", name=label)).to_be_checked()
+    overlaid = picture.get_attribute("src") or ""
+
+    page.get_by_text("Heat-map", exact=True).click()
+    expect(page.get_by_role("switch", name="Heat-map")).not_to_be_checked()
+    expect(picture).not_to_have_attribute("src", overlaid)
+
+    OVERLAY_SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(OVERLAY_SCREENSHOT), full_page=True)
     page.close()

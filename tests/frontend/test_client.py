@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from frontend.client import BackendClient, BackendError
+from frontend.client import BackendClient, BackendError, LocalizationUnavailable
+from frontend.overlays import decode_png
 from tests.frontend.stub_backend import StubBackend
 
 # What a plain-language message must never contain.
@@ -162,3 +163,78 @@ def test_error_answers_become_plain_messages(
     assert caught.value.message.startswith("The backend")
     assert expected in caught.value.message
     assert not any(word in caught.value.message for word in JARGON)
+
+
+def test_localize_gives_prediction_and_overlays_the_size_of_the_upload(
+    stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    stub_backend.localizing()
+    localization = BackendClient(stub_backend.url).localize(("a.jpg", sample_jpeg, "image/jpeg"))
+    assert localization.prediction.label == "mel"
+    assert localization.lesion.found and localization.lesion.mask_png is not None
+    assert decode_png(localization.lesion.mask_png).size == (120, 90)
+    assert localization.heatmap is not None and localization.heatmap.class_code == "mel"
+    [sent] = stub_backend.requests_to("/localize")
+    assert sent.files["file"] == sample_jpeg
+    assert sent.fields == {}, "no class field asks about the predicted class"
+
+
+def test_localize_sends_the_chosen_class(stub_backend: StubBackend, sample_jpeg: bytes) -> None:
+    stub_backend.localizing()
+    localization = BackendClient(stub_backend.url).localize(
+        ("a.jpg", sample_jpeg, "image/jpeg"), "bcc"
+    )
+    assert stub_backend.requests_to("/localize")[0].fields == {"class": "bcc"}
+    assert localization.heatmap is not None and localization.heatmap.class_code == "bcc"
+
+
+def test_localize_unknown_class_raises_plain_message(
+    stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    stub_backend.localizing()
+    with pytest.raises(BackendError) as caught:
+        BackendClient(stub_backend.url).localize(("a.jpg", sample_jpeg, "image/jpeg"), "xyz")
+    assert not isinstance(caught.value, LocalizationUnavailable)
+    assert (caught.value.status, caught.value.code) == (400, "unknown_class")
+    assert caught.value.message == "The backend refused the upload: unknown class 'xyz'."
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (503, {"error": {"code": "localisation_unavailable", "message": "no segmenter"}}),
+        (404, {"error": {"code": "not_found", "message": "no such route"}}),
+        (404, b"not found"),
+        (405, {"error": {"code": "method_not_allowed", "message": "no"}}),
+    ],
+    ids=["no segmenter", "older backend", "plain 404", "405"],
+)
+def test_localize_on_a_backend_that_cannot_raises_localization_unavailable(
+    stub_backend: StubBackend, status: int, body: object
+) -> None:
+    stub_backend.reply(
+        "POST",
+        "/localize",
+        status,
+        body,
+        "text/plain" if isinstance(body, bytes) else "application/json",
+    )
+    with pytest.raises(LocalizationUnavailable, match="Localisation is unavailable on this server"):
+        BackendClient(stub_backend.url).localize(("a.jpg", b"jpeg", "image/jpeg"))
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        (503, "not_ready", "The backend is not ready yet: loading."),
+        (500, "internal_error", "The backend failed (HTTP 500): loading."),
+    ],
+)
+def test_localize_failures_are_not_mistaken_for_no_localisation(
+    stub_backend: StubBackend, status: int, code: str, expected: str
+) -> None:
+    stub_backend.reply("POST", "/localize", status, {"error": {"code": code, "message": "loading"}})
+    with pytest.raises(BackendError) as caught:
+        BackendClient(stub_backend.url).localize(("a.jpg", b"jpeg", "image/jpeg"))
+    assert not isinstance(caught.value, LocalizationUnavailable)
+    assert caught.value.message.startswith(expected)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from frontend.responses import parse_health, parse_metadata, parse_predictions
-from tests.frontend.stub_backend import CODES, HEALTH_OK, METADATA_OK
+from frontend.responses import (
+    parse_health,
+    parse_localization,
+    parse_metadata,
+    parse_predictions,
+)
+from tests.frontend.stub_backend import CODES, HEALTH_OK, METADATA_OK, localization_body
 
 ONE = {
     "label": "mel",
@@ -59,3 +64,43 @@ def test_malformed_predictions_raise_value_error(body: object, count: int) -> No
 def test_health_without_model_raises_value_error() -> None:
     with pytest.raises(ValueError, match="model"):
         parse_health({"status": "ok"})
+
+
+def test_localization_gives_prediction_lesion_and_heatmap() -> None:
+    localization = parse_localization(localization_body((60, 40), "bcc"))
+    assert localization.prediction.label == "mel"
+    assert localization.lesion.found and localization.lesion.box == (21, 11, 40, 30)
+    assert 0 < localization.lesion.area_fraction < 1
+    assert localization.heatmap is not None and localization.heatmap.class_code == "bcc"
+    assert localization.segmenter_version == "stub-seg-1"
+
+
+def test_localization_without_lesion_or_heatmap_has_none() -> None:
+    body = localization_body((60, 40), "mel", found=False) | {
+        "heatmap_png": None,
+        "heatmap_class": None,
+        "heatmap_size": None,
+    }
+    localization = parse_localization(body)
+    assert (localization.lesion.found, localization.lesion.box) == (False, None)
+    assert localization.heatmap is None
+
+
+GOOD = localization_body((60, 40), "mel")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ONE,
+        {k: v for k, v in GOOD.items() if k != "segmenter_version"},
+        GOOD | {"lesion": GOOD["lesion"] | {"box": [1, 2, 3]}},
+        GOOD | {"lesion": GOOD["lesion"] | {"box": [5, 5, 5, 9]}},
+        GOOD | {"lesion": {"found": True, "box": None}},
+        {k: v for k, v in GOOD.items() if k != "heatmap_png"},
+    ],
+    ids=["no lesion", "no segmenter version", "short box", "empty box", "no mask", "no png"],
+)
+def test_malformed_localization_raises_value_error(body: object) -> None:
+    with pytest.raises(ValueError):
+        parse_localization(body)

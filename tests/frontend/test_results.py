@@ -9,17 +9,18 @@ import pandas as pd
 import pytest
 
 from frontend.client import BackendClient, BackendError
-from frontend.responses import LesionClass, Prediction, parse_metadata
+from frontend.responses import LesionClass, Localization, Prediction, parse_metadata
 from frontend.results import (
     PART_OVERHEAD_BYTES,
     batches,
     classify,
+    localize,
     percent,
     probability_frame,
     summary_frame,
     to_csv,
 )
-from tests.frontend.stub_backend import CODES, METADATA_OK
+from tests.frontend.stub_backend import CODES, METADATA_OK, StubBackend
 
 CLASSES: tuple[LesionClass, ...] = parse_metadata(METADATA_OK).classes
 PROBABILITIES = dict(zip(CODES, (0.05, 0.10, 0.02, 0.01, 0.60, 0.20, 0.02), strict=True))
@@ -76,6 +77,43 @@ def test_classify_sends_only_images_it_has_not_seen(
 def test_classify_raises_when_the_backend_is_down(closed_url: str) -> None:
     with pytest.raises(BackendError, match="Cannot reach"):
         classify(BackendClient(closed_url), [image("a")], 16, 10**7, {})
+
+
+def test_localize_asks_once_per_image_and_class(
+    stub_backend: StubBackend, closed_url: str, sample_jpeg: bytes
+) -> None:
+    stub_backend.localizing()
+    file = ("a.jpg", sample_jpeg, "image/jpeg")
+    memo: dict[tuple[str, str], Localization | None] = {}
+    first = localize(BackendClient(stub_backend.url), file, None, memo)
+    chosen = localize(BackendClient(stub_backend.url), file, "bcc", memo)
+    # A client that cannot reach anything still answers from the memo.
+    assert localize(BackendClient(closed_url), file, None, memo) == first
+    assert localize(BackendClient(closed_url), file, "bcc", memo) == chosen
+    assert [r.fields for r in stub_backend.requests_to("/localize")] == [{}, {"class": "bcc"}]
+
+
+def test_localize_remembers_that_the_backend_cannot(
+    stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    stub_backend.localizing(available=False)
+    client, memo = BackendClient(stub_backend.url), {}
+    file = ("a.jpg", sample_jpeg, "image/jpeg")
+    assert localize(client, file, None, memo) is None
+    assert localize(client, file, None, memo) is None
+    assert len(stub_backend.requests_to("/localize")) == 1
+
+
+def test_localize_raises_and_forgets_other_failures(
+    stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    stub_backend.reply(
+        "POST", "/localize", 500, {"error": {"code": "internal_error", "message": "x"}}
+    )
+    memo: dict[tuple[str, str], Localization | None] = {}
+    with pytest.raises(BackendError, match="HTTP 500"):
+        localize(BackendClient(stub_backend.url), ("a.jpg", sample_jpeg, "image/jpeg"), None, memo)
+    assert memo == {}, "a failure is not remembered, so the next run of the page tries again"
 
 
 def test_probability_frame_lists_all_classes_most_probable_first() -> None:

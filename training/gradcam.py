@@ -15,6 +15,7 @@ import tensorflow as tf
 from keras import layers
 
 from training.class_activation import CAM_OUTPUT, normalise
+from training.tta import tta_member, with_tta_maps
 
 
 def last_feature_layer(model: keras.Model) -> layers.Layer:
@@ -61,7 +62,11 @@ def grad_cam(
 
 
 def supports_class_activations(model: keras.Model) -> bool:
-    """Return whether the model ends feature map → global average pooling → (dropout) → Dense."""
+    """Return whether the model ends feature map → global average pooling → (dropout) → Dense,
+    or averages such a model over test-time views (`training.tta.with_tta`)."""
+    member = tta_member(model)
+    if member is not None:
+        return supports_class_activations(member)
     tail = [layer for layer in model.layers[-3:] if not isinstance(layer, layers.Dropout)]
     return (
         len(tail) >= 2
@@ -72,9 +77,16 @@ def supports_class_activations(model: keras.Model) -> bool:
 
 def with_class_activations(model: keras.Model) -> keras.Model:
     """Return a model with two outputs: the probabilities, and (N, h, w, classes) class
-    activation maps Σ_k w_kc A_k (before ReLU), equal to Grad-CAM up to a positive scale."""
+    activation maps Σ_k w_kc A_k (before ReLU), equal to Grad-CAM up to a positive scale.
+
+    For a test-time-augmented model the maps are those of each view, turned back to the
+    image's frame and averaged (Grad-CAM of each view, not of the averaged probability).
+    """
     if not supports_class_activations(model):
         raise ValueError(f"{model.name} does not end in global average pooling and a Dense layer")
+    member = tta_member(model)
+    if member is not None:
+        return with_tta_maps(with_class_activations(member))
     head = model.layers[-1]
     features = last_feature_layer(model).output
     classes = head.kernel.shape[-1]

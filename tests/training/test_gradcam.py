@@ -193,3 +193,20 @@ def test_class_heatmap_drops_negative_evidence():
 def test_class_heatmap_of_only_negative_activations_is_zero():
     activations = np.full((2, 2, 3), -1.0, dtype=np.float32)
     assert not class_heatmap(activations, 0).any()
+
+
+def test_tta_model_maps_are_each_views_map_turned_back_and_averaged(resnet, images):
+    from training.tta import dihedral_views, with_tta
+
+    tta = with_tta(resnet)
+    assert supports_class_activations(tta)
+    probabilities, maps = with_class_activations(tta).predict(images, verbose=0)
+    np.testing.assert_allclose(probabilities, tta.predict(images, verbose=0), atol=1e-5)
+    member = with_class_activations(resnet)
+    expected = []
+    for k, view in enumerate(dihedral_views(images)):  # numpy's views: k counter-clockwise turns
+        _, view_maps = member.predict(view, verbose=0)
+        if k >= 4:
+            view_maps, k = view_maps[:, :, ::-1], k - 4
+        expected.append(np.rot90(view_maps, -k, axes=(1, 2)))
+    np.testing.assert_allclose(maps, np.mean(expected, axis=0), atol=1e-5)

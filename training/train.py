@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from training.augment import augment
 from training.callbacks import EpochLog, ValBalancedAccuracy
-from training.cli import add_data_arguments
+from training.cli import add_data_arguments, add_run_arguments, check_run_arguments
 from training.data import DataError, Dataset, load_dataset
 from training.evaluate import evaluate
 from training.export import export_onnx
@@ -268,12 +268,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         help="run folder, must be empty (default: runs/<architecture>-<time>)",
     )
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default="paper_cnn")
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
-    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
-    parser.add_argument("--test-fraction", type=float, default=TEST_FRACTION)
-    parser.add_argument("--val-fraction", type=float, default=VAL_FRACTION)
-    parser.add_argument("--seed", type=int, default=SEED)
+    add_run_arguments(parser, EPOCHS, BATCH_SIZE, LEARNING_RATE, TEST_FRACTION, VAL_FRACTION, SEED)
     parser.add_argument("--image-size", type=int, default=INPUT_SIZE)
     parser.add_argument(
         "--augment",
@@ -300,13 +295,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         default="val_accuracy",
         help="validation figure that picks the saved epoch (default: %(default)s)",
     )
-    parser.add_argument("--overwrite", action="store_true", help="allow a non-empty --out")
     ns = parser.parse_args(argv)
-    if ns.epochs < 1 or ns.batch_size < 1:
-        parser.error("--epochs and --batch-size must be at least 1")
-    for name in ("test_fraction", "val_fraction"):
-        if not 0.05 <= getattr(ns, name) <= 0.5:
-            parser.error(f"--{name.replace('_', '-')} must be between 0.05 and 0.5")
+    check_run_arguments(parser, ns)
     if ns.image_size < 8:
         parser.error("--image-size must be at least 8")
     if not 0.0 <= ns.label_smoothing <= 0.5:

@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from training.augment import augment_with_masks
 from training.callbacks import EpochLog
-from training.cli import add_data_arguments
+from training.cli import add_data_arguments, add_run_arguments, check_run_arguments
 from training.data import DataError
 from training.export import export_onnx
 from training.lesion_masks import load_masked_images
@@ -161,19 +161,9 @@ def parse_args(argv: list[str] | None = None) -> SegmenterConfig:
     )
     add_data_arguments(parser)
     parser.add_argument("--out", type=Path, required=True, help="run folder, must be empty")
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
-    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE)
-    parser.add_argument("--test-fraction", type=float, default=TEST_FRACTION)
-    parser.add_argument("--val-fraction", type=float, default=VAL_FRACTION)
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--overwrite", action="store_true", help="allow a non-empty --out")
+    add_run_arguments(parser, EPOCHS, BATCH_SIZE, LEARNING_RATE, TEST_FRACTION, VAL_FRACTION, SEED)
     ns = parser.parse_args(argv)
-    if ns.epochs < 1 or ns.batch_size < 1:
-        parser.error("--epochs and --batch-size must be at least 1")
-    for name in ("test_fraction", "val_fraction"):
-        if not 0.05 <= getattr(ns, name) <= 0.5:
-            parser.error(f"--{name.replace('_', '-')} must be between 0.05 and 0.5")
+    check_run_arguments(parser, ns)
     if not ns.data.is_dir():
         parser.error(f"--data {ns.data}: the segmenter needs a release folder with masks/")
     return SegmenterConfig(

@@ -6,14 +6,14 @@ BIN := $(VENV)/bin
 # Reinstall whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DATA ?= $(or $(HAM10000_DIR),../shared/data/ham10000)
-MODEL ?= models/paper_cnn/model.keras
+MODEL ?= models/resnet_small_2x/model.keras
 RUN_OUT ?= runs/$(shell date +%Y%m%d-%H%M%S)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format train evaluate bench clean all
+.PHONY: help install run test lint format train evaluate train-segmenter evaluate-segmenter bench clean all
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-19s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv with the project and everything the tests need
 
-run: $(STAMP) ## serve the shipped model: backend on 127.0.0.1:8000, UI on 127.0.0.1:8501
+run: $(STAMP) ## serve the shipped models: backend on 127.0.0.1:8000, UI on 127.0.0.1:8501
 	scripts/run_local.sh
 
 test: $(STAMP) ## run the whole test suite
@@ -45,8 +45,17 @@ train: $(STAMP) ## train the paper's CNN on $(DATA) into $(RUN_OUT)
 evaluate: $(STAMP) ## score $(MODEL) on its saved split's test part
 	$(BIN)/python -m training.evaluate --model $(MODEL) --data $(DATA) $(ARGS)
 
+SEGMENTER ?= models/lesion_segmenter/model.onnx
+
+train-segmenter: $(STAMP) ## train the lesion segmenter on $(DATA) (needs its masks/) into $(RUN_OUT)
+	$(BIN)/python -m training.train_segmenter --data $(DATA) --out $(RUN_OUT) $(ARGS)
+
+evaluate-segmenter: $(STAMP) ## score $(SEGMENTER) and the Otsu baseline on its split's test part
+	$(BIN)/python -m training.evaluate_segmenter --model $(SEGMENTER) --data $(DATA) $(ARGS)
+
 bench: $(STAMP) ## run the benchmark scripts
 	$(BIN)/python benchmarks/serving_latency.py
+	$(BIN)/python benchmarks/localisation_latency.py
 
 clean: ## remove caches and run outputs (keeps .venv)
 	rm -rf .pytest_cache .ruff_cache .cache runs test-artifacts bench-results

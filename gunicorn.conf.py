@@ -25,9 +25,11 @@ limit_request_fields = 100
 
 
 def on_starting(server):
-    """Stop before forking workers when the model file is missing or corrupt: one line, no trace."""
+    """Stop before forking workers when a model file is missing or corrupt: one line, no trace."""
     try:
         check_model_file(_settings.model_path)
+        if _settings.segmenter_path is not None:
+            check_model_file(_settings.segmenter_path)
     except ModelLoadError as exc:
         server.log.error("%s", exc)
         sys.exit(1)

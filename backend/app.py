@@ -10,12 +10,17 @@ from flask import Flask
 from backend.errors import register_error_handlers
 from backend.predictor import Predictor
 from backend.routes import api
+from backend.segmenter import Segmenter
 from backend.settings import Settings
 from backend.uploads import InMemoryRequest
 
 
-def create_app(settings: Settings | None = None, predictor: Predictor | None = None) -> Flask:
-    """Return the app with its model loaded and warmed up (settings from the environment)."""
+def create_app(
+    settings: Settings | None = None,
+    predictor: Predictor | None = None,
+    segmenter: Segmenter | None = None,
+) -> Flask:
+    """Return the app with its models loaded and warmed up (settings from the environment)."""
     settings = settings or Settings.from_env()
     _configure_logging(settings.log_level)
     app = Flask(__name__)
@@ -27,6 +32,9 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
     app.extensions["predictor"] = predictor or Predictor(
         settings.model_path, settings.inference_threads
     )
+    if segmenter is None and settings.segmenter_path is not None:
+        segmenter = Segmenter(settings.segmenter_path, settings.inference_threads)
+    app.extensions["segmenter"] = segmenter
     app.register_blueprint(api)
     register_error_handlers(app)
     return app

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from backend.predictor import ModelInfo
-from backend.settings import Settings
+from backend.segmenter import SegmenterInfo
+from backend.settings import REPO_ROOT, Settings
 from training.labels import CLASSES
 from training.preprocess import PREPROCESSING_DESCRIPTION
 
@@ -27,13 +28,33 @@ def headline_metrics(metrics: dict) -> dict | None:
     }
 
 
-def describe_service(info: ModelInfo, settings: Settings) -> dict:
+def describe_localisation(segmenter: SegmenterInfo | None) -> dict | None:
+    """Return what /metadata says about the lesion segmenter, or None when it is off."""
+    if segmenter is None:
+        return None
+    test = segmenter.metrics.get("test_200x150", {}).get("segmenter")
+    return {
+        "name": segmenter.name,
+        "version": segmenter.version,
+        "input_size": list(segmenter.input_size),
+        "metrics": None if test is None else {"test": test},
+        "heatmap": "Grad-CAM of the classifier's last feature map, for models that end in "
+        "global average pooling",
+    }
+
+
+def describe_service(
+    info: ModelInfo, settings: Settings, segmenter: SegmenterInfo | None = None
+) -> dict:
     """Return the /metadata body."""
     return {
         "model": {
             "name": info.name,
             "version": info.version,
-            "file": info.path.name,
+            "file": str(info.path.relative_to(REPO_ROOT))
+            if info.path.is_relative_to(REPO_ROOT)
+            else info.path.name,
+            "why_served": info.config.get("why_served"),
             "input_size": [info.input_size, info.input_size, 3],
             "preprocessing": PREPROCESSING_DESCRIPTION.format(size=info.input_size),
             "trained": {
@@ -44,6 +65,7 @@ def describe_service(info: ModelInfo, settings: Settings) -> dict:
         },
         "classes": [{"code": c.code, "name": c.name, "malignant": c.malignant} for c in CLASSES],
         "metrics": headline_metrics(info.metrics),
+        "localisation": describe_localisation(segmenter),
         "limits": {
             "max_upload_bytes": settings.max_upload_bytes,
             "max_files": settings.max_files,

@@ -1,7 +1,9 @@
-"""Check a model file before anything heavy loads, so start-up fails with one clear line."""
+"""Check a model file before anything heavy loads, so start-up fails with one clear line;
+then open it in ONNX Runtime."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -37,3 +39,23 @@ def read_sidecar(model_path: Path, name: str) -> dict:
         return json.loads((model_path.parent / name).read_text())
     except (OSError, ValueError):
         return {}
+
+
+def open_session(model_path: Path, threads: int):
+    """Return an ONNX Runtime CPU session for a checked model file, or raise ModelLoadError."""
+    check_model_file(model_path)
+    import onnxruntime as ort  # imported here: the runtime starts inside each worker
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only: no per-worker banner
+    try:
+        return ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own, unexported error types
+        raise ModelLoadError(f"cannot load model {model_path}: {exc}") from exc
+
+
+def model_version(model_path: Path, name: str) -> str:
+    """Return `name-<first 12 hex digits of the file's sha256>`."""
+    return f"{name}-{hashlib.sha256(model_path.read_bytes()).hexdigest()[:12]}"

@@ -46,6 +46,66 @@ SCHEMAS = {
             "model_version": {"type": "string"},
         },
     },
+    "Localisation": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Prediction"},
+            {
+                "type": "object",
+                "required": [
+                    "lesion",
+                    "heatmap_png",
+                    "heatmap_class",
+                    "heatmap_size",
+                    "segmenter_version",
+                ],
+                "properties": {
+                    "lesion": {
+                        "type": "object",
+                        "required": ["found", "box", "area_fraction", "mask_png"],
+                        "properties": {
+                            "found": {"type": "boolean"},
+                            "box": {
+                                "type": ["array", "null"],
+                                "items": {"type": "integer"},
+                                "minItems": 4,
+                                "maxItems": 4,
+                                "description": "[x0, y0, x1, y1] in the upload's pixels as "
+                                "displayed (after EXIF rotation); x1 and y1 exclusive; null when "
+                                "no lesion was found",
+                            },
+                            "area_fraction": {
+                                **_PROBABILITY,
+                                "description": "share of the image's pixels in the mask",
+                            },
+                            "mask_png": {
+                                "type": "string",
+                                "contentEncoding": "base64",
+                                "contentMediaType": "image/png",
+                                "description": "greyscale PNG of the upload's size: 255 lesion, "
+                                "0 background",
+                            },
+                        },
+                    },
+                    "heatmap_png": {
+                        "type": ["string", "null"],
+                        "contentEncoding": "base64",
+                        "contentMediaType": "image/png",
+                        "description": "RGBA overlay (jet colours, transparent where the class "
+                        "got no support) of Grad-CAM on the classifier's last feature map; "
+                        "the upload's size, scaled down to fit 1024 px when larger; null "
+                        "when the served model has no activation maps (e.g. the paper CNN)",
+                    },
+                    "heatmap_class": {"type": ["string", "null"], "enum": [*CLASS_CODES, None]},
+                    "heatmap_size": {
+                        "type": ["array", "null"],
+                        "items": {"type": "integer"},
+                        "description": "[width, height] of heatmap_png",
+                    },
+                    "segmenter_version": {"type": "string"},
+                },
+            },
+        ]
+    },
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -68,6 +128,11 @@ SCHEMAS = {
                 "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
             },
             "classes": {"type": "array", "items": {"type": "string"}},
+            "localisation": {
+                "type": ["object", "null"],
+                "description": "the lesion segmenter behind /localize; null when off",
+                "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
+            },
         },
     },
 }
@@ -142,6 +207,54 @@ def openapi_document(settings: Settings) -> dict:
                         "413": _error("payload_too_large or image_too_large"),
                         "415": _error("unsupported_media_type or unsupported_image_type"),
                         "503": _error("not_ready: the model is still loading"),
+                    },
+                }
+            },
+            "/localize": {
+                "post": {
+                    "summary": "Classify one image, outline its lesion and show what the "
+                    "classifier looked at",
+                    "description": "The /predict answer for one image plus the lesion's mask "
+                    "and box from the segmentation model, and a Grad-CAM heat-map for the "
+                    f"predicted class or the class named by `class`. Same formats and limits "
+                    f"as /predict ({formats}; {limit_mb:g} MB), one image per request.",
+                    "parameters": [
+                        {
+                            "name": "class",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": list(CLASS_CODES)},
+                            "description": "class the heat-map explains (also accepted as a "
+                            "form field); default: the predicted class",
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["file"],
+                                    "properties": {
+                                        "file": {"type": "string", "format": "binary"},
+                                        "class": {"type": "string", "enum": list(CLASS_CODES)},
+                                    },
+                                }
+                            },
+                            "image/*": {"schema": {"type": "string", "format": "binary"}},
+                        },
+                    },
+                    "responses": {
+                        "200": _json("Localisation", "prediction, lesion outline and heat-map"),
+                        "400": _error(
+                            "missing_file, empty_file, invalid_image, too_many_files or "
+                            "unknown_class"
+                        ),
+                        "413": _error("payload_too_large or image_too_large"),
+                        "415": _error("unsupported_media_type or unsupported_image_type"),
+                        "503": _error(
+                            "not_ready, or localisation_unavailable: no segmenter configured"
+                        ),
                     },
                 }
             },

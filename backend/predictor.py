@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from backend.model_file import ModelLoadError, check_model_file, read_sidecar
+from backend.model_file import ModelLoadError, model_version, open_session, read_sidecar
+from training.class_activation import CAM_OUTPUT
 from training.labels import CLASS_CODES
 
 log = logging.getLogger(__name__)
@@ -31,19 +31,7 @@ class Predictor:
     """Load an exported classifier (training.export) and turn uint8 batches into probabilities."""
 
     def __init__(self, model_path: Path, inference_threads: int = 1) -> None:
-        check_model_file(model_path)
-        import onnxruntime as ort  # imported here: the runtime starts inside each worker
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = inference_threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3  # errors only: no per-worker banner
-        try:
-            session = ort.InferenceSession(
-                str(model_path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime raises its own, unexported error types
-            raise ModelLoadError(f"cannot load model {model_path}: {exc}") from exc
+        session = open_session(model_path, inference_threads)
         (tensor,) = session.get_inputs()
         shape = tensor.shape
         if (
@@ -55,18 +43,21 @@ class Predictor:
                 f"model {model_path} takes {tensor.type} {shape}, not uint8 square RGB images"
             )
         outputs = session.get_outputs()
-        if outputs[0].shape[-1] != len(CLASS_CODES):
-            raise ModelLoadError(f"model {model_path} has {outputs[0].shape[-1]} outputs, not 7")
+        # The class probabilities: the only output, or the one beside the activation maps.
+        (output,) = [o for o in outputs if o.name != CAM_OUTPUT][:1] or [outputs[0]]
+        if output.shape[-1] != len(CLASS_CODES):
+            raise ModelLoadError(f"model {model_path} has {output.shape[-1]} outputs, not 7")
 
         self._session = session
         self._input = tensor.name
-        self._output = outputs[0].name
+        self._output = output.name
+        # Models ending in global average pooling carry their class activation maps too.
+        self._activations = next((o.name for o in outputs if o.name == CAM_OUTPUT), None)
         config = read_sidecar(model_path, "config.json")
-        digest = hashlib.sha256(model_path.read_bytes()).hexdigest()[:12]
         name = config.get("name", model_path.stem)
         self.info = ModelInfo(
             name=name,
-            version=f"{name}-{digest}",
+            version=model_version(model_path, name),
             path=model_path,
             input_size=int(shape[1]),
             config=config,
@@ -74,6 +65,11 @@ class Predictor:
         )
         self.ready = False
         self.warm_up()
+
+    @property
+    def explains(self) -> bool:
+        """Whether the model can say which regions pushed it toward a class (a heat-map)."""
+        return self._activations is not None
 
     def warm_up(self) -> None:
         """Run batch sizes 1 and many once, and mark the predictor ready."""
@@ -86,3 +82,13 @@ class Predictor:
         """Return (N, 7) float64 probabilities for (N, size, size, 3) uint8 images."""
         (probabilities,) = self._session.run([self._output], {self._input: images})
         return probabilities.astype(np.float64)
+
+    def predict_explained(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (7,) probabilities and (h, w, 7) class activation maps for one (size, size, 3)
+        image; raise ValueError for a model that has no activation output."""
+        if self._activations is None:
+            raise ValueError(f"{self.info.name} has no class activation output")
+        probabilities, activations = self._session.run(
+            [self._output, self._activations], {self._input: image[None]}
+        )
+        return probabilities[0].astype(np.float64), activations[0]

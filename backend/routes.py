@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from backend.errors import ApiError
+from backend.localisation import localise
 from backend.metadata import describe_service
 from backend.openapi import openapi_document
 from backend.predictor import Predictor
+from backend.segmenter import Segmenter
 from backend.service import classify
 from backend.settings import Settings
 from backend.uploads import read_uploads
@@ -24,6 +26,10 @@ def _settings() -> Settings:
     return current_app.extensions["settings"]
 
 
+def _segmenter() -> Segmenter | None:
+    return current_app.extensions.get("segmenter")
+
+
 @api.get("/livez")
 def livez():
     """Liveness: the process answers HTTP."""
@@ -36,12 +42,15 @@ def health():
     predictor = _predictor()
     if not predictor.ready:
         return jsonify({"status": "unavailable", "reason": "model not warmed up"}), 503
-    info = predictor.info
+    info, segmenter = predictor.info, _segmenter()
     return jsonify(
         {
             "status": "ok",
             "model": {"name": info.name, "version": info.version},
             "classes": list(CLASS_CODES),
+            "localisation": None
+            if segmenter is None
+            else {"name": segmenter.info.name, "version": segmenter.info.version},
         }
     )
 
@@ -49,7 +58,12 @@ def health():
 @api.get("/metadata")
 def metadata():
     """Classes, input size, preprocessing, model version and the model card's headline figures."""
-    return jsonify(describe_service(_predictor().info, _settings()))
+    segmenter = _segmenter()
+    return jsonify(
+        describe_service(
+            _predictor().info, _settings(), None if segmenter is None else segmenter.info
+        )
+    )
 
 
 @api.get("/openapi.json")
@@ -69,3 +83,18 @@ def predict():
     if len(results) == 1:
         return jsonify(results[0])
     return jsonify({"results": results, "model_version": predictor.info.version})
+
+
+@api.post("/localize")
+def localize():
+    """Classify one image, outline the lesion and draw the heat-map of a class (`class`)."""
+    predictor, segmenter = _predictor(), _segmenter()
+    if not predictor.ready:
+        raise ApiError(503, "not_ready", "the model is not loaded yet; retry shortly")
+    if segmenter is None:
+        raise ApiError(
+            503, "localisation_unavailable", "this server runs without a lesion segmenter"
+        )
+    (upload,) = read_uploads(request, max_files=1)
+    code = request.form.get("class") or request.args.get("class")
+    return jsonify(localise(upload, predictor, segmenter, _settings().max_image_pixels, code))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -21,10 +23,11 @@ from training.preprocess import (
 log = logging.getLogger(__name__)
 
 
-def to_model_input(upload: Upload, size: int, max_pixels: int, label: str) -> np.ndarray:
-    """Return the preprocessed image, or raise ApiError naming what is wrong with it."""
+@contextmanager
+def decoding(upload: Upload, label: str) -> Iterator[None]:
+    """Turn the shared preprocessing's errors inside the block into ApiErrors naming `label`."""
     try:
-        return preprocess(upload.data, size, max_pixels)
+        yield
     except ImageTooLargeError as exc:
         raise ApiError(413, "image_too_large", f"{label}: {exc}") from None
     except UnsupportedFormatError as exc:
@@ -34,6 +37,12 @@ def to_model_input(upload: Upload, size: int, max_pixels: int, label: str) -> np
     except Exception as exc:  # a decoder bug on hostile bytes is still the client's bad image
         log.warning("decoder raised %s on a %d-byte upload", type(exc).__name__, len(upload.data))
         raise ApiError(400, "invalid_image", f"{label}: cannot decode image") from None
+
+
+def to_model_input(upload: Upload, size: int, max_pixels: int, label: str) -> np.ndarray:
+    """Return the preprocessed image, or raise ApiError naming what is wrong with it."""
+    with decoding(upload, label):
+        return preprocess(upload.data, size, max_pixels)
 
 
 def classify(uploads: list[Upload], predictor: Predictor, max_pixels: int) -> list[dict]:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from tests.servers import gunicorn_server  # noqa: E402
 
 DEFAULT_IMAGE = REPO_ROOT / "samples" / "ISIC_0024335.jpg"  # 268 KB, the median size
-DEFAULT_MODEL = REPO_ROOT / "models" / "paper_cnn" / "model.onnx"
+DEFAULT_MODEL = REPO_ROOT / "models" / "resnet_small_2x" / "model.onnx"
 
 
 def multipart(data: bytes) -> tuple[bytes, dict]:

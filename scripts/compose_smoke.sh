@@ -88,6 +88,19 @@ assert math.isclose(sum(probabilities.values()), 1, abs_tol=1e-4), sum(probabili
 print("    " + ", ".join(f"{code} {p:.3f}" for code, p in probabilities.items()))
 '
 
+step "POST $sample to $backend_url/localize"
+curl -fsS --max-time 60 -F "file=@$sample;type=image/jpeg" "$backend_url/localize" |
+    python3 -c '
+import json, sys
+
+body = json.load(sys.stdin)
+lesion = body["lesion"]
+assert lesion["found"] and len(lesion["box"]) == 4, lesion["box"]
+assert body["heatmap_png"] and body["heatmap_class"] == body["label"], body["heatmap_class"]
+box, area, explained = lesion["box"], lesion["area_fraction"], body["heatmap_class"]
+print(f"    box {box}, area {area:.2f}, heat-map of {explained}")
+'
+
 step "GET the frontend page $frontend_url/"
 curl -fsS --max-time 30 "$frontend_url/" | grep -i "<title>streamlit</title>" >/dev/null
 

@@ -12,18 +12,35 @@ from PIL import Image
 
 from tests.servers import REPO_ROOT, gunicorn_server
 
-SHIPPED_MODEL = REPO_ROOT / "models" / "paper_cnn" / "model.onnx"
+SHIPPED_MODEL = REPO_ROOT / "models" / "resnet_small_2x" / "model.onnx"
 SHIPPED_KERAS_MODEL = SHIPPED_MODEL.with_suffix(".keras")
+SHIPPED_SEGMENTER = REPO_ROOT / "models" / "lesion_segmenter" / "model.onnx"
+PAPER_MODEL = REPO_ROOT / "models" / "paper_cnn" / "model.onnx"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data" / "ham10000"
 
 
-def lesion_like_image(width: int = 120, height: int = 90, seed: int = 0) -> Image.Image:
-    """Return a skin-coloured noisy image with a dark disc in the middle."""
+def disc_mask(
+    width: int, height: int, centre: tuple[float, float] | None = None, radius: float | None = None
+) -> np.ndarray:
+    """Return a (height, width) boolean disc, by default centred with radius short side / 3.5."""
+    cx, cy = centre if centre is not None else (width / 2, height / 2)
+    radius = radius if radius is not None else min(width, height) / 3.5
+    yy, xx = np.mgrid[:height, :width]
+    return (xx - cx) ** 2 + (yy - cy) ** 2 < radius**2
+
+
+def lesion_like_image(
+    width: int = 120,
+    height: int = 90,
+    seed: int = 0,
+    centre: tuple[float, float] | None = None,
+    radius: float | None = None,
+) -> Image.Image:
+    """Return a skin-coloured noisy image with a dark disc (`disc_mask` with the same arguments)."""
     rng = np.random.default_rng(seed)
     skin = np.array([214, 160, 140], dtype=float)
     pixels = skin + rng.normal(0, 12, (height, width, 3))
-    yy, xx = np.mgrid[:height, :width]
-    disc = (xx - width / 2) ** 2 + (yy - height / 2) ** 2 < (min(width, height) / 3.5) ** 2
+    disc = disc_mask(width, height, centre, radius)
     pixels[disc] = np.array([90, 55, 40]) + rng.normal(0, 8, (int(disc.sum()), 3))
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
@@ -61,14 +78,27 @@ def predictor(model_path: Path):
     return Predictor(model_path)
 
 
+@pytest.fixture(scope="session")
+def segmenter():
+    """The shipped lesion segmenter, loaded once for the whole session."""
+    from backend.segmenter import Segmenter
+
+    return Segmenter(SHIPPED_SEGMENTER)
+
+
 @pytest.fixture()
-def app(predictor, model_path: Path):
-    """The Flask app on the session's predictor, with a 1 MB upload limit for the tests."""
+def app(predictor, segmenter, model_path: Path):
+    """The Flask app on the session's models, with a 1 MB upload limit for the tests."""
     from backend.app import create_app
     from backend.settings import Settings
 
-    settings = Settings(model_path=model_path, max_upload_bytes=1024 * 1024, max_files=4)
-    return create_app(settings, predictor)
+    settings = Settings(
+        model_path=model_path,
+        segmenter_path=SHIPPED_SEGMENTER,
+        max_upload_bytes=1024 * 1024,
+        max_files=4,
+    )
+    return create_app(settings, predictor, segmenter)
 
 
 @pytest.fixture()

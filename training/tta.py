@@ -77,9 +77,7 @@ def with_tta(model: keras.Model) -> keras.Model:
     """Return a model that averages `model`'s probabilities over the 8 symmetric views."""
     symmetries = _Symmetries(_square_side(model))
     inputs = keras.Input(shape=model.input_shape[1:], name="image")
-    outputs = layers.Average(name="mean_over_views")(
-        [model(v) for v in symmetries.views(inputs)]
-    )
+    outputs = layers.Average(name="mean_over_views")([model(v) for v in symmetries.views(inputs)])
     return keras.Model(inputs, outputs, name=f"{model.name}_tta")
 
 

@@ -91,8 +91,8 @@ def test_mixed_concurrent_load_keeps_answers_right_and_server_healthy(live_backe
     assert requests.get(f"{live_backend}/health", timeout=10).status_code == 200
 
 
-def start_with_model(model: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MODEL_PATH": str(model), "PORT": str(free_port())}
+def start_with_model(model: Path, **extra: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MODEL_PATH": str(model), "PORT": str(free_port()), **extra}
     return subprocess.run(
         [str(BIN / "gunicorn"), "backend.app:create_app()"],
         cwd=REPO_ROOT,
@@ -119,3 +119,41 @@ def test_corrupt_model_stops_start_up_with_one_line_naming_the_path(tmp_path):
     assert result.returncode != 0
     assert f"corrupt or not an ONNX model: {corrupt}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_missing_segmenter_stops_start_up_with_one_line_naming_the_path(tmp_path, model_path):
+    missing = tmp_path / "segmenter.onnx"
+    result = start_with_model(model_path, SEGMENTER_PATH=str(missing))
+    assert result.returncode != 0
+    assert f"model file not found: {missing}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_localize_contract_over_http(live_backend):
+    """A real 600×450 sample through gunicorn: prediction, mask and heat-map of its size."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    data = SAMPLES[0].read_bytes()
+    response = requests.post(
+        f"{live_backend}/localize",
+        files={"file": ("lesion.jpg", data, "image/jpeg")},
+        data={"class": "mel"},
+        timeout=30,
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["probabilities"] == predict(live_backend, data).json()["probabilities"]
+    size = Image.open(io.BytesIO(data)).size
+    mask = Image.open(io.BytesIO(base64.b64decode(body["lesion"]["mask_png"])))
+    heatmap = Image.open(io.BytesIO(base64.b64decode(body["heatmap_png"])))
+    assert mask.size == size and heatmap.size == size and heatmap.mode == "RGBA"
+    x0, y0, x1, y1 = body["lesion"]["box"]
+    assert 0 <= x0 < x1 <= size[0] and 0 <= y0 < y1 <= size[1]
+    assert body["heatmap_class"] == "mel"
+    bad = requests.post(
+        f"{live_backend}/localize", files={"file": ("x.jpg", b"junk", "image/jpeg")}, timeout=30
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_image"

@@ -1,0 +1,46 @@
+"""Encode the lesion mask and the heat-map as base64 PNGs a client can lay over the upload."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+from PIL import Image
+
+HEATMAP_MAX_SIDE = 1024  # larger uploads get a heat-map scaled down to this (same aspect)
+HEATMAP_OPACITY = 0.6  # alpha where the map is 1; it fades to transparent toward 0
+
+
+def png_base64(image: Image.Image) -> str:
+    """Return `image` as a base64-encoded PNG."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)  # masks compress well even at level 1
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def mask_png(mask: np.ndarray) -> str:
+    """Return a boolean (height, width) mask as a base64 greyscale PNG of 0 and 255."""
+    return png_base64(Image.fromarray(mask.astype(np.uint8) * 255))
+
+
+def heatmap_size(size: tuple[int, int], max_side: int = HEATMAP_MAX_SIDE) -> tuple[int, int]:
+    """Return `size` = (width, height), scaled down to fit max_side when it is larger."""
+    scale = min(1.0, max_side / max(size))
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def jet(values: np.ndarray) -> np.ndarray:
+    """Return (…, 3) uint8 colours of the jet colour map (blue → cyan → yellow → red) for [0, 1]."""
+    x = np.clip(values, 0.0, 1.0)[..., None]
+    centres = np.array([0.75, 0.5, 0.25])  # where red, green and blue peak
+    return (np.clip(1.5 - np.abs(4.0 * (x - centres)), 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def heatmap_png(heatmap: np.ndarray, size: tuple[int, int]) -> str:
+    """Return a (h, w) map in [0, 1] as a base64 RGBA PNG of `size` (see `heatmap_size`):
+    jet colours, transparent where the map is 0 and HEATMAP_OPACITY opaque where it is 1."""
+    small = Image.fromarray(np.asarray(heatmap, dtype=np.float32))
+    values = np.asarray(small.resize(heatmap_size(size), Image.Resampling.BILINEAR))
+    alpha = (np.clip(values, 0.0, 1.0) * HEATMAP_OPACITY * 255).astype(np.uint8)
+    return png_base64(Image.fromarray(np.dstack([jet(values), alpha])))

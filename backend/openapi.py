@@ -7,6 +7,7 @@ from training.labels import CLASS_CODES, CLASSES
 from training.preprocess import ACCEPTED_FORMATS
 
 _PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
+_BINARY = {"type": "string", "format": "binary"}
 
 SCHEMAS = {
     "Prediction": {
@@ -145,6 +146,20 @@ def _json(schema: str, description: str) -> dict:
     }
 
 
+def _upload_body(**fields: dict) -> dict:
+    """Return a request body of images: multipart with these form fields (`file` required), or
+    one raw image/* body."""
+    return {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {"type": "object", "required": ["file"], "properties": fields}
+            },
+            "image/*": {"schema": _BINARY},
+        },
+    }
+
+
 def _error(description: str) -> dict:
     return _json("Error", description)
 
@@ -169,25 +184,13 @@ def openapi_document(settings: Settings) -> dict:
                     "description": f"Accepted formats: {formats}. At most {limit_mb:g} MB per "
                     f"request, {settings.max_files} files and {settings.max_image_pixels:,} "
                     "pixels per image.",
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "multipart/form-data": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["file"],
-                                    "properties": {
-                                        "file": {
-                                            "type": "array",
-                                            "items": {"type": "string", "format": "binary"},
-                                            "description": "one or more images",
-                                        }
-                                    },
-                                }
-                            },
-                            "image/*": {"schema": {"type": "string", "format": "binary"}},
-                        },
-                    },
+                    "requestBody": _upload_body(
+                        file={
+                            "type": "array",
+                            "items": _BINARY,
+                            "description": "one or more images",
+                        }
+                    ),
                     "responses": {
                         "200": {
                             "description": "one Prediction for one file, a PredictionList for "
@@ -228,22 +231,9 @@ def openapi_document(settings: Settings) -> dict:
                             "form field); default: the predicted class",
                         }
                     ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "multipart/form-data": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["file"],
-                                    "properties": {
-                                        "file": {"type": "string", "format": "binary"},
-                                        "class": {"type": "string", "enum": list(CLASS_CODES)},
-                                    },
-                                }
-                            },
-                            "image/*": {"schema": {"type": "string", "format": "binary"}},
-                        },
-                    },
+                    "requestBody": _upload_body(
+                        file=_BINARY, **{"class": {"type": "string", "enum": list(CLASS_CODES)}}
+                    ),
                     "responses": {
                         "200": _json("Localisation", "prediction, lesion outline and heat-map"),
                         "400": _error(

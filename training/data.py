@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,40 +126,59 @@ def load_release(
             )
         paths.append(files[image_id])
 
-    cache_file = None
-    if cache_dir is not None:
-        cache_file = cache_dir / f"ham10000-{_cache_key(metadata, paths, size)}.npz"
-        if cache_file.is_file():
-            log.info("loading decoded images from cache %s", cache_file)
-            with np.load(cache_file, allow_pickle=False) as cached:
-                images = cached["images"]
-            return _release_dataset(table, images, metadata)
+    def decode() -> dict[str, np.ndarray]:
+        images = np.empty((len(paths), size, size, 3), dtype=np.uint8)
+        for i, file in enumerate(tqdm(paths, desc="decoding images", unit="img")):
+            try:
+                images[i] = preprocess(file, size)
+            except (InvalidImageError, ImageTooLargeError) as exc:
+                raise DataError(f"{file}: {exc}") from None
+        return {"images": images}
 
-    images = np.empty((len(paths), size, size, 3), dtype=np.uint8)
-    for i, file in enumerate(tqdm(paths, desc="decoding images", unit="img")):
-        try:
-            images[i] = preprocess(file, size)
-        except (InvalidImageError, ImageTooLargeError) as exc:
-            raise DataError(f"{file}: {exc}") from None
-    if cache_file is not None:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(cache_file, images=images)
-        log.info("cached decoded images in %s", cache_file)
-    return _release_dataset(table, images, metadata)
+    cache_file = cache_path(cache_dir, "ham10000", metadata, paths, size)
+    images = cached(cache_file, decode)["images"]
+    return release_dataset(table, images, f"HAM10000 release ({metadata})")
 
 
-def _release_dataset(table: pd.DataFrame, images: np.ndarray, metadata: Path) -> Dataset:
+def release_dataset(table: pd.DataFrame, images: np.ndarray, source: str) -> Dataset:
+    """Return the Dataset of metadata rows `table` and their decoded `images`."""
     labels = np.array([index_of(dx) for dx in table["dx"]], dtype=np.int64)
     return Dataset(
         images,
         labels,
         table["image_id"].to_numpy(dtype=str),
         table["lesion_id"].to_numpy(dtype=str),
-        f"HAM10000 release ({metadata})",
+        source,
     )
 
 
-def _cache_key(metadata: Path, paths: list[Path], size: int) -> str:
+def cached(
+    cache_file: Path | None, compute: Callable[[], dict[str, np.ndarray]]
+) -> dict[str, np.ndarray]:
+    """Return the arrays saved in `cache_file`, or compute them, save them there and return them
+    (no cache when `cache_file` is None)."""
+    if cache_file is not None and cache_file.is_file():
+        log.info("loading decoded images from cache %s", cache_file)
+        with np.load(cache_file, allow_pickle=False) as saved:
+            return {name: saved[name] for name in saved.files}
+    arrays = compute()
+    if cache_file is not None:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache_file, **arrays)
+        log.info("cached decoded images in %s", cache_file)
+    return arrays
+
+
+def cache_path(
+    cache_dir: Path | None, prefix: str, metadata: Path, files: list[Path], size: int | tuple
+) -> Path | None:
+    """Return the cache file for these inputs (None without a cache folder)."""
+    if cache_dir is None:
+        return None
+    return cache_dir / f"{prefix}-{_cache_key(metadata, files, size)}.npz"
+
+
+def _cache_key(metadata: Path, paths: list[Path], size: int | tuple) -> str:
     """Return a key that changes with the metadata, any image file, the size or preprocessing."""
     digest = hashlib.sha1(metadata.read_bytes())
     digest.update(f"{size}|{PREPROCESSING_ID}".encode())

@@ -21,8 +21,8 @@ from training.tta import tta_member, with_tta_maps
 def last_feature_layer(model: keras.Model) -> layers.Layer:
     """Return the last layer whose output is a spatial (N, H, W, C) feature map."""
     for layer in reversed(model.layers):
-        shape = getattr(layer, "output", None)
-        if shape is not None and len(layer.output.shape) == 4:
+        output = getattr(layer, "output", None)
+        if output is not None and len(output.shape) == 4:
             return layer
     raise ValueError(f"{model.name} has no spatial feature map")
 

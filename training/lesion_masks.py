@@ -6,7 +6,6 @@ the same size with the same filter, so a target pixel holds the lesion's share o
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,14 +17,15 @@ from tqdm import tqdm
 from training.data import (
     DataError,
     Dataset,
+    cache_path,
+    cached,
     find_image_folders,
     find_metadata,
     index_images,
     read_metadata,
+    release_dataset,
 )
-from training.labels import index_of
 from training.preprocess import (
-    PREPROCESSING_ID,
     RESAMPLE,
     SEGMENTER_INPUT,
     ImageTooLargeError,
@@ -99,14 +99,7 @@ def load_masked_images(
     image_files = [images_by_id[i] for i in table["image_id"]]
     mask_files = [masks_by_id[i] for i in table["image_id"]]
 
-    cache_file = None
-    if cache_dir is not None:
-        cache_file = cache_dir / f"masks-{_cache_key(image_files + mask_files, size)}.npz"
-    if cache_file is not None and cache_file.is_file():
-        log.info("loading images and masks from cache %s", cache_file)
-        with np.load(cache_file, allow_pickle=False) as cached:
-            images, masks = cached["images"], cached["masks"]
-    else:
+    def decode() -> dict[str, np.ndarray]:
         width, height = size
         images = np.empty((len(table), height, width, 3), dtype=np.uint8)
         masks = np.empty((len(table), height, width), dtype=np.uint8)
@@ -117,23 +110,10 @@ def load_masked_images(
             except (InvalidImageError, ImageTooLargeError) as exc:
                 raise DataError(f"{image_file}: {exc}") from None
             masks[i] = read_mask(mask_file, size)
-        if cache_file is not None:
-            cache_file.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(cache_file, images=images, masks=masks)
-    dataset = Dataset(
-        images,
-        np.array([index_of(dx) for dx in table["dx"]], dtype=np.int64),
-        table["image_id"].to_numpy(dtype=str),
-        table["lesion_id"].to_numpy(dtype=str),
-        f"HAM10000 release with lesion masks ({folder})",
-    )
-    return MaskedImages(dataset, masks, image_files, mask_files)
+        return {"images": images, "masks": masks}
 
-
-def _cache_key(files: list[Path], size: tuple[int, int]) -> str:
-    """Return a digest of every file's name, size and mtime, the size and the preprocessing."""
-    digest = hashlib.sha256(f"{size}|{PREPROCESSING_ID}".encode())
-    for file in files:
-        stat = file.stat()
-        digest.update(f"{file.name}|{stat.st_size}|{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:16]
+    cache_file = cache_path(cache_dir, "masks", metadata, image_files + mask_files, size)
+    arrays = cached(cache_file, decode)
+    source = f"HAM10000 release with lesion masks ({folder})"
+    dataset = release_dataset(table, arrays["images"], source)
+    return MaskedImages(dataset, arrays["masks"], image_files, mask_files)

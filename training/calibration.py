@@ -28,9 +28,8 @@ from training.cli import add_data_arguments
 from training.data import DataError, load_dataset
 from training.evaluate import predict_proba
 from training.export import ExportError, export_onnx
-from training.labels import NUM_CLASSES
 from training.metrics import classification_metrics, expected_calibration_error
-from training.split import load_split
+from training.split import load_split, log_prior
 from training.tta import dihedral_views, with_tta
 
 log = logging.getLogger(__name__)
@@ -159,9 +158,8 @@ def calibrate_run(
     split = load_split(dataset, run / "split.csv")
     model = keras.models.load_model(run / "model.keras", compile=False)
     val, test = dataset.subset(split.val), dataset.subset(split.test)
-    counts = np.bincount(dataset.labels[split.train], minlength=NUM_CLASSES)
-    log_prior = np.log(np.maximum(counts, 1) / counts.sum())
-    shift = prior_shift * log_prior
+    train_log_prior = log_prior(dataset.labels[split.train])
+    shift = prior_shift * train_log_prior
     val_proba = view_proba(model, val.images, tta)
     temperature = fit_temperature(val_proba, val.labels, shift)
     record = calibration_record(
@@ -175,7 +173,7 @@ def calibrate_run(
     record["onnx_max_difference"] = export_onnx(run / CALIBRATED_MODEL, run / CALIBRATED_ONNX)
     record["prior_shift"] = prior_shift
     record["tta"] = tta
-    record["val_prior_shift_table"] = prior_shift_table(val_proba, val.labels, log_prior)
+    record["val_prior_shift_table"] = prior_shift_table(val_proba, val.labels, train_log_prior)
     record["model"] = CALIBRATED_MODEL
     (run / "calibration.json").write_text(json.dumps(record, indent=2) + "\n")
     return record

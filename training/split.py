@@ -82,6 +82,12 @@ def class_weights(labels: np.ndarray, num_classes: int = NUM_CLASSES) -> dict[in
     }
 
 
+def log_prior(labels: np.ndarray, num_classes: int = NUM_CLASSES) -> np.ndarray:
+    """Return log(class frequency) of integer `labels`; an absent class counts as one row."""
+    counts = np.maximum(np.bincount(labels, minlength=num_classes), 1)
+    return np.log(counts / counts.sum())
+
+
 def save_split(dataset: Dataset, split: Split, path: Path) -> None:
     """Write image_id, lesion_id, dx index and part per row as CSV."""
     rows = []

@@ -25,10 +25,11 @@ from training.data import DataError, Dataset, load_dataset
 from training.evaluate import evaluate
 from training.export import export_onnx
 from training.labels import CLASS_CODES, NUM_CLASSES
+from training.losses import LogitAdjustedCrossentropy
 from training.model import ARCHITECTURES, build_model
 from training.plots import plot_curve
 from training.preprocess import INPUT_SIZE, PREPROCESSING_DESCRIPTION, PREPROCESSING_ID
-from training.split import class_weights, make_split, oversample, save_split
+from training.split import class_weights, log_prior, make_split, oversample, save_split
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,14 @@ VAL_FRACTION = 0.2
 SEED = 42
 
 # Alternatives to the recipe, each off by default.
-BALANCES = ("oversample", "class_weight")
+BALANCES = ("oversample", "class_weight", "logit_adjust")
 SCHEDULES = ("constant", "cosine")
 CHECKPOINT_METRICS = ("val_accuracy", "val_balanced_accuracy")
 BALANCE_DESCRIPTIONS = {
     "oversample": "imbalanced-learn RandomOverSampler on the training part only",
     "class_weight": "no oversampling; inverse-frequency class weights in the loss",
+    "logit_adjust": "no oversampling; logit-adjusted loss (log of the training part's class "
+    "frequencies added to the logits)",
 }
 AUGMENTATION = "flips, 90° rotations, random crop-zoom (side 0.7-1), colour jitter"
 
@@ -68,7 +71,7 @@ class TrainConfig:
     image_size: int = INPUT_SIZE
     cache_dir: Path | None = None
     overwrite: bool = False
-    balance: str = "oversample"  # or "class_weight": inverse-frequency loss weights
+    balance: str = "oversample"  # or "class_weight" / "logit_adjust": see BALANCE_DESCRIPTIONS
     label_smoothing: float = 0.0  # > 0 switches to one-hot labels
     schedule: str = "constant"  # or "cosine": learning rate decays to 0 over the run
     checkpoint_metric: str = "val_accuracy"
@@ -81,8 +84,11 @@ def targets(labels: np.ndarray, config: TrainConfig) -> np.ndarray:
     return labels
 
 
-def loss_for(config: TrainConfig) -> str | keras.losses.Loss:
-    """Return the loss: the recipe's sparse cross-entropy, or a label-smoothed one."""
+def loss_for(config: TrainConfig, train_labels: np.ndarray) -> str | keras.losses.Loss:
+    """Return the loss: the recipe's sparse cross-entropy, a label-smoothed one, or the
+    logit-adjusted one with the prior of `train_labels`."""
+    if config.balance == "logit_adjust":
+        return LogitAdjustedCrossentropy(log_prior(train_labels), config.label_smoothing)
     if config.label_smoothing > 0:
         return keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
     return "sparse_categorical_crossentropy"
@@ -149,7 +155,7 @@ def train(config: TrainConfig) -> dict:
     steps_per_epoch = -(-len(train_rows) // config.batch_size)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate(config, steps_per_epoch)),
-        loss=loss_for(config),
+        loss=loss_for(config, dataset.labels[split.train]),
         metrics=["accuracy"],
     )
     checkpoint = config.out / "checkpoint.keras"
@@ -220,6 +226,9 @@ def split_summary(dataset: Dataset, split) -> str:
 
 def describe_loss(config: TrainConfig) -> str:
     """Return the loss as config.json names it."""
+    if config.balance == "logit_adjust":
+        smoothing = f", label smoothing {config.label_smoothing}" if config.label_smoothing else ""
+        return f"logit-adjusted cross-entropy{smoothing}"
     if config.label_smoothing > 0:
         return f"categorical_crossentropy, label smoothing {config.label_smoothing}"
     return "sparse_categorical_crossentropy"
@@ -279,8 +288,8 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         "--balance",
         choices=BALANCES,
         default="oversample",
-        help="oversample minority classes (the recipe) or weight the loss by inverse class "
-        "frequency (default: %(default)s)",
+        help="oversample minority classes (the recipe), weight the loss by inverse class "
+        "frequency, or add the log class prior to the logits in the loss (default: %(default)s)",
     )
     parser.add_argument(
         "--label-smoothing",

@@ -14,6 +14,7 @@ import pytest
 
 from training import evaluate as evaluate_cli
 from training import train as train_cli
+from training.losses import LogitAdjustedCrossentropy
 from training.train import TrainConfig, train
 
 RUN_FILES = [
@@ -146,17 +147,27 @@ def test_cli_defaults_are_the_published_recipe(tmp_path):
         "constant",
     )
     assert config.checkpoint_metric == "val_accuracy"
-    assert train_cli.loss_for(config) == "sparse_categorical_crossentropy"
+    assert train_cli.loss_for(config, np.array([0, 5])) == "sparse_categorical_crossentropy"
     assert train_cli.learning_rate(config, 100) == 1e-3
 
 
 def test_label_smoothing_uses_one_hot_targets_and_a_smoothed_loss(tmp_path):
     config = TrainConfig(data=tmp_path, out=tmp_path, label_smoothing=0.1)
-    loss = train_cli.loss_for(config)
+    loss = train_cli.loss_for(config, np.array([0, 5]))
     assert isinstance(loss, keras.losses.CategoricalCrossentropy)
     assert loss.get_config()["label_smoothing"] == 0.1
     targets = train_cli.targets(np.array([4, 0]), config)
     assert targets.shape == (2, 7) and targets[0, 4] == 1.0 and targets.sum() == 2.0
+
+
+def test_logit_adjust_uses_the_training_labels_prior(tmp_path):
+    config = TrainConfig(data=tmp_path, out=tmp_path, balance="logit_adjust")
+    loss = train_cli.loss_for(config, np.array([5, 5, 5, 4]))
+    assert isinstance(loss, LogitAdjustedCrossentropy)
+    assert loss.log_prior[5] == pytest.approx(np.log(3 / 9))
+    assert loss.log_prior[4] == pytest.approx(np.log(1 / 9))
+    assert loss.log_prior[0] == pytest.approx(np.log(1 / 9))  # absent: counted as one row
+    assert train_cli.describe_loss(config) == "logit-adjusted cross-entropy"
 
 
 def test_cosine_schedule_decays_to_zero_over_the_whole_run(tmp_path):
@@ -212,3 +223,26 @@ def test_config_records_the_alternative_settings(improved_run):
     assert config["loss"] == "categorical_crossentropy, label smoothing 0.1"
     assert "class weights" in config["oversampling"]
     assert config["checkpoint"] == "best val_balanced_accuracy"
+
+
+def test_logit_adjusted_recipe_trains_and_records_its_loss(tmp_path):
+    from tests.training.conftest import write_release
+
+    config = TrainConfig(
+        data=write_release(tmp_path / "data"),
+        out=tmp_path / "run",
+        architecture="resnet_small",
+        epochs=1,
+        batch_size=16,
+        balance="logit_adjust",
+        checkpoint_metric="val_balanced_accuracy",
+    )
+    metrics = train(config)
+    assert 0.0 <= metrics["balanced_accuracy"] <= 1.0
+    recorded = json.loads((config.out / "config.json").read_text())
+    assert recorded["loss"] == "logit-adjusted cross-entropy"
+    assert "logit-adjusted" in recorded["oversampling"]
+    assert keras.models.load_model(config.out / "model.keras", compile=False).output_shape == (
+        None,
+        7,
+    )

@@ -8,6 +8,8 @@ import io
 import numpy as np
 from PIL import Image
 
+from training.lesion_outline import scaled_to_fit
+
 HEATMAP_MAX_SIDE = 1024  # larger uploads get a heat-map scaled down to this (same aspect)
 HEATMAP_OPACITY = 0.6  # alpha where the map is 1; it fades to transparent toward 0
 
@@ -21,13 +23,12 @@ def png_base64(image: Image.Image) -> str:
 
 def mask_png(mask: np.ndarray) -> str:
     """Return a boolean (height, width) mask as a base64 greyscale PNG of 0 and 255."""
-    return png_base64(Image.fromarray(mask.astype(np.uint8) * 255))
+    return png_base64(Image.fromarray(mask).convert("L"))  # bool → mode "1" → 0/255, no copies
 
 
-def heatmap_size(size: tuple[int, int], max_side: int = HEATMAP_MAX_SIDE) -> tuple[int, int]:
-    """Return `size` = (width, height), scaled down to fit max_side when it is larger."""
-    scale = min(1.0, max_side / max(size))
-    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+def heatmap_size(size: tuple[int, int]) -> tuple[int, int]:
+    """Return the heat-map's (width, height) for an upload of `size`: at most HEATMAP_MAX_SIDE."""
+    return scaled_to_fit(size, HEATMAP_MAX_SIDE)
 
 
 def jet(values: np.ndarray) -> np.ndarray:

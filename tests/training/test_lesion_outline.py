@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import disc_mask
-from training.lesion_outline import THRESHOLD, outline, upsample
+from training.lesion_outline import EXACT_MAX_SIDE, THRESHOLD, outline, scaled_to_fit, upsample
 from training.segmentation_metrics import jaccard, mask_box
 
 # A 32×24 map with a disc, scaled by 5 to a 160×120 image.
@@ -84,3 +84,28 @@ def test_upsample_keeps_float_probabilities_without_quantising():
     assert large.dtype == np.float32 and large.shape == (TARGET[1], TARGET[0])
     assert len(np.unique(large)) > 256  # not rounded to 8-bit levels
     assert large.min() >= 0.0 and large.max() <= 1.0
+
+
+def test_images_up_to_the_exact_limit_take_the_exact_path():
+    side = EXACT_MAX_SIDE
+    result = outline(disc_probabilities(), (side, side * 3 // 4))
+    exact = upsample(disc_probabilities(), (side, side * 3 // 4)) >= THRESHOLD
+    np.testing.assert_array_equal(result.mask, exact)
+
+
+def test_larger_images_get_the_mask_of_the_exact_limit_enlarged():
+    size = (EXACT_MAX_SIDE * 3, EXACT_MAX_SIDE * 9 // 4)  # 3x the exact limit's 2048x1536
+    result = outline(disc_probabilities(), size)
+    assert result.mask.shape == (size[1], size[0]) and result.mask.dtype == bool
+    at_limit = outline(disc_probabilities(), scaled_to_fit(size, EXACT_MAX_SIDE))
+    np.testing.assert_array_equal(result.mask[::3, ::3], at_limit.mask)
+    assert result.area_fraction == pytest.approx(at_limit.area_fraction, abs=1e-9)
+    assert result.box == tuple(3 * v for v in at_limit.box)
+
+
+@pytest.mark.parametrize(
+    ("size", "fitted"),
+    [((600, 450), (600, 450)), ((4096, 3072), (2048, 1536)), ((3000, 10), (2048, 7))],
+)
+def test_scaled_to_fit_keeps_the_aspect_within_the_side(size, fitted):
+    assert scaled_to_fit(size, 2048) == fitted

@@ -67,6 +67,7 @@ class TrainConfig:
     test_fraction: float = TEST_FRACTION
     val_fraction: float = VAL_FRACTION
     seed: int = SEED
+    split_seed: int | None = None  # None: the split follows `seed`
     augment: bool = False
     image_size: int = INPUT_SIZE
     cache_dir: Path | None = None
@@ -130,7 +131,8 @@ def train(config: TrainConfig) -> dict:
     keras.utils.set_random_seed(config.seed)
 
     dataset = load_dataset(config.data, config.image_size, config.cache_dir)
-    split = make_split(dataset, config.test_fraction, config.val_fraction, config.seed)
+    split_seed = config.seed if config.split_seed is None else config.split_seed
+    split = make_split(dataset, config.test_fraction, config.val_fraction, split_seed)
     save_split(dataset, split, config.out / "split.csv")
     train_rows = (
         oversample(split.train, dataset.labels, config.seed)
@@ -278,6 +280,13 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     )
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default="paper_cnn")
     add_run_arguments(parser, EPOCHS, BATCH_SIZE, LEARNING_RATE, TEST_FRACTION, VAL_FRACTION, SEED)
+    parser.add_argument(
+        "--split-seed",
+        type=int,
+        default=None,
+        help="seed of the lesion-grouped split (default: --seed); keep it fixed and change --seed "
+        "to repeat a run on the same split",
+    )
     parser.add_argument("--image-size", type=int, default=INPUT_SIZE)
     parser.add_argument(
         "--augment",
@@ -321,6 +330,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         test_fraction=ns.test_fraction,
         val_fraction=ns.val_fraction,
         seed=ns.seed,
+        split_seed=ns.split_seed,
         augment=ns.augment,
         image_size=ns.image_size,
         cache_dir=ns.cache_dir,

@@ -14,7 +14,9 @@ import pytest
 
 from training import evaluate as evaluate_cli
 from training import train as train_cli
+from training.data import load_dataset
 from training.losses import LogitAdjustedCrossentropy
+from training.split import make_split, save_split
 from training.train import TrainConfig, train
 
 RUN_FILES = [
@@ -148,6 +150,8 @@ def test_cli_defaults_are_the_published_recipe(tmp_path):
     )
     assert config.checkpoint_metric == "val_accuracy"
     assert train_cli.loss_for(config, np.array([0, 5])) == "sparse_categorical_crossentropy"
+    assert config.split_seed is None  # the split follows --seed
+    assert train_cli.parse_args(["--seed", "3", "--split-seed", "42"]).split_seed == 42
     assert train_cli.learning_rate(config, 100) == 1e-3
 
 
@@ -236,12 +240,20 @@ def test_logit_adjusted_recipe_trains_and_records_its_loss(tmp_path):
         batch_size=16,
         balance="logit_adjust",
         checkpoint_metric="val_balanced_accuracy",
+        seed=7,
+        split_seed=42,
     )
     metrics = train(config)
     assert 0.0 <= metrics["balanced_accuracy"] <= 1.0
     recorded = json.loads((config.out / "config.json").read_text())
     assert recorded["loss"] == "logit-adjusted cross-entropy"
     assert "logit-adjusted" in recorded["oversampling"]
+    assert recorded["settings"]["seed"] == 7 and recorded["settings"]["split_seed"] == 42
+    dataset = load_dataset(config.data)
+    for seed, same in ((42, True), (7, False)):  # the split follows --split-seed, not --seed
+        save_split(dataset, make_split(dataset, 0.2, 0.2, seed), tmp_path / f"{seed}.csv")
+        same_text = (tmp_path / f"{seed}.csv").read_text() == (config.out / "split.csv").read_text()
+        assert same_text is same
     assert keras.models.load_model(config.out / "model.keras", compile=False).output_shape == (
         None,
         7,

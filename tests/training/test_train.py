@@ -187,24 +187,32 @@ def test_cli_rejects_a_label_smoothing_out_of_range(tmp_path, capsys):
     assert "--label-smoothing must be between 0 and 0.5" in capsys.readouterr().err
 
 
-@pytest.fixture(scope="module")
-def improved_run(tmp_path_factory):
-    """One epoch of every alternative at once: resnet_small, class weights, label smoothing,
-    cosine decay, augmentation, checkpoint on validation balanced accuracy."""
+def one_epoch_resnet(root, **settings) -> TrainConfig:
+    """Return the config of one epoch of resnet_small on 70 synthetic images written under
+    `root`, checkpointed on validation balanced accuracy, with `settings` on top."""
     from tests.training.conftest import write_release
 
-    root = tmp_path_factory.mktemp("improved")
-    config = TrainConfig(
+    return TrainConfig(
         data=write_release(root / "data"),
         out=root / "run",
         architecture="resnet_small",
         epochs=1,
         batch_size=16,
+        checkpoint_metric="val_balanced_accuracy",
+        **settings,
+    )
+
+
+@pytest.fixture(scope="module")
+def improved_run(tmp_path_factory):
+    """One epoch of every alternative at once: resnet_small, class weights, label smoothing,
+    cosine decay, augmentation, checkpoint on validation balanced accuracy."""
+    config = one_epoch_resnet(
+        tmp_path_factory.mktemp("improved"),
         augment=True,
         balance="class_weight",
         label_smoothing=0.1,
         schedule="cosine",
-        checkpoint_metric="val_balanced_accuracy",
     )
     return config, train(config)
 
@@ -230,19 +238,7 @@ def test_config_records_the_alternative_settings(improved_run):
 
 
 def test_logit_adjusted_recipe_trains_and_records_its_loss(tmp_path):
-    from tests.training.conftest import write_release
-
-    config = TrainConfig(
-        data=write_release(tmp_path / "data"),
-        out=tmp_path / "run",
-        architecture="resnet_small",
-        epochs=1,
-        batch_size=16,
-        balance="logit_adjust",
-        checkpoint_metric="val_balanced_accuracy",
-        seed=7,
-        split_seed=42,
-    )
+    config = one_epoch_resnet(tmp_path, balance="logit_adjust", seed=7, split_seed=42)
     metrics = train(config)
     assert 0.0 <= metrics["balanced_accuracy"] <= 1.0
     recorded = json.loads((config.out / "config.json").read_text())

@@ -37,16 +37,17 @@ def evaluate(
     title: str,
     summary: dict,
     extra: dict | None = None,
+    part: str = "test",
 ) -> dict:
-    """Score `dataset`, write metrics.json (with any `extra` sections), report.md and the
-    confusion plot; return the metrics."""
+    """Score `dataset`, write metrics.json (the figures under `part`, the name of the split's
+    part scored, with any `extra` sections), report.md and the plots; return the metrics."""
     proba = predict_proba(model, dataset.images)
     metrics = classification_metrics(dataset.labels, proba)
     baseline = majority_baseline(dataset.labels)
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_confusion(metrics["confusion_matrix"], out_dir / "confusion_matrix.png", title)
     plot_reliability(dataset.labels, proba, out_dir / "reliability.png", title)
-    result = {"summary": summary, "test": metrics, "baseline_always_nv": baseline, **(extra or {})}
+    result = {"summary": summary, part: metrics, "baseline_always_nv": baseline, **(extra or {})}
     (out_dir / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
     write_report(out_dir / "report.md", title, summary, metrics, baseline)
     return metrics
@@ -143,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         except DataError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    metrics = evaluate(model, dataset, args.out, f"Evaluation of {args.model}", summary, extra)
+    title = f"Evaluation of {args.model}"
+    part = args.part if args.split is not None else "test"
+    metrics = evaluate(model, dataset, args.out, title, summary, extra, part)
     for key in ("accuracy", "balanced_accuracy", "macro_f1", "macro_auc", "melanoma_recall", "ece"):
         print(f"{key:>18}: {metrics[key]:.4f}")
     if args.robustness:

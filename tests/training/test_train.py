@@ -114,6 +114,18 @@ def test_evaluate_cli_reproduces_the_run_figures(run, tmp_path, capsys):
     assert "balanced_accuracy" in capsys.readouterr().out
 
 
+def test_evaluate_cli_files_validation_figures_under_val(run, tmp_path):
+    config, _ = run
+    out = tmp_path / "eval-val"
+    model, data = str(config.out / "model.keras"), str(config.data)
+    code = evaluate_cli.main(["--model", model, "--data", data, "--part", "val", "--out", str(out)])
+    assert code == 0
+    result = json.loads((out / "metrics.json").read_text())
+    val_size = (pd.read_csv(config.out / "split.csv")["part"] == "val").sum()
+    assert "test" not in result and result["val"]["n"] == val_size
+    assert result["summary"]["split"].endswith("(part: val)")
+
+
 def test_train_refuses_a_non_empty_output_folder(run, capsys):
     config, _ = run
     code = train_cli.main(["--data", str(config.data), "--out", str(config.out), "--epochs", "1"])

@@ -40,18 +40,18 @@ format: $(STAMP) ## rewrite files in ruff's format
 	$(BIN)/ruff format .
 
 train: $(STAMP) ## train the paper's CNN on $(DATA) into $(RUN_OUT)
-	$(BIN)/python -m training.train --data $(DATA) --out $(RUN_OUT) $(ARGS)
+	$(BIN)/python -m training.classifier.train --data $(DATA) --out $(RUN_OUT) $(ARGS)
 
 evaluate: $(STAMP) ## score $(MODEL) on its saved split's test part
-	$(BIN)/python -m training.evaluate --model $(MODEL) --data $(DATA) $(ARGS)
+	$(BIN)/python -m training.classifier.evaluate --model $(MODEL) --data $(DATA) $(ARGS)
 
 SEGMENTER ?= models/lesion_segmenter/model.onnx
 
 train-segmenter: $(STAMP) ## train the lesion segmenter on $(DATA) (needs its masks/) into $(RUN_OUT)
-	$(BIN)/python -m training.train_segmenter --data $(DATA) --out $(RUN_OUT) $(ARGS)
+	$(BIN)/python -m training.segmenter.train --data $(DATA) --out $(RUN_OUT) $(ARGS)
 
 evaluate-segmenter: $(STAMP) ## score $(SEGMENTER) and the Otsu baseline on its split's test part
-	$(BIN)/python -m training.evaluate_segmenter --model $(SEGMENTER) --data $(DATA) $(ARGS)
+	$(BIN)/python -m training.segmenter.evaluate --model $(SEGMENTER) --data $(DATA) $(ARGS)
 
 bench: $(STAMP) ## run the benchmark scripts
 	$(BIN)/python benchmarks/serving_latency.py

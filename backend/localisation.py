@@ -12,10 +12,10 @@ from backend.responses import localisation_body
 from backend.segmenter import Segmenter
 from backend.service import decoding, to_model_input
 from backend.uploads import Upload
-from training.class_activation import class_heatmap
-from training.labels import CLASS_CODES
-from training.lesion_outline import outline
-from training.preprocess import preprocess_for_segmenter
+from lesion_core.class_activation import class_heatmap
+from lesion_core.labels import CLASS_CODES
+from lesion_core.lesion_outline import outline
+from lesion_core.preprocess import preprocess_for_segmenter
 
 log = logging.getLogger(__name__)
 

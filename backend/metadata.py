@@ -5,8 +5,8 @@ from __future__ import annotations
 from backend.predictor import ModelInfo
 from backend.segmenter import SegmenterInfo
 from backend.settings import REPO_ROOT, Settings
-from training.labels import CLASSES
-from training.preprocess import PREPROCESSING_DESCRIPTION
+from lesion_core.labels import CLASSES
+from lesion_core.preprocess import PREPROCESSING_DESCRIPTION
 
 DISCLAIMER = (
     "Research tool trained on dermatoscopic images (HAM10000). Its probabilities are not a "

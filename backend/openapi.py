@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from backend.settings import Settings
-from training.labels import CLASS_CODES, CLASSES
-from training.preprocess import ACCEPTED_FORMATS
+from lesion_core.labels import CLASS_CODES, CLASSES
+from lesion_core.preprocess import ACCEPTED_FORMATS
 
 _PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
 _BINARY = {"type": "string", "format": "binary"}

@@ -8,7 +8,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from training.lesion_outline import scaled_to_fit
+from lesion_core.lesion_outline import scaled_to_fit
 
 HEATMAP_MAX_SIDE = 1024  # larger uploads get a heat-map scaled down to this (same aspect)
 HEATMAP_OPACITY = 0.6  # alpha where the map is 1; it fades to transparent toward 0

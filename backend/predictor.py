@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from backend.model_file import ModelLoadError, model_version, open_session, read_sidecar
-from training.class_activation import CAM_OUTPUT
-from training.labels import CLASS_CODES
+from lesion_core.class_activation import CAM_OUTPUT
+from lesion_core.labels import CLASS_CODES
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.labels import CLASS_CODES, CLASSES
-from training.lesion_outline import Outline
+from lesion_core.labels import CLASS_CODES, CLASSES
+from lesion_core.lesion_outline import Outline
 
 
 def prediction_body(probabilities: np.ndarray, model_version: str) -> dict:

@@ -13,7 +13,7 @@ from backend.segmenter import Segmenter
 from backend.service import classify
 from backend.settings import Settings
 from backend.uploads import read_uploads
-from training.labels import CLASS_CODES
+from lesion_core.labels import CLASS_CODES
 
 api = Blueprint("api", __name__)
 

@@ -22,7 +22,7 @@ class SegmenterInfo:
 
 
 class Segmenter:
-    """Load an exported segmenter (training.train_segmenter) and map images to lesion
+    """Load an exported segmenter (training.segmenter.train) and map images to lesion
     probabilities."""
 
     def __init__(self, model_path: Path, inference_threads: int = 1) -> None:

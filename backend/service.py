@@ -13,7 +13,7 @@ from backend.errors import ApiError
 from backend.predictor import Predictor
 from backend.responses import prediction_body
 from backend.uploads import Upload, describe
-from training.preprocess import (
+from lesion_core.preprocess import (
     ImageTooLargeError,
     InvalidImageError,
     UnsupportedFormatError,

@@ -29,9 +29,9 @@ from backend.predictor import Predictor  # noqa: E402
 from backend.segmenter import Segmenter  # noqa: E402
 from backend.settings import DEFAULT_MODEL_PATH, DEFAULT_SEGMENTER_PATH  # noqa: E402
 from backend.uploads import Upload  # noqa: E402
-from training.evaluate_segmenter import segment_with_otsu  # noqa: E402
-from training.lesion_outline import outline  # noqa: E402
-from training.preprocess import preprocess_for_segmenter  # noqa: E402
+from lesion_core.lesion_outline import outline  # noqa: E402
+from lesion_core.preprocess import preprocess_for_segmenter  # noqa: E402
+from training.segmenter.evaluate import segment_with_otsu  # noqa: E402
 
 SAMPLES = REPO_ROOT / "samples"
 

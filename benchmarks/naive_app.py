@@ -12,7 +12,7 @@ import numpy as np
 from flask import Flask, jsonify, request
 from PIL import Image
 
-from training.labels import CLASS_CODES
+from lesion_core.labels import CLASS_CODES
 
 
 def create_app() -> Flask:

@@ -78,7 +78,7 @@ curl -fsS --max-time 60 -F "file=@$sample;type=image/jpeg" "$backend_url/predict
     python3 -c '
 import json, math, sys
 sys.path.insert(0, ".")
-from training.labels import CLASS_CODES  # stdlib only: no venv needed
+from lesion_core.labels import CLASS_CODES  # stdlib only: no venv needed
 
 body = json.load(sys.stdin)
 probabilities = body["probabilities"]

@@ -13,8 +13,8 @@ import pandas as pd
 from PIL import Image
 from tqdm import tqdm
 
-from training.labels import CLASS_CODES, HMNIST_LABEL_TO_CODE, UnknownLabelError, index_of
-from training.preprocess import (
+from lesion_core.labels import CLASS_CODES, HMNIST_LABEL_TO_CODE, UnknownLabelError, index_of
+from lesion_core.preprocess import (
     INPUT_SIZE,
     PREPROCESSING_ID,
     ImageTooLargeError,

@@ -23,7 +23,7 @@ def export_onnx(keras_path: Path, onnx_path: Path, seed: int = 0) -> float:
     classifier that ends in global average pooling also gets its class activation maps."""
     import keras
 
-    from training.gradcam import supports_class_activations, with_class_activations
+    from training.classifier.gradcam import supports_class_activations, with_class_activations
 
     model = keras.models.load_model(keras_path, compile=False)
     if supports_class_activations(model):

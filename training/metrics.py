@@ -13,7 +13,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from training.labels import CLASS_CODES, CLASS_INDEX, MELANOMA_INDEX
+from lesion_core.labels import CLASS_CODES, CLASS_INDEX, MELANOMA_INDEX
 
 ECE_BINS = 15
 _ALL = list(range(len(CLASS_CODES)))

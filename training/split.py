@@ -12,8 +12,8 @@ import pandas as pd
 from imblearn.over_sampling import RandomOverSampler
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
+from lesion_core.labels import NUM_CLASSES
 from training.data import DataError, Dataset
-from training.labels import NUM_CLASSES
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ import logging
 import numpy as np
 import pytest
 
+from lesion_core.labels import CLASS_CODES
 from tests.backend.images import GOOD_IMAGES, multipart_body
 from tests.conftest import encode, lesion_like_image
-from training.labels import CLASS_CODES
 
 
 def post_files(client, *payloads: bytes, names: tuple[str, ...] = ()):

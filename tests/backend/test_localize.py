@@ -12,10 +12,10 @@ from PIL import Image
 from backend.app import create_app
 from backend.predictor import Predictor
 from backend.settings import Settings
+from lesion_core.labels import CLASS_CODES
+from lesion_core.segmentation_metrics import jaccard
 from tests.backend.images import png_bomb
 from tests.conftest import PAPER_MODEL, disc_mask, encode, lesion_like_image
-from training.labels import CLASS_CODES
-from training.segmentation_metrics import jaccard
 
 
 def localize(client, data: bytes, **form):

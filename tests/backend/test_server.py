@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import requests
 
+from lesion_core.preprocess import preprocess
 from tests.backend.images import png_bomb
 from tests.servers import BIN, REPO_ROOT, free_port
-from training.preprocess import preprocess
 
 pytestmark = pytest.mark.server
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lesion_core.labels import CLASS_CODES, HMNIST_LABEL_TO_CODE
 from tests.conftest import disc_mask, lesion_like_image
-from training.labels import CLASS_CODES, HMNIST_LABEL_TO_CODE
 
 IMAGES_PER_LESION = 2
 LESIONS_PER_CLASS = 5
@@ -111,7 +111,7 @@ def write_full_res(release: Path, size: tuple[int, int] = (300, 225)) -> Path:
 
 @dataclass(frozen=True)
 class SegmenterRun:
-    """A finished `training.train_segmenter` CLI run and what it printed and warned."""
+    """A finished `training.segmenter.train` CLI run and what it printed and warned."""
 
     data: Path
     out: Path
@@ -126,7 +126,7 @@ def segmenter_run(tmp_path_factory) -> SegmenterRun:
     """Two epochs of the segmenter recipe through its CLI, on the 70-image release with a mask
     for every image (two per lesion, so the lesion grouping of the split means something) and
     full-resolution copies for the evaluation."""
-    from training import train_segmenter
+    from training.segmenter import train as train_segmenter
 
     root = tmp_path_factory.mktemp("segmenter")
     data = write_full_res(write_masks(write_release(root / "data")))

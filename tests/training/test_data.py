@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lesion_core.labels import CLASS_CODES
 from tests.training.conftest import write_hmnist
 from training.data import DataError, load_dataset
-from training.labels import CLASS_CODES
 
 
 def test_release_loads_every_image_with_labels_and_lesions(release_dir):

@@ -1,0 +1,195 @@
+"""The shared preprocessing: pinned output, odd image modes, orientation and refusals."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lesion_core.preprocess import (
+    INPUT_SIZE,
+    SEGMENTER_INPUT,
+    ImageTooLargeError,
+    InvalidImageError,
+    UnsupportedFormatError,
+    preprocess,
+    preprocess_for_segmenter,
+)
+from tests.conftest import encode, lesion_like_image
+
+
+def gradient_image() -> Image.Image:
+    """A fixed 64×48 RGB image whose three channels vary differently."""
+    yy, xx = np.mgrid[:48, :64]
+    pixels = np.stack([xx * 4, yy * 5, (xx + yy) * 2], axis=-1)
+    return Image.fromarray(pixels.clip(0, 255).astype(np.uint8))
+
+
+# Pinned: a change here means the model sees different input than it was trained on.
+PINNED_SHA256 = "3c28529b205b5f137d2353ba1e818cdefcd164a9ee6b3aa8292c06272827b77a"
+
+
+def test_preprocess_output_is_pinned_on_a_fixed_image():
+    array = preprocess(encode(gradient_image(), "PNG"))
+    assert array.shape == (INPUT_SIZE, INPUT_SIZE, 3) and array.dtype == np.uint8
+    assert hashlib.sha256(array.tobytes()).hexdigest() == PINNED_SHA256
+
+
+def test_preprocess_keeps_the_picture_content():
+    array = preprocess(encode(gradient_image(), "PNG")).astype(int)
+    assert array[0, 0, 0] < 20 and array[0, -1, 0] > 230  # red grows left to right
+    assert array[0, 0, 1] < 20 and array[-1, 0, 1] > 210  # green grows top to bottom
+
+
+def test_preprocess_reads_a_path_like_bytes(tmp_path):
+    path = tmp_path / "image.png"
+    gradient_image().save(path)
+    np.testing.assert_array_equal(preprocess(path), preprocess(path.read_bytes()))
+
+
+def test_jpeg_reduced_scale_decoding_stays_close_to_a_full_decode():
+    jpeg = encode(lesion_like_image(600, 450), quality=95)
+    full = np.asarray(
+        Image.open(__import__("io").BytesIO(jpeg))
+        .convert("RGB")
+        .resize((INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR),
+        dtype=float,
+    )
+    assert np.abs(preprocess(jpeg).astype(float) - full).mean() < 4
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P", "L", "1", "CMYK", "I;16", "I", "F"])
+def test_every_pillow_mode_becomes_rgb_uint8(mode):
+    image = lesion_like_image(50, 40).convert("RGBA" if mode == "LA" else "RGB")
+    converted = image.convert(mode)
+    fmt = "JPEG" if mode == "CMYK" else "TIFF" if mode in ("F", "I") else "PNG"
+    array = preprocess(encode(converted, fmt))
+    assert array.shape == (INPUT_SIZE, INPUT_SIZE, 3) and array.dtype == np.uint8
+    assert array.std() > 0  # the picture survived the conversion
+
+
+def test_sixteen_bit_greyscale_is_scaled_not_clipped():
+    pixels = np.full((30, 30), 32768, dtype=np.uint16)  # mid-grey in 16 bits
+    array = preprocess(encode(Image.fromarray(pixels), "PNG"))
+    assert 120 <= array.mean() <= 135
+
+
+def test_transparent_pixels_are_composited_on_black():
+    image = Image.new("RGBA", (32, 32), (255, 255, 255, 0))
+    assert preprocess(encode(image, "PNG")).max() == 0
+
+
+def test_palette_with_transparency_is_composited_on_black():
+    image = Image.new("P", (32, 32), 0)
+    image.putpalette([255, 255, 255] + [0] * 765)
+    assert preprocess(encode(image, "PNG", transparency=0)).max() == 0
+
+
+def test_exif_orientation_is_applied():
+    image = Image.new("RGB", (40, 20))
+    image.paste((255, 0, 0), (0, 0, 20, 20))  # left half red, right half blue
+    image.paste((0, 0, 255), (20, 0, 40, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # display rotated 90° clockwise: the left half ends on top
+    array = preprocess(encode(image, "JPEG", exif=exif, quality=95)).astype(int)
+    assert array[2, 14, 0] > 200 and array[2, 14, 2] < 60
+    assert array[-3, 14, 2] > 200 and array[-3, 14, 0] < 60
+
+
+def test_one_pixel_image_is_accepted():
+    array = preprocess(encode(Image.new("RGB", (1, 1), (10, 200, 30)), "PNG"))
+    assert (array == [10, 200, 30]).all()
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "BMP", "WEBP", "TIFF"])
+def test_accepted_formats_decode(fmt):
+    assert preprocess(encode(lesion_like_image(60, 45), fmt)).shape == (28, 28, 3)
+
+
+def test_progressive_jpeg_decodes():
+    jpeg = encode(lesion_like_image(300, 200), progressive=True, quality=90)
+    assert preprocess(jpeg).std() > 0
+
+
+def test_image_over_the_pixel_limit_is_refused_before_decoding():
+    with pytest.raises(ImageTooLargeError, match="limit"):
+        preprocess(encode(Image.new("L", (200, 200)), "PNG"), max_pixels=10_000)
+
+
+def test_truncated_jpeg_is_invalid():
+    jpeg = encode(lesion_like_image(300, 200), quality=90)
+    with pytest.raises(InvalidImageError):
+        preprocess(jpeg[: len(jpeg) // 2])
+
+
+def test_text_is_not_an_image():
+    with pytest.raises(InvalidImageError, match="not an image"):
+        preprocess(b"hello, this is not an image")
+
+
+def test_gif_is_an_unsupported_format():
+    with pytest.raises(UnsupportedFormatError, match="GIF"):
+        preprocess(encode(lesion_like_image(30, 30), "GIF"))
+
+
+def test_png_with_a_truncated_header_chunk_is_invalid():
+    png = encode(Image.new("L", (30, 30)), "PNG")
+    with pytest.raises(InvalidImageError):
+        # An IHDR chunk that claims 4 bytes instead of 13: Pillow raises ValueError here.
+        preprocess(png[:8] + (4).to_bytes(4, "big") + b"IHDR" + png[16:20] + png[29:])
+
+
+def test_segmenter_input_is_uint8_at_its_width_and_height():
+    array, _ = preprocess_for_segmenter(encode(lesion_like_image(600, 450), quality=92))
+    width, height = SEGMENTER_INPUT
+    assert array.shape == (height, width, 3) and array.dtype == np.uint8
+
+
+def test_segmenter_preprocessing_returns_the_full_jpeg_size_not_the_draft_size():
+    # JPEG drafting decodes this at a quarter scale; the mask must go back to 600×450.
+    _, size = preprocess_for_segmenter(encode(lesion_like_image(600, 450), quality=92))
+    assert size == (600, 450)
+
+
+def test_segmenter_preprocessing_returns_the_displayed_size_of_a_rotated_jpeg():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored 600×450, displayed rotated 90° clockwise
+    jpeg = encode(lesion_like_image(600, 450), "JPEG", exif=exif, quality=92)
+    array, size = preprocess_for_segmenter(jpeg)
+    assert size == (450, 600)
+    assert array.shape == (SEGMENTER_INPUT[1], SEGMENTER_INPUT[0], 3)
+
+
+def test_segmenter_preprocessing_applies_the_exif_rotation_to_the_pixels():
+    image = Image.new("RGB", (400, 300))
+    image.paste((255, 0, 0), (0, 0, 200, 300))  # left half red, right half blue
+    image.paste((0, 0, 255), (200, 0, 400, 300))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the left half ends on top
+    array, _ = preprocess_for_segmenter(encode(image, "JPEG", exif=exif, quality=95))
+    array = array.astype(int)
+    assert array[5, 64, 0] > 200 and array[5, 64, 2] < 60
+    assert array[-5, 64, 2] > 200 and array[-5, 64, 0] < 60
+
+
+def test_segmenter_preprocessing_keeps_the_picture_content():
+    array, _ = preprocess_for_segmenter(encode(gradient_image(), "PNG"))
+    array = array.astype(int)
+    assert array[0, 0, 0] < 20 and array[0, -1, 0] > 230  # red grows left to right
+    assert array[0, 0, 1] < 20 and array[-1, 0, 1] > 210  # green grows top to bottom
+
+
+def test_segmenter_preprocessing_reads_a_path_like_bytes(tmp_path):
+    path = tmp_path / "image.jpg"
+    lesion_like_image(300, 225).save(path, quality=90)
+    from_path, path_size = preprocess_for_segmenter(path)
+    from_bytes, bytes_size = preprocess_for_segmenter(path.read_bytes())
+    np.testing.assert_array_equal(from_path, from_bytes)
+    assert path_size == bytes_size == (300, 225)
+
+
+def test_segmenter_preprocessing_refuses_an_image_over_the_pixel_limit():
+    with pytest.raises(ImageTooLargeError, match="limit"):
+        preprocess_for_segmenter(encode(Image.new("L", (200, 200)), "PNG"), max_pixels=10_000)

@@ -1,0 +1,164 @@
+"""Temperature scaling: fitting, applying, folding into the model and the run-folder CLI."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from tests.training.conftest import write_release
+from training.classifier import calibration as calibration_cli
+from training.classifier.calibration import (
+    CALIBRATED_MODEL,
+    CALIBRATED_ONNX,
+    NotFoldableError,
+    calibrate_run,
+    calibrated,
+    fit_temperature,
+    fold_temperature,
+    nll,
+    prior_shift_table,
+    tempered,
+)
+from training.classifier.model import build_model, build_resnet_small
+from training.classifier.tta import dihedral_views
+from training.data import load_dataset
+from training.split import make_split, save_split
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+@pytest.fixture(scope="module")
+def overconfident():
+    """Labels drawn from softmax(z), and a model that reports softmax(2.5 z): T should be 2.5."""
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 1.5, (6000, 7))
+    labels = np.array([rng.choice(7, p=p) for p in softmax(logits)])
+    return softmax(2.5 * logits), labels
+
+
+def test_temperature_one_leaves_probabilities_unchanged():
+    proba = softmax(np.random.default_rng(1).normal(size=(20, 7)))
+    np.testing.assert_allclose(tempered(proba, 1.0), proba, atol=1e-12)
+
+
+def test_fit_recovers_a_known_temperature(overconfident):
+    assert fit_temperature(*overconfident) == pytest.approx(2.5, rel=0.06)
+
+
+def test_fitted_temperature_lowers_the_nll(overconfident):
+    proba, labels = overconfident
+    after = tempered(proba, fit_temperature(proba, labels))
+    assert nll(after, labels) < nll(proba, labels) - 0.05
+
+
+def test_temperature_keeps_every_decision(overconfident):
+    proba, _ = overconfident
+    np.testing.assert_array_equal(tempered(proba, 3.0).argmax(1), proba.argmax(1))
+
+
+@pytest.mark.parametrize("architecture", ["paper_cnn", "resnet_small"])
+def test_folded_model_outputs_the_tempered_probabilities(architecture, tmp_path):
+    model = build_model(architecture, (28, 28, 3))
+    images = np.random.default_rng(2).integers(0, 256, (8, 28, 28, 3)).astype(np.float32)
+    folded = fold_temperature(model, 2.0)
+    folded.save(tmp_path / "folded.keras")
+    reloaded = keras.models.load_model(tmp_path / "folded.keras", compile=False)
+    expected = tempered(np.asarray(model.predict(images, verbose=0), dtype=np.float64), 2.0)
+    np.testing.assert_allclose(reloaded.predict(images, verbose=0), expected, atol=1e-5)
+
+
+def test_folded_prior_shift_moves_the_bias_like_the_numpy_version():
+    model = build_resnet_small()
+    images = np.random.default_rng(3).integers(0, 256, (8, 28, 28, 3)).astype(np.float32)
+    shift = np.log(np.array([0.03, 0.05, 0.11, 0.01, 0.11, 0.67, 0.02]))
+    folded = fold_temperature(model, 1.5, shift)
+    expected = tempered(np.asarray(model.predict(images, verbose=0), dtype=np.float64), 1.5, shift)
+    np.testing.assert_allclose(folded.predict(images, verbose=0), expected, atol=1e-5)
+
+
+def test_a_positive_prior_shift_favours_the_common_class(overconfident):
+    proba, labels = overconfident
+    log_prior = np.log(np.array([0.05, 0.05, 0.05, 0.05, 0.05, 0.7, 0.05]))
+    rows = prior_shift_table(proba, labels, log_prior, alphas=(-1.0, 0.0, 1.0))
+    assert [row["alpha"] for row in rows] == [-1.0, 0.0, 1.0]
+    common = [(tempered(proba, 1.0, a * log_prior).argmax(1) == 5).mean() for a in (-1.0, 0.0, 1.0)]
+    assert common[0] < common[1] < common[2]
+    assert {"accuracy", "balanced_accuracy", "melanoma_recall"} <= set(rows[0])
+
+
+def test_folding_refuses_a_model_without_a_softmax_dense_last():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(7), keras.layers.Softmax()])
+    with pytest.raises(NotFoldableError, match="not a softmax Dense"):
+        fold_temperature(model, 2.0)
+
+
+@pytest.fixture()
+def release_dir(tmp_path):
+    """A 140-image release: enough lesions for every class to reach the validation part."""
+    return write_release(tmp_path / "ham10000", lesions_per_class=10)
+
+
+@pytest.fixture()
+def run_dir(release_dir, tmp_path):
+    """A run folder with an untrained model and its split."""
+    run = tmp_path / "run"
+    run.mkdir()
+    data = load_dataset(release_dir)
+    save_split(data, make_split(data), run / "split.csv")
+    build_resnet_small().save(run / "model.keras")
+    return run
+
+
+def test_calibrate_run_writes_the_temperature_and_a_calibrated_model(run_dir, release_dir):
+    record = calibrate_run(run_dir, release_dir, None)
+    saved = json.loads((run_dir / "calibration.json").read_text())
+    assert saved["temperature"] == pytest.approx(record["temperature"]) and saved["temperature"] > 0
+    for part in ("val", "test"):
+        assert {"ece_before", "ece_after", "nll_before", "nll_after"} <= set(saved[part])
+    assert saved["val"]["nll_after"] <= saved["val"]["nll_before"] + 1e-9
+    model = keras.models.load_model(run_dir / CALIBRATED_MODEL, compile=False)
+    assert model.output_shape == (None, 7)
+    assert (run_dir / CALIBRATED_ONNX).is_file() and saved["onnx_max_difference"] <= 1e-4
+
+
+def test_calibration_cli_prints_ece_before_and_after(run_dir, release_dir, capsys):
+    code = calibration_cli.main(["--run", str(run_dir), "--data", str(release_dir)])
+    assert code == 0
+    assert "test ECE before/after" in capsys.readouterr().out
+
+
+def test_calibrate_run_records_the_prior_shift_and_its_validation_table(run_dir, release_dir):
+    record = calibrate_run(run_dir, release_dir, None, prior_shift=0.5)
+    assert record["prior_shift"] == 0.5
+    assert len(record["val_prior_shift_table"]) == 9
+    assert {"accuracy", "balanced_accuracy"} <= set(record["test"])
+
+
+def test_calibrate_run_with_tta_saves_a_model_that_matches_its_record(run_dir, release_dir):
+    record = calibrate_run(run_dir, release_dir, None, tta=True)
+    assert record["tta"] is True
+    model = keras.models.load_model(run_dir / CALIBRATED_MODEL, compile=False)
+    assert model.name.endswith("_tta")
+    base = keras.models.load_model(run_dir / "model.keras", compile=False)
+    data = load_dataset(release_dir)
+    per_view = np.stack([base.predict(v, verbose=0) for v in dihedral_views(data.images[:5])])
+    expected = calibrated(per_view.astype(np.float64), record["temperature"])
+    np.testing.assert_allclose(model.predict(data.images[:5], verbose=0), expected, atol=1e-5)
+
+
+def test_calibration_cli_rejects_a_prior_shift_out_of_range(run_dir, capsys):
+    with pytest.raises(SystemExit):
+        calibration_cli.main(["--run", str(run_dir), "--prior-shift", "2"])
+    assert "--prior-shift must be between -1 and 1" in capsys.readouterr().err
+
+
+def test_calibration_cli_refuses_a_folder_without_a_model(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        calibration_cli.main(["--run", str(tmp_path)])
+    assert "no model.keras" in capsys.readouterr().err

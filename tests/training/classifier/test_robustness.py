@@ -1,0 +1,85 @@
+"""Robustness figures: centre crops and flips from the original files, and the evaluate flag."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from training.classifier import evaluate as evaluate_cli
+from training.classifier.robustness import centre_crop, image_files, robustness_metrics, views
+from training.data import DataError, load_dataset
+
+
+def mean_colour_model() -> keras.Model:
+    """A model that sees only each image's mean colour, so mirroring cannot change its answer."""
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 3)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(7, activation="softmax"),
+        ]
+    )
+
+
+def test_centre_crop_keeps_the_middle_three_quarters():
+    pixels = np.zeros((80, 120, 3), dtype=np.uint8)
+    pixels[40, 60] = 255
+    cropped = centre_crop(Image.fromarray(pixels))
+    assert cropped.size == (90, 60)
+    assert np.asarray(cropped)[30, 45].tolist() == [255, 255, 255]
+
+
+def test_original_view_matches_the_training_images(release_dir):
+    data = load_dataset(release_dir)
+    images = views(image_files(release_dir, data.image_ids[:6]))
+    np.testing.assert_array_equal(images["original"], data.images[:6])
+
+
+def test_flipped_views_mirror_the_original(release_dir):
+    data = load_dataset(release_dir)
+    images = views(image_files(release_dir, data.image_ids[:3]))
+    np.testing.assert_array_equal(images["flip_horizontal"], images["original"][:, :, ::-1])
+    np.testing.assert_array_equal(images["flip_vertical"], images["original"][:, ::-1])
+    assert not np.array_equal(images["centre_crop"], images["original"])
+
+
+def test_robustness_reports_each_view_and_the_largest_drop(release_dir):
+    data = load_dataset(release_dir)
+    result = robustness_metrics(mean_colour_model(), release_dir, data.image_ids, data.labels)
+    scores = result["balanced_accuracy"]
+    assert set(scores) == {"original", "centre_crop", "flip_horizontal", "flip_vertical"}
+    assert result["drop"]["flip_horizontal"] == pytest.approx(0.0, abs=1e-9)
+    assert result["max_drop"] == max(result["drop"].values())
+    assert result["n"] == len(data)
+
+
+def test_robustness_names_an_image_without_a_file(release_dir):
+    with pytest.raises(DataError, match="ISIC_9999999"):
+        image_files(release_dir, np.array(["ISIC_9999999"]))
+
+
+def test_evaluate_robustness_flag_adds_the_figures_to_metrics(release_dir, tmp_path, capsys):
+    model_path = tmp_path / "model.keras"
+    mean_colour_model().save(model_path)
+    args = ["--model", str(model_path), "--data", str(release_dir), "--split", "none"]
+    code = evaluate_cli.main([*args, "--out", str(tmp_path / "eval"), "--robustness"])
+    assert code == 0
+    result = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert result["robustness"]["drop"]["centre_crop"] == pytest.approx(
+        result["test"]["balanced_accuracy"]
+        - result["robustness"]["balanced_accuracy"]["centre_crop"]
+    )
+    assert "centre_crop: balanced accuracy drop" in capsys.readouterr().out
+
+
+def test_evaluate_robustness_needs_a_release_folder(hmnist_csv, tmp_path, capsys):
+    model_path = tmp_path / "model.keras"
+    mean_colour_model().save(model_path)
+    with pytest.raises(SystemExit):
+        evaluate_cli.main(["--model", str(model_path), "--data", str(hmnist_csv), "--robustness"])
+    assert "release folder" in capsys.readouterr().err

@@ -1,0 +1,268 @@
+"""A short real training run writes every output, and evaluation reproduces its figures."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import h5py
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from training.classifier import evaluate as evaluate_cli
+from training.classifier import train as train_cli
+from training.classifier.losses import LogitAdjustedCrossentropy
+from training.classifier.train import TrainConfig, train
+from training.data import load_dataset
+from training.split import make_split, save_split
+
+RUN_FILES = [
+    "model.keras",
+    "model.onnx",
+    "history.csv",
+    "split.csv",
+    "config.json",
+    "metrics.json",
+    "report.md",
+    "accuracy.png",
+    "loss.png",
+    "confusion_matrix.png",
+    "reliability.png",
+]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Two epochs of the paper's recipe on 70 synthetic images."""
+    from tests.training.conftest import write_release
+
+    root = tmp_path_factory.mktemp("train")
+    data = write_release(root / "data")
+    config = TrainConfig(data=data, out=root / "run", epochs=2, batch_size=16, augment=True)
+    metrics = train(config)
+    return config, metrics
+
+
+def test_run_folder_has_every_output(run):
+    config, _ = run
+    for name in RUN_FILES:
+        assert (config.out / name).is_file(), name
+    assert not (config.out / "checkpoint.keras").exists()
+
+
+def test_history_has_per_epoch_seconds_and_validation(run):
+    history = pd.read_csv(run[0].out / "history.csv")
+    assert history["epoch"].tolist() == [1, 2]
+    assert {"seconds", "accuracy", "loss", "val_accuracy", "val_loss"} <= set(history.columns)
+    assert (history["seconds"] > 0).all()
+
+
+def test_metrics_cover_the_honest_figures(run):
+    result = json.loads((run[0].out / "metrics.json").read_text())
+    for key in (
+        "accuracy",
+        "loss",
+        "balanced_accuracy",
+        "macro_f1",
+        "macro_auc",
+        "melanoma_recall",
+        "ece",
+        "per_class",
+        "confusion_matrix",
+    ):
+        assert key in result["test"]
+    assert result["baseline_always_nv"]["answer"] == "nv"
+    assert "grouped by lesion_id" in result["summary"]["split"]
+
+
+def test_saved_model_has_no_optimizer_state_and_loads(run):
+    path = run[0].out / "model.keras"
+    with (
+        zipfile.ZipFile(path) as archive,
+        h5py.File(io.BytesIO(archive.read("model.weights.h5"))) as weights,
+    ):
+        assert "optimizer" not in weights
+    assert keras.models.load_model(path, compile=False).output_shape == (None, 7)
+
+
+def test_config_records_every_setting(run):
+    config = json.loads((run[0].out / "config.json").read_text())
+    assert config["settings"]["epochs"] == 2 and config["settings"]["augment"] is True
+    assert config["classes"][4] == "mel" and config["input_size"] == 28
+    assert config["lesion_grouped"] is True
+
+
+def test_evaluate_cli_reproduces_the_run_figures(run, tmp_path, capsys):
+    config, metrics = run
+    code = evaluate_cli.main(
+        [
+            "--model",
+            str(config.out / "model.keras"),
+            "--data",
+            str(config.data),
+            "--out",
+            str(tmp_path / "eval"),
+        ]
+    )
+    assert code == 0
+    again = json.loads((tmp_path / "eval" / "metrics.json").read_text())["test"]
+    assert again["confusion_matrix"] == metrics["confusion_matrix"]
+    assert again["macro_auc"] == pytest.approx(metrics["macro_auc"], abs=1e-6)
+    assert "balanced_accuracy" in capsys.readouterr().out
+
+
+def test_evaluate_cli_files_validation_figures_under_val(run, tmp_path):
+    config, _ = run
+    out = tmp_path / "eval-val"
+    model, data = str(config.out / "model.keras"), str(config.data)
+    code = evaluate_cli.main(["--model", model, "--data", data, "--part", "val", "--out", str(out)])
+    assert code == 0
+    result = json.loads((out / "metrics.json").read_text())
+    val_size = (pd.read_csv(config.out / "split.csv")["part"] == "val").sum()
+    assert "test" not in result and result["val"]["n"] == val_size
+    assert result["summary"]["split"].endswith("(part: val)")
+
+
+def test_train_refuses_a_non_empty_output_folder(run, capsys):
+    config, _ = run
+    code = train_cli.main(["--data", str(config.data), "--out", str(config.out), "--epochs", "1"])
+    assert code == 2
+    assert "not empty" in capsys.readouterr().err
+
+
+def test_train_cli_names_a_missing_data_folder(tmp_path, capsys):
+    code = train_cli.main(["--data", str(tmp_path / "absent"), "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "absent: no such file" in capsys.readouterr().err
+
+
+def test_train_cli_rejects_bad_arguments_with_advice(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        train_cli.main(["--epochs", "0", "--out", str(tmp_path)])
+    assert "--epochs and --batch-size must be at least 1" in capsys.readouterr().err
+
+
+def test_evaluate_cli_names_a_missing_model(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        evaluate_cli.main(["--model", str(tmp_path / "none.keras")])
+    assert "make train" in capsys.readouterr().err
+
+
+def test_cli_defaults_are_the_published_recipe(tmp_path):
+    config = train_cli.parse_args(["--out", str(tmp_path / "o")])
+    assert (config.architecture, config.epochs, config.batch_size) == ("paper_cnn", 50, 128)
+    assert config.learning_rate == 1e-3 and config.augment is False
+    assert (config.balance, config.label_smoothing, config.schedule) == (
+        "oversample",
+        0.0,
+        "constant",
+    )
+    assert config.checkpoint_metric == "val_accuracy"
+    assert train_cli.loss_for(config, np.array([0, 5])) == "sparse_categorical_crossentropy"
+    assert config.split_seed is None  # the split follows --seed
+    assert train_cli.parse_args(["--seed", "3", "--split-seed", "42"]).split_seed == 42
+    assert train_cli.learning_rate(config, 100) == 1e-3
+
+
+def test_label_smoothing_uses_one_hot_targets_and_a_smoothed_loss(tmp_path):
+    config = TrainConfig(data=tmp_path, out=tmp_path, label_smoothing=0.1)
+    loss = train_cli.loss_for(config, np.array([0, 5]))
+    assert isinstance(loss, keras.losses.CategoricalCrossentropy)
+    assert loss.get_config()["label_smoothing"] == 0.1
+    targets = train_cli.targets(np.array([4, 0]), config)
+    assert targets.shape == (2, 7) and targets[0, 4] == 1.0 and targets.sum() == 2.0
+
+
+def test_logit_adjust_uses_the_training_labels_prior(tmp_path):
+    config = TrainConfig(data=tmp_path, out=tmp_path, balance="logit_adjust")
+    loss = train_cli.loss_for(config, np.array([5, 5, 5, 4]))
+    assert isinstance(loss, LogitAdjustedCrossentropy)
+    assert loss.log_prior[5] == pytest.approx(np.log(3 / 9))
+    assert loss.log_prior[4] == pytest.approx(np.log(1 / 9))
+    assert loss.log_prior[0] == pytest.approx(np.log(1 / 9))  # absent: counted as one row
+    assert train_cli.describe_loss(config) == "logit-adjusted cross-entropy"
+
+
+def test_cosine_schedule_decays_to_zero_over_the_whole_run(tmp_path):
+    config = TrainConfig(data=tmp_path, out=tmp_path, epochs=10, schedule="cosine")
+    schedule = train_cli.learning_rate(config, steps_per_epoch=5)
+    assert float(schedule(0)) == pytest.approx(1e-3)
+    assert float(schedule(50)) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_cli_rejects_a_label_smoothing_out_of_range(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        train_cli.main(["--label-smoothing", "0.9", "--out", str(tmp_path)])
+    assert "--label-smoothing must be between 0 and 0.5" in capsys.readouterr().err
+
+
+def one_epoch_resnet(root, **settings) -> TrainConfig:
+    """Return the config of one epoch of resnet_small on 70 synthetic images written under
+    `root`, checkpointed on validation balanced accuracy, with `settings` on top."""
+    from tests.training.conftest import write_release
+
+    return TrainConfig(
+        data=write_release(root / "data"),
+        out=root / "run",
+        architecture="resnet_small",
+        epochs=1,
+        batch_size=16,
+        checkpoint_metric="val_balanced_accuracy",
+        **settings,
+    )
+
+
+@pytest.fixture(scope="module")
+def improved_run(tmp_path_factory):
+    """One epoch of every alternative at once: resnet_small, class weights, label smoothing,
+    cosine decay, augmentation, checkpoint on validation balanced accuracy."""
+    config = one_epoch_resnet(
+        tmp_path_factory.mktemp("improved"),
+        augment=True,
+        balance="class_weight",
+        label_smoothing=0.1,
+        schedule="cosine",
+    )
+    return config, train(config)
+
+
+def test_improved_recipe_trains_and_scores(improved_run):
+    config, metrics = improved_run
+    assert 0.0 <= metrics["balanced_accuracy"] <= 1.0
+    history = pd.read_csv(config.out / "history.csv")
+    assert "val_balanced_accuracy" in history.columns
+    model = keras.models.load_model(config.out / "model.keras", compile=False)
+    assert model.name == "resnet_small" and model.output_shape == (None, 7)
+
+
+def test_config_records_the_alternative_settings(improved_run):
+    config = json.loads((improved_run[0].out / "config.json").read_text())
+    settings = config["settings"]
+    assert settings["balance"] == "class_weight" and settings["schedule"] == "cosine"
+    assert settings["label_smoothing"] == 0.1
+    assert settings["checkpoint_metric"] == "val_balanced_accuracy"
+    assert config["loss"] == "categorical_crossentropy, label smoothing 0.1"
+    assert "class weights" in config["oversampling"]
+    assert config["checkpoint"] == "best val_balanced_accuracy"
+
+
+def test_logit_adjusted_recipe_trains_and_records_its_loss(tmp_path):
+    config = one_epoch_resnet(tmp_path, balance="logit_adjust", seed=7, split_seed=42)
+    metrics = train(config)
+    assert 0.0 <= metrics["balanced_accuracy"] <= 1.0
+    recorded = json.loads((config.out / "config.json").read_text())
+    assert recorded["loss"] == "logit-adjusted cross-entropy"
+    assert "logit-adjusted" in recorded["oversampling"]
+    assert recorded["settings"]["seed"] == 7 and recorded["settings"]["split_seed"] == 42
+    dataset = load_dataset(config.data)
+    for seed, same in ((42, True), (7, False)):  # the split follows --split-seed, not --seed
+        save_split(dataset, make_split(dataset, 0.2, 0.2, seed), tmp_path / f"{seed}.csv")
+        same_text = (tmp_path / f"{seed}.csv").read_text() == (config.out / "split.csv").read_text()
+        assert same_text is same
+    assert keras.models.load_model(config.out / "model.keras", compile=False).output_shape == (
+        None,
+        7,
+    )

@@ -1,0 +1,58 @@
+"""Test-time augmentation over the 8 symmetries of the square, built from built-in layers."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from training.classifier.model import build_resnet_small
+from training.classifier.tta import dihedral_views, with_tta
+
+
+@pytest.fixture(scope="module")
+def images() -> np.ndarray:
+    return np.random.default_rng(0).integers(0, 256, (6, 28, 28, 3)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def model() -> keras.Model:
+    return build_resnet_small()
+
+
+def test_dihedral_views_are_the_eight_distinct_symmetries(images):
+    views = dihedral_views(images)
+    assert len(views) == 8
+    assert len({v[0].tobytes() for v in views}) == 8
+    assert any(np.array_equal(v, images[:, :, ::-1]) for v in views)
+    assert any(np.array_equal(v, images[:, ::-1]) for v in views)
+
+
+def test_tta_model_averages_the_model_over_the_eight_views(model, images):
+    expected = np.mean([model.predict(v, verbose=0) for v in dihedral_views(images)], axis=0)
+    np.testing.assert_allclose(with_tta(model).predict(images, verbose=0), expected, atol=1e-5)
+
+
+def test_tta_model_answers_the_same_for_mirrored_and_turned_images(model, images):
+    tta = with_tta(model)
+    reference = tta.predict(images, verbose=0)
+    for view in dihedral_views(images)[1:]:
+        np.testing.assert_allclose(tta.predict(view, verbose=0), reference, atol=1e-5)
+
+
+def test_tta_model_saves_and_loads_without_custom_objects(model, images, tmp_path):
+    tta = with_tta(model)
+    tta.save(tmp_path / "tta.keras")
+    again = keras.models.load_model(tmp_path / "tta.keras", compile=False)
+    assert again.input_shape == (None, 28, 28, 3) and again.output_shape == (None, 7)
+    np.testing.assert_allclose(
+        again.predict(images, verbose=0), tta.predict(images, verbose=0), atol=1e-6
+    )
+
+
+def test_tta_refuses_a_model_with_non_square_input():
+    model = keras.Sequential(
+        [keras.Input((28, 20, 3)), keras.layers.Flatten(), keras.layers.Dense(7)]
+    )
+    with pytest.raises(ValueError, match="square"):
+        with_tta(model)

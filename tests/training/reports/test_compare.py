@@ -1,0 +1,42 @@
+"""The side-by-side table of the model card comes from the models' own metrics files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.servers import REPO_ROOT
+from training.reports.compare import comparison_table, main
+
+MODELS = REPO_ROOT / "models"
+
+
+def test_the_card_shows_the_table_the_metrics_files_give():
+    table = comparison_table([MODELS / "resnet_small_2x", MODELS / "paper_cnn"])
+    assert table in (MODELS / "README.md").read_text()
+
+
+def test_table_has_both_models_the_baseline_and_published_rows_labelled():
+    table = comparison_table([MODELS / "resnet_small_2x", MODELS / "paper_cnn"])
+    header = table.splitlines()[0]
+    assert "`resnet_small_2x`" in header and "`paper_cnn`" in header and "always `nv`" in header
+    assert "recall `mel` (222 images)" in table
+    assert table.count("[published]") == 3
+
+
+def test_models_scored_on_different_test_parts_are_refused(tmp_path: Path):
+    for name, n in (("a", 2004), ("b", 1999)):
+        metrics = json.loads((MODELS / "paper_cnn" / "metrics.json").read_text())
+        metrics["test"]["n"] = n
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "metrics.json").write_text(json.dumps(metrics))
+    with pytest.raises(ValueError, match="different test parts"):
+        comparison_table([tmp_path / "a", tmp_path / "b"])
+    assert main([str(tmp_path / "a"), str(tmp_path / "b")]) == 2
+
+
+def test_a_folder_without_metrics_is_a_usage_error(tmp_path: Path):
+    with pytest.raises(SystemExit):
+        main([str(tmp_path)])

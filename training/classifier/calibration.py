@@ -1,0 +1,245 @@
+"""Temperature scaling: fit one temperature on the validation part so that probabilities are
+honest, fold it into the model's last layer, and report calibration before and after.
+
+softmax(z / T) equals softmax(log p / T) for p = softmax(z), so the temperature is fitted on
+probabilities alone; dividing the last Dense layer's kernel and bias by T gives a model that
+outputs the calibrated probabilities with only built-in layers, so serving needs no change.
+
+Optionally the decisions are moved first by a prior shift: alpha · log(training-part class
+frequencies) added to the logits (alpha > 0 favours common classes, raising accuracy; alpha < 0
+favours rare ones, raising balanced accuracy). It is chosen on the validation part from the table
+calibration.json holds, and folded into the last layer's bias like the temperature.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from training.classifier.evaluate import predict_proba
+from training.classifier.tta import dihedral_views, with_tta
+from training.cli import add_data_arguments
+from training.data import DataError, load_dataset
+from training.export import ExportError, export_onnx
+from training.metrics import classification_metrics, expected_calibration_error
+from training.split import load_split, log_prior
+
+log = logging.getLogger(__name__)
+
+HEADLINE = ("accuracy", "balanced_accuracy", "macro_auc", "melanoma_recall")
+
+CALIBRATED_MODEL = "model_calibrated.keras"
+CALIBRATED_ONNX = "model_calibrated.onnx"  # what the service runs
+LOG_T_BOUNDS = (-3.0, 3.0)  # temperature between e^-3 ≈ 0.05 and e^3 ≈ 20
+_TINY = 1e-30  # keeps log() finite for probabilities that underflowed to 0
+ALPHAS = (-1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+class NotFoldableError(ValueError):
+    """The model's last layer is not a softmax Dense, so a temperature cannot be folded in."""
+
+
+def tempered(proba: np.ndarray, temperature: float, shift: np.ndarray | float = 0.0) -> np.ndarray:
+    """Return softmax((log(proba) + shift) / temperature), row by row."""
+    logits = (np.log(np.clip(proba, _TINY, None)) + shift) / temperature
+    logits -= logits.max(axis=-1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def calibrated(
+    proba: np.ndarray, temperature: float, shift: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """Return the tempered (N, C) probabilities; for per-view (V, N, C) probabilities of
+    test-time augmentation, the mean of the tempered views, as the wrapped model computes it."""
+    out = tempered(proba, temperature, shift)
+    return out.mean(axis=0) if out.ndim == 3 else out
+
+
+def nll(proba: np.ndarray, labels: np.ndarray) -> float:
+    """Return the mean negative log-likelihood of integer `labels` under `proba`."""
+    picked = proba[np.arange(len(labels)), labels]
+    return float(-np.mean(np.log(np.clip(picked, _TINY, None))))
+
+
+def fit_temperature(
+    proba: np.ndarray, labels: np.ndarray, shift: np.ndarray | float = 0.0
+) -> float:
+    """Return the temperature that minimises the NLL of `labels` under calibrated `proba`."""
+    result = minimize_scalar(
+        lambda log_t: nll(calibrated(proba, float(np.exp(log_t)), shift), labels),
+        bounds=LOG_T_BOUNDS,
+        method="bounded",
+        options={"xatol": 1e-5},
+    )
+    return float(np.exp(result.x))
+
+
+def prior_shift_table(
+    proba: np.ndarray, labels: np.ndarray, log_prior: np.ndarray, alphas=ALPHAS
+) -> list[dict]:
+    """Return accuracy, balanced accuracy and melanoma recall for each prior shift alpha."""
+    rows = []
+    for alpha in alphas:
+        decided = calibrated(proba, 1.0, alpha * log_prior)
+        figures = classification_metrics(labels, decided)
+        keys = ("accuracy", "balanced_accuracy", "melanoma_recall")
+        rows.append({"alpha": alpha, **{k: figures[k] for k in keys}})
+    return rows
+
+
+def fold_temperature(
+    model: keras.Model, temperature: float, shift: np.ndarray | float = 0.0
+) -> keras.Model:
+    """Return a copy of `model` that outputs softmax((logits + shift) / temperature)."""
+    last = model.layers[-1]
+    if not isinstance(last, keras.layers.Dense) or last.activation is not keras.activations.softmax:
+        raise NotFoldableError(
+            f"{model.name}: last layer is {type(last).__name__}, not a softmax Dense; "
+            "temperature scaling cannot be folded into it"
+        )
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    kernel, bias = copy.layers[-1].get_weights()
+    copy.layers[-1].set_weights([kernel / temperature, (bias + shift) / temperature])
+    return copy
+
+
+def calibration_record(
+    temperature: float,
+    shift: np.ndarray,
+    val: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+) -> dict:
+    """Return the temperature with NLL, ECE and decisions before and after calibration, on
+    validation and test."""
+    record: dict = {"temperature": temperature, "fitted_on": "validation part (NLL)"}
+    for part, (proba, labels) in (("val", val), ("test", test)):
+        before = calibrated(proba, 1.0)
+        after = calibrated(proba, temperature, shift)
+        metrics = classification_metrics(labels, after)
+        record[part] = {
+            "n": len(labels),
+            "nll_before": nll(before, labels),
+            "nll_after": nll(after, labels),
+            "ece_before": expected_calibration_error(labels, before),
+            "ece_after": metrics["ece"],
+            **{k: metrics[k] for k in HEADLINE},
+        }
+    return record
+
+
+def view_proba(model: keras.Model, images: np.ndarray, tta: bool) -> np.ndarray:
+    """Return (N, C) probabilities, or with `tta` the (8, N, C) probabilities of each view."""
+    if not tta:
+        return predict_proba(model, images)
+    return np.stack([predict_proba(model, view) for view in dihedral_views(images)])
+
+
+def calibrate_run(
+    run: Path,
+    data: Path,
+    cache_dir: Path | None,
+    prior_shift: float = 0.0,
+    tta: bool = False,
+) -> dict:
+    """Fit the temperature of the run's model on its validation part (after an optional prior
+    shift, over test-time augmentation if asked); write calibration.json,
+    model_calibrated.keras and its ONNX export into the run folder; return the record."""
+    dataset = load_dataset(data, cache_dir=cache_dir)
+    split = load_split(dataset, run / "split.csv")
+    model = keras.models.load_model(run / "model.keras", compile=False)
+    val, test = dataset.subset(split.val), dataset.subset(split.test)
+    train_log_prior = log_prior(dataset.labels[split.train])
+    shift = prior_shift * train_log_prior
+    val_proba = view_proba(model, val.images, tta)
+    temperature = fit_temperature(val_proba, val.labels, shift)
+    record = calibration_record(
+        temperature,
+        shift,
+        (val_proba, val.labels),
+        (view_proba(model, test.images, tta), test.labels),
+    )
+    served = fold_temperature(model, temperature, shift)
+    (with_tta(served) if tta else served).save(run / CALIBRATED_MODEL)
+    record["onnx_max_difference"] = export_onnx(run / CALIBRATED_MODEL, run / CALIBRATED_ONNX)
+    record["prior_shift"] = prior_shift
+    record["tta"] = tta
+    record["val_prior_shift_table"] = prior_shift_table(val_proba, val.labels, train_log_prior)
+    record["model"] = CALIBRATED_MODEL
+    (run / "calibration.json").write_text(json.dumps(record, indent=2) + "\n")
+    return record
+
+
+@dataclass(frozen=True)
+class CalibrateArgs:
+    """Command-line settings of `python -m training.classifier.calibration`."""
+
+    run: Path
+    data: Path
+    cache_dir: Path
+    prior_shift: float = 0.0
+    tta: bool = False
+
+
+def parse_args(argv: list[str] | None = None) -> CalibrateArgs:
+    """Return validated arguments; exits with a usage message on a bad one."""
+    parser = argparse.ArgumentParser(
+        prog="python -m training.classifier.calibration",
+        description="Fit a temperature on a run's validation part; write calibration.json "
+        f"(ECE before/after on validation and test), {CALIBRATED_MODEL} and {CALIBRATED_ONNX}.",
+    )
+    parser.add_argument("--run", type=Path, required=True, help="run folder written by train")
+    add_data_arguments(parser)
+    parser.add_argument(
+        "--prior-shift",
+        type=float,
+        default=0.0,
+        help="alpha of the prior shift, -1 to 1; choose it from calibration.json's validation "
+        "table (default: %(default)s, no shift)",
+    )
+    parser.add_argument(
+        "--tta",
+        action="store_true",
+        help="average over the 8 flips and quarter turns; the saved model does it too",
+    )
+    ns = parser.parse_args(argv)
+    if not -1.0 <= ns.prior_shift <= 1.0:
+        parser.error("--prior-shift must be between -1 and 1 (0 turns it off)")
+    for name in ("model.keras", "split.csv"):
+        if not (ns.run / name).is_file():
+            parser.error(
+                f"--run {ns.run}: no {name}; pass a folder written by training.classifier.train"
+            )
+    return CalibrateArgs(ns.run, ns.data, ns.cache_dir, ns.prior_shift, ns.tta)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Calibrate from the command line and print the figures; return the exit code."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        record = calibrate_run(args.run, args.data, args.cache_dir, args.prior_shift, args.tta)
+    except (DataError, NotFoldableError, ExportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"       temperature: {record['temperature']:.4f}")
+    for part in ("val", "test"):
+        figures = record[part]
+        print(
+            f"{part:>5} ECE before/after: {figures['ece_before']:.4f} / {figures['ece_after']:.4f}"
+        )
+    print(f"wrote {args.run}/calibration.json, {CALIBRATED_MODEL} and {CALIBRATED_ONNX}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

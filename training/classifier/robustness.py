@@ -1,0 +1,77 @@
+"""Robustness of a model to framing and orientation: balanced accuracy on centre crops and
+flipped copies of images, recomputed from the original files through the shared preprocessing.
+
+A photo taken a little closer, or held the other way round, must not change the answer much.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+from PIL import Image
+from sklearn.metrics import balanced_accuracy_score
+
+from lesion_core.preprocess import INPUT_SIZE, image_to_array, open_image
+from training.data import DataError, find_image_folders, index_images
+
+CENTRE_CROP = 0.75  # side of the kept centre, as a fraction of each side
+
+
+def centre_crop(image: Image.Image, fraction: float = CENTRE_CROP) -> Image.Image:
+    """Return the central `fraction` of the image's width and height."""
+    width, height = image.size
+    left, top = round(width * (1 - fraction) / 2), round(height * (1 - fraction) / 2)
+    return image.crop((left, top, left + round(width * fraction), top + round(height * fraction)))
+
+
+def views(files: list[Path], size: int = INPUT_SIZE) -> dict[str, np.ndarray]:
+    """Return the model inputs of each file as served (`original`), of its centre crop, and of
+    its horizontal and vertical mirror images."""
+    original = np.empty((len(files), size, size, 3), dtype=np.uint8)
+    cropped = np.empty_like(original)
+    for i, file in enumerate(files):
+        with open_image(file) as image:
+            original[i] = image_to_array(image, size)
+        with open_image(file) as image:
+            # Cropped at full resolution, then preprocessed like any upload.
+            cropped[i] = image_to_array(centre_crop(image), size)
+    return {
+        "original": original,
+        "centre_crop": cropped,
+        # The resize commutes with mirroring, so mirroring the input equals preprocessing a
+        # mirrored file, without a second decoding path.
+        "flip_horizontal": original[:, :, ::-1].copy(),
+        "flip_vertical": original[:, ::-1].copy(),
+    }
+
+
+def image_files(release: Path, image_ids: np.ndarray) -> list[Path]:
+    """Return the original file of each image id in a release folder."""
+    found = index_images(find_image_folders(release))
+    missing = [i for i in image_ids if i not in found]
+    if missing:
+        raise DataError(f"{release}: no file for image {missing[0]} ({len(missing)} missing)")
+    return [found[i] for i in image_ids]
+
+
+def robustness_metrics(
+    model: keras.Model, release: Path, image_ids: np.ndarray, labels: np.ndarray
+) -> dict:
+    """Return balanced accuracy on each view (original, centre crop, flips) of the images and
+    each view's drop from the original; `max_drop` is the largest."""
+    scores = {}
+    for name, images in views(image_files(release, image_ids)).items():
+        proba = model.predict(images, batch_size=512, verbose=0)
+        scores[name] = float(balanced_accuracy_score(labels, np.argmax(proba, axis=1)))
+    drops = {
+        name: scores["original"] - score for name, score in scores.items() if name != "original"
+    }
+    return {
+        "n": len(labels),
+        "centre_crop_fraction": CENTRE_CROP,
+        "balanced_accuracy": scores,
+        "drop": drops,
+        "max_drop": max(drops.values()),
+    }

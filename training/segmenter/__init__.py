@@ -1,0 +1,1 @@
+"""The lesion segmenter: HAM10000 masks, the compact U-Net, training, evaluation, Otsu baseline."""

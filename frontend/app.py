@@ -6,12 +6,14 @@ from typing import NoReturn
 
 import streamlit as st
 
+from frontend.analysis import PART_OVERHEAD_BYTES, LocalizationMemo, PredictionMemo, analyse
 from frontend.client import BackendClient, BackendError, ImageFile
-from frontend.responses import Metadata, Prediction
+from frontend.responses import Health, Metadata
 from frontend.result_card import show_outcome
-from frontend.results import LocalizationMemo, classify, summary_frame, to_csv
+from frontend.results import summary_frame, summary_table, to_csv
 from frontend.samples import ATTRIBUTION, load_samples
 from frontend.settings import Settings, SettingsError
+from frontend.status import init_status, show_status
 
 NOTE = (
     "**Research tool, not a diagnosis.** The model was trained on dermatoscopic images from the "
@@ -31,8 +33,9 @@ METRIC_NAMES = {
 }
 
 st.set_page_config(page_title="Skin lesion classifier (research)", page_icon="🔬", layout="wide")
-# Predictions by image fingerprint, and localisations by fingerprint and class, for the model
-# version they came from.
+# Localisations by image fingerprint and class, and predictions of images the backend could not
+# localise, for the model version they came from.
+init_status()
 if "predictions" not in st.session_state:
     st.session_state.predictions = {}
 if "localizations" not in st.session_state:
@@ -57,12 +60,13 @@ def stop_with(message: str) -> NoReturn:
 def show_uploads(
     client: BackendClient,
     meta: Metadata,
-    memo: dict[str, Prediction],
     localizations: LocalizationMemo,
+    predictions: PredictionMemo,
 ) -> None:
     """Lay out the uploader and the results for the images uploaded."""
+    limit_mb = meta.max_upload_bytes / 2**20
     uploads = st.file_uploader(
-        f"Dermatoscopic images (JPEG or PNG, up to {meta.max_upload_bytes / 2**20:g} MB each)",
+        f"Dermatoscopic images (JPEG or PNG, up to {limit_mb:g} MB each)",
         type=["jpg", "jpeg", "png"],
         accept_multiple_files=True,
         key="uploads",
@@ -73,24 +77,27 @@ def show_uploads(
             "Try the **Demo samples** tab."
         )
         return
-    files: list[ImageFile] = [(u.name, u.getvalue(), u.type or "image/jpeg") for u in uploads]
+    files: list[ImageFile] = []
+    for upload in uploads:
+        if upload.size + PART_OVERHEAD_BYTES > meta.max_upload_bytes:
+            st.error(
+                f"{upload.name} is {upload.size / 2**20:.1f} MB: the service takes images of up "
+                f"to {limit_mb:g} MB. Shrink it (or save it as JPEG) and add it again."
+            )
+        else:
+            files.append((upload.name, upload.getvalue(), upload.type or "image/jpeg"))
+    if not files:
+        return
     with st.spinner(f"Classifying {len(files)} image(s)…"):
         try:
-            outcomes = classify(client, files, meta.max_files, meta.max_upload_bytes, memo)
+            outcomes = analyse(
+                client, files, meta.max_files, meta.max_upload_bytes, localizations, predictions
+            )
         except BackendError as exc:
             stop_with(exc.message)
-    names = [f[0] for f in files]
     if len(files) > 1:
-        table = summary_frame(names, outcomes, meta.classes)
-        percent_columns = ["Probability", *(c.code for c in meta.classes)]
-        st.dataframe(
-            table,
-            hide_index=True,
-            key="results_table",
-            column_config={
-                name: st.column_config.NumberColumn(format="percent") for name in percent_columns
-            },
-        )
+        table = summary_frame([f[0] for f in files], outcomes, meta.classes)
+        st.table(summary_table(table, [c.code for c in meta.classes]), hide_index=True)
         st.download_button(
             "Download table as CSV",
             to_csv(table),
@@ -106,8 +113,8 @@ def show_uploads(
 def show_samples(
     client: BackendClient,
     meta: Metadata,
-    memo: dict[str, Prediction],
     localizations: LocalizationMemo,
+    predictions: PredictionMemo,
 ) -> None:
     """Lay out the demo sample picker and the chosen sample's result."""
     samples = {s.image_id: s for s in load_samples()}
@@ -130,7 +137,9 @@ def show_samples(
     file = (sample.path.name, sample.path.read_bytes(), "image/jpeg")
     with st.spinner("Classifying…"):
         try:
-            [outcome] = classify(client, [file], meta.max_files, meta.max_upload_bytes, memo)
+            [outcome] = analyse(
+                client, [file], meta.max_files, meta.max_upload_bytes, localizations, predictions
+            )
         except BackendError as exc:
             stop_with(exc.message)
     show_outcome(client, file, "sample", outcome, meta, localizations, sample)
@@ -145,15 +154,25 @@ except SettingsError as exc:
     stop_with(f"The page is misconfigured: {exc}.")
 client = get_client(settings.backend_url, settings.connect_timeout, settings.read_timeout)
 
-st.sidebar.header("Backend")
-try:
-    health = client.health()
-    meta = client.metadata()
-except BackendError as exc:
-    st.sidebar.error(f"Not reachable at {settings.backend_url}")
-    stop_with(exc.message)
-st.sidebar.success(f"Connected to {settings.backend_url}")
-st.sidebar.caption(f"Model version: `{health.model_version}`")
+with st.sidebar:
+    st.header("Backend")
+    show_status(client, settings.backend_url)
+health = st.session_state.health
+problem = health if isinstance(health, BackendError) else None
+if problem is None:
+    try:
+        meta = client.metadata()
+    except BackendError as exc:
+        problem = exc
+if problem is not None:
+    if st.session_state.was_connected:
+        stop_with(
+            "The classification service has gone away: it answered earlier and does not now. "
+            f"{problem.message} This page checks again every few seconds and carries on by "
+            "itself once the service is back."
+        )
+    stop_with(problem.message)
+assert isinstance(health, Health)
 st.sidebar.caption(
     f"Limits: {meta.max_upload_bytes / 2**20:g} MB per request, {meta.max_files} images per "
     "request (larger uploads are sent in several requests)."
@@ -175,6 +194,6 @@ if st.session_state.model_version != health.model_version:
 
 own, demo = st.tabs(["Your images", "Demo samples"])
 with own:
-    show_uploads(client, meta, st.session_state.predictions, st.session_state.localizations)
+    show_uploads(client, meta, st.session_state.localizations, st.session_state.predictions)
 with demo:
-    show_samples(client, meta, st.session_state.predictions, st.session_state.localizations)
+    show_samples(client, meta, st.session_state.localizations, st.session_state.predictions)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from frontend.analysis import LocalizationMemo, Outcome, localize
 from frontend.charts import probability_chart
 from frontend.client import BackendClient, BackendError, ImageFile
 from frontend.overlays import OverlayError, render
-from frontend.responses import Metadata
-from frontend.results import LocalizationMemo, Outcome, localize, percent, probability_frame
+from frontend.responses import Localization, Metadata
+from frontend.results import percent, probability_frame
 from frontend.samples import Sample
 
 OVERLAY_NOTE = (
@@ -107,10 +108,24 @@ def show_overlays(
         st.warning(f"No lesion outline or heat-map: {message}")
         return
     st.image(picture, caption=title, width="stretch")
-    notes = [] if shown.lesion.found else ["No lesion outline found."]
+    st.caption(overlay_caption(shown, show_outline, show_heatmap, names))
+
+
+def overlay_caption(
+    shown: Localization, show_outline: bool, show_heatmap: bool, names: dict[str, str]
+) -> str:
+    """Return the caption under the image: what the overlays switched on show, and nothing
+    about overlays switched off."""
+    notes = []
+    if show_outline and not shown.lesion.found:
+        notes.append("No lesion outline found.")
     if shown.heatmap is None:
         notes.append("The served model gives no heat-map.")
-    else:
+    elif show_heatmap:
         code = shown.heatmap.class_code
         notes.append(f"Heat-map for {names.get(code, code)} ({code}).")
-    st.caption(" ".join([*notes, OVERLAY_NOTE]))
+    if show_outline or (show_heatmap and shown.heatmap is not None):
+        notes.append(OVERLAY_NOTE)
+    else:
+        notes.append("Overlays off: the image as uploaded.")
+    return " ".join(notes)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.frontend.stub_backend import StubBackend, start_stub
-from tests.servers import REPO_ROOT, free_port
+from tests.frontend.stub_backend import METADATA_OK, StubBackend, start_stub
+from tests.servers import REPO_ROOT, free_port, gunicorn_server, stop
 
 APP = str(REPO_ROOT / "frontend" / "app.py")
 CLASS_NAMES = (
@@ -87,8 +87,9 @@ def test_several_uploads_get_a_table_and_csv(
     files = [(p.name, p.read_bytes(), "image/jpeg") for p in sample_paths[:3]]
     at.file_uploader(key="uploads").set_value(files).run()
     assert not at.exception and not at.error
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert table["Image"].tolist() == [p.name for p in sample_paths[:3]]
+    assert table.columns.tolist()[-7:] == ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
     assert at.download_button(key="download_csv").label == "Download table as CSV"
     assert chart_count(at) == 3
 
@@ -101,10 +102,33 @@ def test_bad_upload_gets_a_plain_error_beside_good_ones(
     files = [("good.jpg", sample_jpeg, "image/jpeg"), ("broken.png", b"garbage", "image/png")]
     at.file_uploader(key="uploads").set_value(files).run()
     assert not at.exception
-    assert [e.value for e in at.error] == [
+    refusal = (
         "The backend refused the upload: 'broken.png': not an image, or damaged beyond reading."
-    ]
+    )
+    assert [e.value for e in at.error] == [refusal]
     assert chart_count(at) == 1
+    table = at.table[0].value
+    assert table["Predicted class"].tolist()[1] == f"Refused: {refusal}", "in full, in its row"
+    assert table.iloc[1, 2:].isna().all(), "no made-up figures beside a refusal"
+
+
+@pytest.mark.server
+def test_page_says_the_service_is_gone_when_it_stops(
+    monkeypatch: pytest.MonkeyPatch, model_path: Path, sample_jpeg: bytes
+) -> None:
+    with gunicorn_server(model_path) as (url, process):
+        at = run_app(monkeypatch, url)
+        at.file_uploader(key="uploads").set_value(("lesion.jpg", sample_jpeg, "image/jpeg")).run()
+        assert at.sidebar.success[0].value == f"Connected to {url}"
+        stop(process)
+        at.run()
+    assert not at.exception
+    assert at.error[0].value.startswith(
+        "The classification service has gone away: it answered earlier and does not now. "
+        f"Cannot reach the backend at {url}."
+    )
+    assert not at.sidebar.success, "no stale green 'Connected'"
+    assert at.sidebar.error[0].value == f"Not reachable at {url}"
 
 
 def test_backend_down_says_what_to_check(monkeypatch: pytest.MonkeyPatch, closed_url: str) -> None:
@@ -140,6 +164,39 @@ def test_backend_failing_on_predict_says_so(
     at.file_uploader(key="uploads").set_value(("a.jpg", sample_jpeg, "image/jpeg")).run()
     assert not at.exception
     assert at.error[0].value == "The backend failed (HTTP 500): boom. Its log says more."
+
+
+def test_a_file_over_the_upload_cap_is_refused_by_the_uploader(
+    monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    limits = METADATA_OK["limits"] | {"max_upload_bytes": 100_000}
+    stub_backend.healthy().localizing().reply(
+        "GET", "/metadata", 200, METADATA_OK | {"limits": limits}
+    )
+    at = run_app(monkeypatch, stub_backend.url)
+    big = ("big.jpg", b"x" * 300_000, "image/jpeg")
+    at.file_uploader(key="uploads").set_value([big, ("small.jpg", sample_jpeg, "image/jpeg")]).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "big.jpg is 0.3 MB: the service takes images of up to 0.0953674 MB. Shrink it (or save "
+        "it as JPEG) and add it again."
+    ]
+    assert not any("Add one or several images" in c.value for c in at.caption)
+    assert [r.files["file"] for r in stub_backend.requests_to("/localize")] == [sample_jpeg]
+    assert chart_count(at) == 1
+
+
+def test_each_image_shown_costs_one_request(
+    monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    at = run_app(monkeypatch, stub_backend.healthy().classifying().localizing().url)
+    other = sample_jpeg + b"\0"  # another fingerprint, the same picture
+    files = [("a.jpg", sample_jpeg, "image/jpeg"), ("b.jpg", other, "image/jpeg")]
+    at.file_uploader(key="uploads").set_value(files).run()
+    assert not at.exception and not at.error
+    assert chart_count(at) == 2 and len(at.image) == 2
+    assert len(stub_backend.requests_to("/localize")) == 2
+    assert not stub_backend.requests_to("/predict"), "/localize's answer carries the prediction"
 
 
 def test_bad_backend_url_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -179,6 +236,8 @@ def test_switching_an_overlay_redraws_without_asking_again(
     assert not at.exception and not at.error
     assert at.image[0].value != overlaid
     assert len(stub_backend.requests_to("/localize")) == 1
+    [caption] = [c.value for c in at.caption if "uploaded" in c.value]
+    assert caption == "Overlays off: the image as uploaded.", "no 'Heat-map for …' then"
 
 
 def test_choosing_a_class_asks_for_its_heatmap(
@@ -219,3 +278,4 @@ def test_backend_without_localisation_still_shows_the_prediction(
     assert chart_count(at) == 1 and len(at.image) == 1
     assert at.info[0].value.startswith("Localisation is unavailable on this server")
     assert not at.toggle
+    assert len(stub_backend.requests_to("/predict")) == 1

@@ -1,119 +1,23 @@
-"""Batching images into requests, remembering predictions, and the result tables."""
+"""The result tables: one image's classes, one row per image, and the CSV download."""
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pandas as pd
-import pytest
 
-from frontend.client import BackendClient, BackendError
-from frontend.responses import LesionClass, Localization, Prediction, parse_metadata
-from frontend.results import (
-    PART_OVERHEAD_BYTES,
-    batches,
-    classify,
-    localize,
-    percent,
-    probability_frame,
-    summary_frame,
-    to_csv,
-)
-from tests.frontend.stub_backend import CODES, METADATA_OK, StubBackend
+from frontend.client import BackendError
+from frontend.responses import LesionClass, Prediction, parse_metadata
+from frontend.results import percent, probability_frame, summary_frame, summary_table, to_csv
+from tests.frontend.stub_backend import CODES, METADATA_OK
 
 CLASSES: tuple[LesionClass, ...] = parse_metadata(METADATA_OK).classes
 PROBABILITIES = dict(zip(CODES, (0.05, 0.10, 0.02, 0.01, 0.60, 0.20, 0.02), strict=True))
 MEL = Prediction("mel", "Melanoma", True, 0.60, PROBABILITIES, "v1")
 
 
-def image(name: str, size: int = 10) -> tuple[str, bytes, str]:
-    """Return a fake image of `size` bytes whose content depends on its name."""
-    return (name, name.encode().ljust(size, b"."), "image/jpeg")
-
-
 def test_percent_has_one_decimal() -> None:
     assert percent(0.71234) == "71.2 %"
-
-
-def test_batches_respect_the_file_limit() -> None:
-    files = [image(str(i)) for i in range(5)]
-    assert [len(b) for b in batches(files, max_files=2, max_bytes=10**6)] == [2, 2, 1]
-
-
-def test_batches_respect_the_byte_limit_and_keep_order() -> None:
-    files = [image(str(i), size=400) for i in range(4)]
-    groups = batches(files, max_files=16, max_bytes=2 * (400 + PART_OVERHEAD_BYTES))
-    assert [[f[0] for f in g] for g in groups] == [["0", "1"], ["2", "3"]]
-
-
-def test_an_image_over_the_byte_limit_goes_alone() -> None:
-    assert [len(b) for b in batches([image("big", 5000)], 16, 100)] == [1]
-
-
-@pytest.mark.server
-def test_classify_reports_a_bad_image_beside_good_ones(
-    live_backend: str, sample_paths: list[Path]
-) -> None:
-    good = sample_paths[0]
-    files = [(good.name, good.read_bytes(), "image/jpeg"), ("bad.png", b"nope", "image/png")]
-    outcomes = classify(BackendClient(live_backend), files, 16, 10**7, {})
-    assert isinstance(outcomes[0], Prediction)
-    assert isinstance(outcomes[1], BackendError) and "bad.png" in outcomes[1].message
-
-
-@pytest.mark.server
-def test_classify_sends_only_images_it_has_not_seen(
-    live_backend: str, closed_url: str, sample_paths: list[Path]
-) -> None:
-    files = [(p.name, p.read_bytes(), "image/jpeg") for p in sample_paths[:2]]
-    memo: dict[str, Prediction] = {}
-    first = classify(BackendClient(live_backend), files, 16, 10**7, memo)
-    # A client that cannot reach anything still answers from the memo.
-    again = classify(BackendClient(closed_url), list(reversed(files)), 16, 10**7, memo)
-    assert again == list(reversed(first))
-
-
-def test_classify_raises_when_the_backend_is_down(closed_url: str) -> None:
-    with pytest.raises(BackendError, match="Cannot reach"):
-        classify(BackendClient(closed_url), [image("a")], 16, 10**7, {})
-
-
-def test_localize_asks_once_per_image_and_class(
-    stub_backend: StubBackend, closed_url: str, sample_jpeg: bytes
-) -> None:
-    stub_backend.localizing()
-    file = ("a.jpg", sample_jpeg, "image/jpeg")
-    memo: dict[tuple[str, str], Localization | None] = {}
-    first = localize(BackendClient(stub_backend.url), file, None, memo)
-    chosen = localize(BackendClient(stub_backend.url), file, "bcc", memo)
-    # A client that cannot reach anything still answers from the memo.
-    assert localize(BackendClient(closed_url), file, None, memo) == first
-    assert localize(BackendClient(closed_url), file, "bcc", memo) == chosen
-    assert [r.fields for r in stub_backend.requests_to("/localize")] == [{}, {"class": "bcc"}]
-
-
-def test_localize_remembers_that_the_backend_cannot(
-    stub_backend: StubBackend, sample_jpeg: bytes
-) -> None:
-    stub_backend.localizing(available=False)
-    client, memo = BackendClient(stub_backend.url), {}
-    file = ("a.jpg", sample_jpeg, "image/jpeg")
-    assert localize(client, file, None, memo) is None
-    assert localize(client, file, None, memo) is None
-    assert len(stub_backend.requests_to("/localize")) == 1
-
-
-def test_localize_raises_and_forgets_other_failures(
-    stub_backend: StubBackend, sample_jpeg: bytes
-) -> None:
-    stub_backend.reply(
-        "POST", "/localize", 500, {"error": {"code": "internal_error", "message": "x"}}
-    )
-    memo: dict[tuple[str, str], Localization | None] = {}
-    with pytest.raises(BackendError, match="HTTP 500"):
-        localize(BackendClient(stub_backend.url), ("a.jpg", sample_jpeg, "image/jpeg"), None, memo)
-    assert memo == {}, "a failure is not remembered, so the next run of the page tries again"
 
 
 def test_probability_frame_lists_all_classes_most_probable_first() -> None:
@@ -138,3 +42,25 @@ def test_csv_round_trips_the_table() -> None:
     back = pd.read_csv(io.BytesIO(to_csv(frame)))
     assert back.columns.tolist() == frame.columns.tolist()
     assert back.loc[0, "Code"] == "mel"
+
+
+def test_summary_table_prints_every_percentage_with_one_decimal() -> None:
+    rounding = Prediction(
+        "nv", "Melanocytic nevi", False, 0.4682, PROBABILITIES | {"df": 0.0}, "v1"
+    )
+    frame = summary_frame(["a.jpg", "b.jpg"], [MEL, rounding], CLASSES)
+    html = summary_table(frame, CODES).to_html()
+    for shown in ("60.0 %", "46.8 %", "5.0 %", "0.0 %"):
+        assert f">{shown}</td>" in html
+    assert "0.6</td>" not in html and "46.82" not in html
+
+
+def test_summary_table_shows_a_refusal_in_full_in_its_row() -> None:
+    reason = "The backend refused the upload: 'b.png': " + "a long reason, " * 10 + "in full."
+    frame = summary_frame(["a.jpg", "b.png"], [MEL, BackendError(reason, 400)], CLASSES)
+    styler = summary_table(frame, CODES)
+    shown = styler.data
+    assert shown.columns.tolist() == ["Image", "Predicted class", "Probability", "Tag", *CODES]
+    assert shown.loc[0, "Predicted class"] == "Melanoma (mel)"
+    assert shown.loc[1, "Predicted class"] == f"Refused: {reason}"
+    assert f"Refused: {reason}" in styler.to_html()

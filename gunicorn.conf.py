@@ -1,6 +1,11 @@
 """Production defaults for gunicorn; every value comes from backend.settings (environment)."""
 
+import os
+import shutil
 import sys
+import tempfile
+import uuid
+from pathlib import Path
 
 from backend.model_file import ModelLoadError, check_model_file
 from backend.settings import Settings, SettingsError
@@ -9,6 +14,15 @@ try:
     _settings = Settings.from_env()
 except SettingsError as exc:
     sys.exit(f"error: {exc}")
+
+# prometheus-client's multiprocess mode: each worker keeps its metrics in files under this folder
+# and /metrics adds them up. Workers inherit the variable, so it is set before they fork; without
+# one, a fresh temporary folder (made once the models check out, removed on exit).
+_own_metrics_dir = _settings.metrics_dir is None
+_metrics_dir = _settings.metrics_dir or Path(tempfile.gettempdir()) / (
+    f"lesion-metrics-{uuid.uuid4().hex[:12]}"
+)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
@@ -33,3 +47,20 @@ def on_starting(server):
     except ModelLoadError as exc:
         server.log.error("%s", exc)
         sys.exit(1)
+    _metrics_dir.mkdir(mode=0o700, parents=True, exist_ok=not _own_metrics_dir)
+    # Counts left by an earlier server in the same folder would be added to this one's.
+    for stale in _metrics_dir.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges (in-progress requests, served models) from /metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, str(_metrics_dir))
+
+
+def on_exit(server):
+    """Remove the metrics folder this server made for itself."""
+    if _own_metrics_dir:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-
 from flask import Flask
 
+from backend.auth import require_api_keys
 from backend.errors import register_error_handlers
+from backend.log_format import configure_logging
+from backend.metrics import publish_model, register_metrics_endpoint
+from backend.model_timing import TimedPredictor, TimedSegmenter
 from backend.predictor import Predictor
+from backend.rate_limit import limit_rate
+from backend.request_log import register_request_log
 from backend.routes import api
 from backend.segmenter import Segmenter
 from backend.settings import Settings
@@ -22,35 +25,26 @@ def create_app(
 ) -> Flask:
     """Return the app with its models loaded and warmed up (settings from the environment)."""
     settings = settings or Settings.from_env()
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     app = Flask(__name__)
     app.request_class = InMemoryRequest
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_upload_bytes
     app.json.sort_keys = False
     app.extensions["settings"] = settings
-    app.extensions["predictor"] = predictor or Predictor(
-        settings.model_path, settings.inference_threads
-    )
+    predictor = predictor or Predictor(settings.model_path, settings.inference_threads)
+    publish_model("classifier", predictor.info.name, predictor.info.version)
+    app.extensions["predictor"] = TimedPredictor(predictor)
     if segmenter is None and settings.segmenter_path is not None:
         segmenter = Segmenter(settings.segmenter_path, settings.inference_threads)
-    app.extensions["segmenter"] = segmenter
+    if segmenter is not None:
+        publish_model("segmenter", segmenter.info.name, segmenter.info.version)
+    app.extensions["segmenter"] = None if segmenter is None else TimedSegmenter(segmenter)
+    # Hooks run in this order: the request's id and clock, its key, then its rate limit.
+    register_request_log(app)
+    require_api_keys(app, settings.api_keys)
+    limit_rate(app, settings.rate_limit, settings.rate_limit_storage)
     app.register_blueprint(api)
+    register_metrics_endpoint(app, settings.metrics_dir)
     register_error_handlers(app)
     return app
-
-
-def _configure_logging(level: str) -> None:
-    """Send the backend's log lines to stderr, beside gunicorn's own, once per process."""
-    logger = logging.getLogger("backend")
-    logger.setLevel(level.upper())
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            logging.Formatter(
-                "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
-                "%Y-%m-%d %H:%M:%S %z",
-            )
-        )
-        logger.addHandler(handler)
-        logger.propagate = False

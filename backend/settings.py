@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from limits import parse_many
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "resnet_small_2x" / "model.onnx"
 DEFAULT_SEGMENTER_PATH = REPO_ROOT / "models" / "lesion_segmenter" / "model.onnx"
 OFF = ("", "none", "off")  # SEGMENTER_PATH values that turn localisation off
+MIN_KEY_LENGTH = 16  # shorter API keys are guessable
+LOG_FORMATS = ("json", "text")
 
 
 class SettingsError(ValueError):
@@ -32,12 +36,18 @@ class Settings:
     workers: int = 2
     threads: int = 1
     inference_threads: int = 1
+    api_keys: tuple[str, ...] = field(default=(), repr=False)  # empty: no key needed
+    rate_limit: str | None = None  # e.g. "60/minute"; None: no limit
+    rate_limit_storage: str = "memory://"
+    log_format: str = "json"
+    metrics_dir: Path | None = None  # gunicorn's PROMETHEUS_MULTIPROC_DIR; None: one process
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         """Return settings from MODEL_PATH, SEGMENTER_PATH, MAX_UPLOAD_MB, MAX_FILES,
-        MAX_IMAGE_PIXELS, LOG_LEVEL, HOST, PORT, WEB_CONCURRENCY, GUNICORN_THREADS and
-        INFERENCE_THREADS."""
+        MAX_IMAGE_PIXELS, LOG_LEVEL, HOST, PORT, WEB_CONCURRENCY, GUNICORN_THREADS,
+        INFERENCE_THREADS, API_KEYS or API_KEYS_FILE, RATE_LIMIT, RATE_LIMIT_STORAGE_URI,
+        LOG_FORMAT and PROMETHEUS_MULTIPROC_DIR."""
 
         def number(name: str, default: float, minimum: float = 1) -> float:
             raw = env.get(name, "").strip()
@@ -63,6 +73,10 @@ class Settings:
             if segmenter.strip().lower() in OFF
             else Path(segmenter.strip()).expanduser()
         )
+        log_format = env.get("LOG_FORMAT", cls.log_format).strip().lower() or cls.log_format
+        if log_format not in LOG_FORMATS:
+            raise SettingsError(f"LOG_FORMAT={log_format!r}: use json or text")
+        metrics_dir = env.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
         return cls(
             model_path=Path(model).expanduser() if model else DEFAULT_MODEL_PATH,
             segmenter_path=segmenter_path,
@@ -75,4 +89,53 @@ class Settings:
             workers=int(number("WEB_CONCURRENCY", cls.workers)),
             threads=int(number("GUNICORN_THREADS", cls.threads)),
             inference_threads=int(number("INFERENCE_THREADS", cls.inference_threads)),
+            api_keys=api_keys_from(env),
+            rate_limit=rate_limit_from(env),
+            rate_limit_storage=env.get("RATE_LIMIT_STORAGE_URI", "").strip()
+            or cls.rate_limit_storage,
+            log_format=log_format,
+            metrics_dir=Path(metrics_dir) if metrics_dir else None,
         )
+
+
+def api_keys_from(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Return the keys in API_KEYS (comma-separated) or in the file API_KEYS_FILE names (one per
+    line or comma-separated; `#` starts a comment), or () when neither is set."""
+    raw = env.get("API_KEYS", "")
+    source = "API_KEYS"
+    path = env.get("API_KEYS_FILE", "").strip()
+    if path and raw.strip():
+        raise SettingsError("set API_KEYS or API_KEYS_FILE, not both")
+    if path:
+        source = f"API_KEYS_FILE={path}"
+        try:
+            raw = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SettingsError(f"{source}: cannot read it ({exc.strerror})") from None
+        raw = "\n".join(line.split("#", 1)[0] for line in raw.splitlines())
+    keys = tuple(dict.fromkeys(k.strip() for k in raw.replace("\n", ",").split(",") if k.strip()))
+    if path and not keys:
+        raise SettingsError(f"{source} holds no key")
+    for position, key in enumerate(keys, start=1):
+        # Name the key by its position only: a key never appears in a message or a log.
+        if len(key) < MIN_KEY_LENGTH or any(c.isspace() for c in key):
+            raise SettingsError(
+                f"{source}: key {position} is shorter than {MIN_KEY_LENGTH} characters or holds "
+                "spaces; `python -c 'import secrets; print(secrets.token_urlsafe(32))'` makes one"
+            )
+    return keys
+
+
+def rate_limit_from(env: Mapping[str, str]) -> str | None:
+    """Return RATE_LIMIT (e.g. "60/minute" or "10/second;300/hour") once checked, or None."""
+    raw = env.get("RATE_LIMIT", "").strip()
+    if raw.lower() in OFF:
+        return None
+    try:
+        if all(item.amount >= 1 for item in parse_many(raw)):
+            return raw
+    except ValueError:
+        pass
+    raise SettingsError(
+        f"RATE_LIMIT={raw!r}: write it like 60/minute, 5/second or 10/second;300/hour"
+    )

@@ -1,0 +1,62 @@
+"""How the backend's log lines look: one JSON object per line (LOG_FORMAT=json) or plain text."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+from flask import g, has_request_context
+
+TEXT_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
+TEXT_DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamp each record made while answering a request with that request's id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Add `request_id` to the record (None outside a request); keep every record."""
+        if not hasattr(record, "request_id"):
+            record.request_id = g.get("request_id") if has_request_context() else None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """Format a record as one JSON object: time, level, logger, message, request id, and the
+    record's `fields` (the request line's endpoint, status, duration, ...)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as a single-line JSON object."""
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "pid": record.process,
+            "message": record.getMessage(),
+        }
+        if getattr(record, "request_id", None):
+            entry["request_id"] = record.request_id
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str, log_format: str) -> None:
+    """Send the backend's log lines to stderr, beside gunicorn's own, once per process."""
+    logger = logging.getLogger("backend")
+    logger.setLevel(level.upper())
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.addFilter(RequestIdFilter())
+        logger.addHandler(handler)
+        logger.propagate = False
+    formatter = (
+        JsonFormatter()
+        if log_format == "json"
+        else logging.Formatter(TEXT_FORMAT, TEXT_DATE_FORMAT)
+    )
+    for handler in logger.handlers:
+        handler.setFormatter(formatter)

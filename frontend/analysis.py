@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import MutableMapping, Sequence
 
 from frontend.client import BackendClient, BackendError, ImageFile, LocalizationUnavailable
-from frontend.responses import Localization, Prediction
+from frontend.responses import FileError, Localization, Prediction
 
 # Room for multipart headers around each file, so a batch stays under the upload limit.
 PART_OVERHEAD_BYTES = 1024
@@ -130,15 +130,24 @@ def classify(
 
 
 def _classify_batch(client: BackendClient, batch: list[ImageFile]) -> list[Outcome]:
-    """Return the outcomes of one request; if it is refused, retry its images one by one."""
+    """Return the outcomes of one request (the backend refuses bad images one by one in its
+    answer); if the request as a whole is refused, retry its images one by one."""
     try:
-        return list(client.predict(batch))
+        return [_outcome(item) for item in client.predict(batch)]
     except BackendError as exc:
         if not _refused(exc):
             raise
         if len(batch) == 1:
             return [exc]
     return [_classify_batch(client, [file])[0] for file in batch]
+
+
+def _outcome(item: Prediction | FileError) -> Outcome:
+    """Return a /predict result as the page's outcome: a refused image becomes its BackendError."""
+    if isinstance(item, Prediction):
+        return item
+    message = item.error.message.rstrip(".")
+    return BackendError(f"The backend refused the upload: {message}.", code=item.error.code)
 
 
 def _refused(exc: BackendError) -> bool:

@@ -57,6 +57,12 @@ def stop_with(message: str) -> NoReturn:
     st.stop()
 
 
+def format_names(meta: Metadata) -> str:
+    """Return the accepted formats in words, e.g. 'JPEG, PNG or BMP'."""
+    names = [f.name for f in meta.formats] or [e.upper() for e in meta.accepted_extensions]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def show_uploads(
     client: BackendClient,
     meta: Metadata,
@@ -66,8 +72,8 @@ def show_uploads(
     """Lay out the uploader and the results for the images uploaded."""
     limit_mb = meta.max_upload_bytes / 2**20
     uploads = st.file_uploader(
-        f"Dermatoscopic images (JPEG or PNG, up to {limit_mb:g} MB each)",
-        type=["jpg", "jpeg", "png"],
+        f"Dermatoscopic images ({format_names(meta)}, up to {limit_mb:g} MB each)",
+        type=list(meta.accepted_extensions),
         accept_multiple_files=True,
         key="uploads",
     )

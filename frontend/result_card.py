@@ -48,6 +48,10 @@ def show_outcome(
             right.badge("Malignant class", icon="⚠️", color="red")
         else:
             right.badge("Benign class", color="green")
+        right.caption(
+            f"What the model sees: this image shrunk to {meta.input_size}×{meta.input_size} "
+            "pixels, its aspect ratio not kept, so fine detail of a large photo does not reach it."
+        )
         if sample is not None:
             names = {c.code: c.name for c in meta.classes}
             seen = (

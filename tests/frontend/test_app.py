@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import encode, lesion_like_image
 from tests.frontend.stub_backend import METADATA_OK, StubBackend, start_stub
 from tests.servers import REPO_ROOT, free_port, gunicorn_server, stop
 
@@ -129,6 +130,49 @@ def test_page_says_the_service_is_gone_when_it_stops(
     )
     assert not at.sidebar.success, "no stale green 'Connected'"
     assert at.sidebar.error[0].value == f"Not reachable at {url}"
+
+
+@pytest.mark.server
+def test_every_format_the_service_takes_is_offered_and_classified(
+    monkeypatch: pytest.MonkeyPatch, live_backend: str
+) -> None:
+    at = run_app(monkeypatch, live_backend)
+    uploader = at.file_uploader(key="uploads")
+    assert {"jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff"} <= {
+        t.lstrip(".") for t in uploader.proto.type
+    }
+    assert "(JPEG, PNG, BMP, WEBP or TIFF, up to" in uploader.label
+    lesion = lesion_like_image()
+    files = [
+        (f"lesion.{fmt.lower()}", encode(lesion, fmt), f"image/{fmt.lower()}")
+        for fmt in ("BMP", "WEBP", "TIFF")
+    ]
+    at.file_uploader(key="uploads").set_value(files).run()
+    assert not at.exception and not at.error
+    assert chart_count(at) == 3
+
+
+def test_uploader_falls_back_to_jpeg_and_png_for_a_server_that_lists_no_formats(
+    monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend
+) -> None:
+    stub_backend.healthy().reply("GET", "/metadata", 200, METADATA_OK | {"formats": []})
+    uploader = run_app(monkeypatch, stub_backend.url).file_uploader(key="uploads")
+    assert {t.lstrip(".") for t in uploader.proto.type} == {"jpg", "jpeg", "png"}
+    assert "(JPG, JPEG or PNG, up to" in uploader.label
+
+
+def test_result_says_what_the_model_sees(
+    monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    metadata = METADATA_OK | {"model": METADATA_OK["model"] | {"input_size": [64, 64, 3]}}
+    stub_backend.healthy().localizing().reply("GET", "/metadata", 200, metadata)
+    at = run_app(monkeypatch, stub_backend.url)
+    at.file_uploader(key="uploads").set_value(("lesion.jpg", sample_jpeg, "image/jpeg")).run()
+    assert not at.exception and not at.error
+    assert (
+        "What the model sees: this image shrunk to 64×64 pixels, its aspect ratio not kept, so "
+        "fine detail of a large photo does not reach it." in [c.value for c in at.caption]
+    )
 
 
 def test_backend_down_says_what_to_check(monkeypatch: pytest.MonkeyPatch, closed_url: str) -> None:

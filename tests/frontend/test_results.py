@@ -13,7 +13,14 @@ from tests.frontend.stub_backend import CODES, METADATA_OK
 
 CLASSES: tuple[LesionClass, ...] = parse_metadata(METADATA_OK).classes
 PROBABILITIES = dict(zip(CODES, (0.05, 0.10, 0.02, 0.01, 0.60, 0.20, 0.02), strict=True))
-MEL = Prediction("mel", "Melanoma", True, 0.60, PROBABILITIES, "v1")
+MEL = Prediction(
+    label="mel",
+    label_name="Melanoma",
+    malignant=True,
+    confidence=0.60,
+    probabilities=PROBABILITIES,
+    model_version="v1",
+)
 
 
 def test_percent_has_one_decimal() -> None:
@@ -45,8 +52,14 @@ def test_csv_round_trips_the_table() -> None:
 
 
 def test_summary_table_prints_every_percentage_with_one_decimal() -> None:
-    rounding = Prediction(
-        "nv", "Melanocytic nevi", False, 0.4682, PROBABILITIES | {"df": 0.0}, "v1"
+    rounding = MEL.model_copy(
+        update={
+            "label": "nv",
+            "label_name": "Melanocytic nevi",
+            "malignant": False,
+            "confidence": 0.4682,
+            "probabilities": PROBABILITIES | {"nv": 0.4682, "df": 0.0},
+        }
     )
     frame = summary_frame(["a.jpg", "b.jpg"], [MEL, rounding], CLASSES)
     html = summary_table(frame, CODES).to_html()

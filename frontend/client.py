@@ -39,7 +39,8 @@ class LocalizationUnavailable(BackendError):
 
 
 class BackendClient:
-    """A requests.Session bound to one backend URL, with connect and read timeouts."""
+    """A requests.Session bound to one backend URL, with connect and read timeouts and the
+    backend's API key if it needs one."""
 
     def __init__(
         self,
@@ -47,10 +48,17 @@ class BackendClient:
         connect_timeout: float = 3.0,
         read_timeout: float = 30.0,
         session: requests.Session | None = None,
+        api_key: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.session = session or requests.Session()
+        if api_key:
+            self.session.headers["Authorization"] = f"Bearer {api_key}"
+        # A fresh connection per request: each one resolves the backend's name again, so that
+        # `docker compose --scale backend=N` (one name, N addresses) spreads the page's requests
+        # instead of pinning them to the replica a kept-alive connection first reached.
+        self.session.headers["Connection"] = "close"
 
     def health(self) -> Health:
         """Return the model the backend serves, or raise BackendError if it is down or not ready."""

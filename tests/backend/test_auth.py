@@ -203,3 +203,11 @@ def test_the_page_sends_its_backend_api_key(keyed_server):
     with pytest.raises(BackendError) as refused:
         BackendClient(url).metadata()
     assert refused.value.status == 401
+
+
+def test_the_page_reads_its_key_from_backend_api_key():
+    from frontend.settings import Settings as PageSettings
+
+    assert PageSettings.from_env({}).api_key is None
+    settings = PageSettings.from_env({"BACKEND_API_KEY": f" {KEY} ", "BACKEND_TIMEOUT": "5"})
+    assert settings.api_key == KEY and KEY not in repr(settings)

@@ -28,7 +28,8 @@ bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
 threads = _settings.threads
 loglevel = _settings.log_level
-# TensorFlow is not fork-safe: each worker imports it and loads the model itself.
+# Each worker opens the models in its own ONNX Runtime sessions (their thread pools do not
+# survive a fork), so the app is not preloaded in the master.
 preload_app = False
 timeout = 60
 graceful_timeout = 20

@@ -46,7 +46,10 @@ class Predictor:
         # The class probabilities: the only output, or the one beside the activation maps.
         (output,) = [o for o in outputs if o.name != CAM_OUTPUT][:1] or [outputs[0]]
         if output.shape[-1] != len(CLASS_CODES):
-            raise ModelLoadError(f"model {model_path} has {output.shape[-1]} outputs, not 7")
+            raise ModelLoadError(
+                f"model {model_path} has {output.shape[-1]} outputs, not {len(CLASS_CODES)} "
+                f"({', '.join(CLASS_CODES)})"
+            )
 
         self._session = session
         self._input = tensor.name

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from limits import parse_many
 
+from lesion_core.preprocess import DEFAULT_MAX_PIXELS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "resnet_small_2x" / "model.onnx"
 DEFAULT_SEGMENTER_PATH = REPO_ROOT / "models" / "lesion_segmenter" / "model.onnx"
@@ -29,7 +31,7 @@ class Settings:
     segmenter_path: Path | None = DEFAULT_SEGMENTER_PATH  # None: /localize answers 503
     max_upload_bytes: int = 10 * 1024 * 1024
     max_files: int = 16
-    max_image_pixels: int = 50_000_000
+    max_image_pixels: int = DEFAULT_MAX_PIXELS
     log_level: str = "info"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -30,7 +30,7 @@ from backend.segmenter import Segmenter  # noqa: E402
 from backend.settings import DEFAULT_MODEL_PATH, DEFAULT_SEGMENTER_PATH  # noqa: E402
 from backend.uploads import Upload  # noqa: E402
 from lesion_core.lesion_outline import outline  # noqa: E402
-from lesion_core.preprocess import preprocess_for_segmenter  # noqa: E402
+from lesion_core.preprocess import DEFAULT_MAX_PIXELS, preprocess_for_segmenter  # noqa: E402
 from training.segmenter.evaluate import segment_with_otsu  # noqa: E402
 
 SAMPLES = REPO_ROOT / "samples"
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         return outline(segmenter.probabilities(image), size).box
 
     def service(data: bytes) -> object:
-        return localise(Upload(data, None), predictor, segmenter, 50_000_000)
+        return localise(Upload(data, None), predictor, segmenter, DEFAULT_MAX_PIXELS)
 
     print(f"machine: {platform.processor() or platform.machine()}, pinned to 1 core, 1 thread")
     print(f"images: {len(uploads)} from {args.images}, {args.rounds} rounds")

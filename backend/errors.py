@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
+
+from lesion_api.errors import ErrorBody
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +23,8 @@ class ApiError(Exception):
 
 
 def error_body(code: str, message: str) -> dict:
-    """Return the JSON shape of every error: {"error": {"code", "message"}}."""
-    return {"error": {"code": code, "message": message}}
+    """Return the JSON shape of every error, {"error": {"code", "message"}}, as a dict."""
+    return ErrorBody.of(code, message).model_dump()
 
 
 HTTP_CODES = {
@@ -32,30 +34,40 @@ HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
 }
+AUTOMATIC_METHODS = ("HEAD", "OPTIONS")  # Flask answers these itself: not worth suggesting
+
+
+def error_response(app: Flask, status: int, code: str, message: str) -> Response:
+    """Return the JSON error answer {"error": {"code", "message"}} with `status`."""
+    body = ErrorBody.of(code, message).model_dump_json()
+    return app.response_class(body, status=status, mimetype="application/json")
 
 
 def register_error_handlers(app: Flask) -> None:
     """Answer ApiError, werkzeug's HTTP errors and anything unexpected with JSON."""
 
     @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):
-        return jsonify(error_body(exc.code, exc.message)), exc.status
+    def _api_error(exc: ApiError) -> Response:
+        return error_response(app, exc.status, exc.code, exc.message)
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
+    def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
-        code = HTTP_CODES.get(status, "http_error")
         message = exc.description or exc.name
         if status == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH")
             message = f"the upload is larger than the limit of {limit:,} bytes"
-        response = jsonify(error_body(code, message))
-        allowed = getattr(exc, "valid_methods", None)
+        allowed = getattr(exc, "valid_methods", None) or []
+        if status == 405:
+            usable = [m for m in allowed if m not in AUTOMATIC_METHODS] or allowed
+            use = " or ".join(usable)
+            message = f"{request.method} is not allowed on {request.path}: use {use}"
+        response = error_response(app, status, HTTP_CODES.get(status, "http_error"), message)
         if status == 405 and allowed:
             response.headers["Allow"] = ", ".join(allowed)
-        return response, status
+        return response
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(exc: Exception) -> Response:
         log.exception("unhandled error")
-        return jsonify(error_body("internal_error", "the server failed; see its log")), 500
+        return error_response(app, 500, "internal_error", "the server failed; see its log")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import time
 
-from backend.errors import ApiError
 from backend.overlays import heatmap_png, heatmap_size, mask_png
 from backend.predictor import Predictor
-from backend.responses import localisation_body
+from backend.responses import localisation, prediction
 from backend.segmenter import Segmenter
 from backend.service import decoding, to_model_input
-from backend.uploads import Upload
+from backend.uploads import Upload, describe
+from lesion_api.localisation import Localisation
 from lesion_core.class_activation import class_heatmap
 from lesion_core.labels import CLASS_CODES
 from lesion_core.lesion_outline import outline
@@ -20,30 +20,17 @@ from lesion_core.preprocess import preprocess_for_segmenter
 log = logging.getLogger(__name__)
 
 
-def requested_class(code: str | None) -> int | None:
-    """Return the index of the class a client asked the heat-map to explain, or None."""
-    if not code:
-        return None
-    if code not in CLASS_CODES:
-        raise ApiError(
-            400,
-            "unknown_class",
-            f"class {code!r} is not one of {', '.join(CLASS_CODES)}",
-        )
-    return CLASS_CODES.index(code)
-
-
 def localise(
     upload: Upload,
     predictor: Predictor,
     segmenter: Segmenter,
     max_pixels: int,
     requested_class_code: str | None = None,
-) -> dict:
+) -> Localisation:
     """Return the /predict answer for one upload plus its lesion outline and heat-map."""
     started = time.perf_counter()
-    chosen = requested_class(requested_class_code)
-    label = "the upload"
+    chosen = None if requested_class_code is None else CLASS_CODES.index(requested_class_code)
+    label = describe(upload, 1, 1)
     image = to_model_input(upload, predictor.info.input_size, max_pixels, label)
     with decoding(upload, label):
         segmenter_input, size = preprocess_for_segmenter(
@@ -60,9 +47,8 @@ def localise(
     heatmap = (
         None if activations is None else heatmap_png(class_heatmap(activations, explained), size)
     )
-    body = localisation_body(
-        probabilities,
-        predictor.info.version,
+    body = localisation(
+        prediction(probabilities, predictor.info.version, upload.filename),
         lesion,
         mask_png(lesion.mask),
         heatmap,

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from backend.formats import accepted_formats
 from backend.predictor import ModelInfo
 from backend.segmenter import SegmenterInfo
 from backend.settings import REPO_ROOT, Settings
+from lesion_api.service import (
+    ClassInfo,
+    HeadlineMetrics,
+    Limits,
+    Metadata,
+    SegmenterDescription,
+    ServedModel,
+)
 from lesion_core.labels import CLASSES
 from lesion_core.preprocess import PREPROCESSING_DESCRIPTION
 
@@ -15,61 +26,69 @@ DISCLAIMER = (
 HEADLINE_KEYS = ("accuracy", "balanced_accuracy", "macro_f1", "macro_auc", "melanoma_recall", "ece")
 
 
-def headline_metrics(metrics: dict) -> dict | None:
+def model_file(path: Path) -> str:
+    """Return how /metadata names a model file, whatever form MODEL_PATH took: its path inside
+    the repository when it lives there, else just its name (server paths stay private)."""
+    resolved = path.resolve()
+    if resolved.is_relative_to(REPO_ROOT):
+        return resolved.relative_to(REPO_ROOT).as_posix()
+    return resolved.name
+
+
+def headline_metrics(metrics: dict) -> HeadlineMetrics | None:
     """Return the card's held-out test figures and the always-nv baseline, or None if unknown."""
     test = metrics.get("test")
     if not test:
         return None
-    return {
-        "test": {k: test[k] for k in HEADLINE_KEYS if k in test},
-        "test_images": test.get("n"),
-        "baseline_always_nv": metrics.get("baseline_always_nv"),
-        "split": metrics.get("summary", {}).get("split"),
-    }
+    return HeadlineMetrics(
+        test={k: test[k] for k in HEADLINE_KEYS if k in test},
+        test_images=test.get("n"),
+        baseline_always_nv=metrics.get("baseline_always_nv"),
+        split=metrics.get("summary", {}).get("split"),
+    )
 
 
-def describe_localisation(segmenter: SegmenterInfo | None) -> dict | None:
+def describe_localisation(segmenter: SegmenterInfo | None) -> SegmenterDescription | None:
     """Return what /metadata says about the lesion segmenter, or None when it is off."""
     if segmenter is None:
         return None
     test = segmenter.metrics.get("test_200x150", {}).get("segmenter")
-    return {
-        "name": segmenter.name,
-        "version": segmenter.version,
-        "input_size": list(segmenter.input_size),
-        "metrics": None if test is None else {"test": test},
-        "heatmap": "Grad-CAM of the classifier's last feature map, for models that end in "
+    return SegmenterDescription(
+        name=segmenter.name,
+        version=segmenter.version,
+        input_size=segmenter.input_size,
+        metrics=None if test is None else {"test": test},
+        heatmap="Grad-CAM of the classifier's last feature map, for models that end in "
         "global average pooling",
-    }
+    )
 
 
 def describe_service(
     info: ModelInfo, settings: Settings, segmenter: SegmenterInfo | None = None
-) -> dict:
+) -> Metadata:
     """Return the /metadata body."""
-    return {
-        "model": {
-            "name": info.name,
-            "version": info.version,
-            "file": str(info.path.relative_to(REPO_ROOT))
-            if info.path.is_relative_to(REPO_ROOT)
-            else info.path.name,
-            "why_served": info.config.get("why_served"),
-            "input_size": [info.input_size, info.input_size, 3],
-            "preprocessing": PREPROCESSING_DESCRIPTION.format(size=info.input_size),
-            "trained": {
+    return Metadata(
+        model=ServedModel(
+            name=info.name,
+            version=info.version,
+            file=model_file(info.path),
+            why_served=info.config.get("why_served"),
+            input_size=(info.input_size, info.input_size, 3),
+            preprocessing=PREPROCESSING_DESCRIPTION.format(size=info.input_size),
+            trained={
                 k: info.config[k]
                 for k in ("settings", "best_epoch", "train_seconds")
                 if k in info.config
             },
-        },
-        "classes": [{"code": c.code, "name": c.name, "malignant": c.malignant} for c in CLASSES],
-        "metrics": headline_metrics(info.metrics),
-        "localisation": describe_localisation(segmenter),
-        "limits": {
-            "max_upload_bytes": settings.max_upload_bytes,
-            "max_files": settings.max_files,
-            "max_image_pixels": settings.max_image_pixels,
-        },
-        "disclaimer": DISCLAIMER,
-    }
+        ),
+        classes=[ClassInfo(code=c.code, name=c.name, malignant=c.malignant) for c in CLASSES],
+        formats=accepted_formats(),
+        metrics=headline_metrics(info.metrics),
+        localisation=describe_localisation(segmenter),
+        limits=Limits(
+            max_upload_bytes=settings.max_upload_bytes,
+            max_files=settings.max_files,
+            max_image_pixels=settings.max_image_pixels,
+        ),
+        disclaimer=DISCLAIMER,
+    )

@@ -21,6 +21,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from backend.openapi import Operation, Reply, documented
+
 REQUESTS = Counter(
     "lesion_http_requests_total",
     "HTTP requests answered, by endpoint (the route, or 'unmatched'), method and status.",
@@ -109,6 +111,12 @@ def exposition(metrics_dir: Path | None) -> bytes:
 def register_metrics_endpoint(app: Flask, metrics_dir: Path | None) -> None:
     """Serve `GET /metrics` on `app` (no key needed, never rate-limited)."""
 
+    @documented(
+        Operation(
+            "Prometheus metrics of this server",
+            {200: Reply("the Prometheus text exposition format", media_type="text/plain")},
+        )
+    )
     def metrics() -> Response:
         """The Prometheus text exposition of this server's metrics."""
         return Response(exposition(metrics_dir), headers={"Content-Type": CONTENT_TYPE_LATEST})

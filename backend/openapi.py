@@ -1,173 +1,168 @@
-"""The OpenAPI 3.1 document of the service: the one description of every response shape."""
+"""The OpenAPI 3.1 document, generated from the lesion_api types that each route declares.
+
+A route is documented by decorating its view with `@documented(Operation(...))`: its query
+parameters and upload form are lesion_api request types, and each status it answers names the
+lesion_api type of its body. Routes without the decorator are left out of the document (a test
+insists that every route has one). Pydantic writes the JSON schemas; this module only places
+them where OpenAPI wants them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from backend.formats import ACCEPTED_MEDIA_TYPES
 from backend.settings import Settings
-from lesion_core.labels import CLASS_CODES, CLASSES
-from lesion_core.preprocess import ACCEPTED_FORMATS
 
-_PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
-_BINARY = {"type": "string", "format": "binary"}
-
-SCHEMAS = {
-    "Prediction": {
-        "type": "object",
-        "required": [
-            "label",
-            "label_name",
-            "malignant",
-            "confidence",
-            "probabilities",
-            "model_version",
-        ],
-        "properties": {
-            "label": {"type": "string", "enum": list(CLASS_CODES)},
-            "label_name": {"type": "string", "enum": [c.name for c in CLASSES]},
-            "malignant": {"type": "boolean", "description": "whether the top class is malignant"},
-            "confidence": {**_PROBABILITY, "description": "probability of the top class"},
-            "probabilities": {
-                "type": "object",
-                "description": "all seven class probabilities; they sum to 1",
-                "required": list(CLASS_CODES),
-                "properties": {code: _PROBABILITY for code in CLASS_CODES},
-                "additionalProperties": False,
-            },
-            "model_version": {"type": "string"},
-        },
-    },
-    "PredictionList": {
-        "type": "object",
-        "required": ["results", "model_version"],
-        "properties": {
-            "results": {
-                "type": "array",
-                "items": {"$ref": "#/components/schemas/Prediction"},
-                "description": "one per `file` field, in upload order",
-            },
-            "model_version": {"type": "string"},
-        },
-    },
-    "Localisation": {
-        "allOf": [
-            {"$ref": "#/components/schemas/Prediction"},
-            {
-                "type": "object",
-                "required": [
-                    "lesion",
-                    "heatmap_png",
-                    "heatmap_class",
-                    "heatmap_size",
-                    "segmenter_version",
-                ],
-                "properties": {
-                    "lesion": {
-                        "type": "object",
-                        "required": ["found", "box", "area_fraction", "mask_png"],
-                        "properties": {
-                            "found": {"type": "boolean"},
-                            "box": {
-                                "type": ["array", "null"],
-                                "items": {"type": "integer"},
-                                "minItems": 4,
-                                "maxItems": 4,
-                                "description": "[x0, y0, x1, y1] in the upload's pixels as "
-                                "displayed (after EXIF rotation); x1 and y1 exclusive; null when "
-                                "no lesion was found",
-                            },
-                            "area_fraction": {
-                                **_PROBABILITY,
-                                "description": "share of the image's pixels in the mask",
-                            },
-                            "mask_png": {
-                                "type": "string",
-                                "contentEncoding": "base64",
-                                "contentMediaType": "image/png",
-                                "description": "greyscale PNG of the upload's size: 255 lesion, "
-                                "0 background",
-                            },
-                        },
-                    },
-                    "heatmap_png": {
-                        "type": ["string", "null"],
-                        "contentEncoding": "base64",
-                        "contentMediaType": "image/png",
-                        "description": "RGBA overlay (jet colours, transparent where the class "
-                        "got no support) of Grad-CAM on the classifier's last feature map; "
-                        "the upload's size, scaled down to fit 1024 px when larger; null "
-                        "when the served model has no activation maps (e.g. the paper CNN)",
-                    },
-                    "heatmap_class": {"type": ["string", "null"], "enum": [*CLASS_CODES, None]},
-                    "heatmap_size": {
-                        "type": ["array", "null"],
-                        "items": {"type": "integer"},
-                        "description": "[width, height] of heatmap_png",
-                    },
-                    "segmenter_version": {"type": "string"},
-                },
-            },
-        ]
-    },
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-            }
-        },
-    },
-    "Health": {
-        "type": "object",
-        "required": ["status"],
-        "properties": {
-            "status": {"type": "string", "enum": ["ok", "unavailable"]},
-            "reason": {"type": "string"},
-            "model": {
-                "type": "object",
-                "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
-            },
-            "classes": {"type": "array", "items": {"type": "string"}},
-            "localisation": {
-                "type": ["object", "null"],
-                "description": "the lesion segmenter behind /localize; null when off",
-                "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
-            },
-        },
-    },
-}
+REF_TEMPLATE = "#/components/schemas/{model}"
+View = TypeVar("View", bound=Callable[..., Any])
 
 
-def _json(schema: str, description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+@dataclass(frozen=True)
+class Reply:
+    """One status an operation answers: what it means, and the lesion_api type of its body."""
+
+    description: str
+    body: type[BaseModel] | None = None  # None: a body the document does not describe further
+    media_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the document says about one route.
+
+    `description` may name {formats}, {max_upload_mb}, {max_files} and {max_image_pixels}; they
+    are filled in from the settings the server runs with.
+    """
+
+    summary: str
+    responses: Mapping[int, Reply]
+    description: str = ""
+    query: type[BaseModel] | None = None  # its fields are the query parameters
+    upload: type[BaseModel] | None = None  # the multipart form; a raw image body also works
+
+
+# Answers any operation may give besides its own (a check that runs before every route adds its
+# status here, e.g. 401 for a missing API key).
+COMMON_RESPONSES: dict[int, Reply] = {}
+
+
+def documented(operation: Operation) -> Callable[[View], View]:
+    """Return a decorator that attaches `operation` to a view, for the document to find."""
+
+    def attach(view: View) -> View:
+        view.openapi_operation = operation  # type: ignore[attr-defined]
+        return view
+
+    return attach
+
+
+def operations(app: Flask) -> dict[tuple[str, str], Operation | None]:
+    """Return each (path, lower-case method) the app serves, with its Operation or None."""
+    found: dict[tuple[str, str], Operation | None] = {}
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found[(rule.rule, method.lower())] = getattr(view, "openapi_operation", None)
+    return found
+
+
+def _without_null(schema: dict) -> dict:
+    """Return an optional field's schema without its null branch: leaving it out means null."""
+    branches = [s for s in schema.get("anyOf", []) if s != {"type": "null"}]
+    if len(branches) != 1:
+        return schema
+    rest = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
+    return {**branches[0], **rest}
+
+
+def _fields(model: type[BaseModel]) -> tuple[dict[str, dict], list[str]]:
+    """Return a request type's field schemas (by their names on the wire) and its required ones."""
+    schema = model.model_json_schema(by_alias=True, ref_template=REF_TEMPLATE)
+    properties = {
+        name: _without_null({k: v for k, v in prop.items() if k != "title"})
+        for name, prop in schema.get("properties", {}).items()
     }
+    return properties, schema.get("required", [])
 
 
-def _upload_body(**fields: dict) -> dict:
-    """Return a request body of images: multipart with these form fields (`file` required), or
-    one raw image/* body."""
+def _parameters(query: type[BaseModel]) -> list[dict]:
+    """Return the OpenAPI query parameters of a request type."""
+    properties, required = _fields(query)
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "description": prop.pop("description", ""),
+            "schema": prop,
+        }
+        for name, prop in properties.items()
+    ]
+
+
+def _upload_body(form: type[BaseModel]) -> dict:
+    """Return a request body of images: the multipart `form`, or one raw image body."""
+    properties, required = _fields(form)
+    multipart = {"type": "object", "required": required, "properties": properties}
+    binary = {"type": "string", "format": "binary", "minLength": 1}
     return {
         "required": True,
         "content": {
             "multipart/form-data": {
-                "schema": {"type": "object", "required": ["file"], "properties": fields}
+                "schema": multipart,
+                "encoding": {"file": {"contentType": ", ".join(ACCEPTED_MEDIA_TYPES)}},
             },
-            "image/*": {"schema": _BINARY},
+            **{media_type: {"schema": binary} for media_type in ACCEPTED_MEDIA_TYPES},
         },
     }
 
 
-def _error(description: str) -> dict:
-    return _json("Error", description)
+def _response(reply: Reply, refs: Mapping[type[BaseModel], dict]) -> dict:
+    """Return one OpenAPI response object."""
+    schema = refs[reply.body] if reply.body is not None else {}
+    return {"description": reply.description, "content": {reply.media_type: {"schema": schema}}}
 
 
-def openapi_document(settings: Settings) -> dict:
-    """Return the OpenAPI document, with the configured limits filled in."""
-    formats = ", ".join(ACCEPTED_FORMATS)
-    limit_mb = settings.max_upload_bytes / 1024 / 1024
+def openapi_document(app: Flask, settings: Settings) -> dict:
+    """Return the OpenAPI document of every documented route, with the configured limits."""
+    documented_operations = {key: op for key, op in operations(app).items() if op is not None}
+    replies = [
+        reply
+        for op in documented_operations.values()
+        for reply in [*op.responses.values(), *COMMON_RESPONSES.values()]
+    ]
+    bodies = list(dict.fromkeys(r.body for r in replies if r.body is not None))
+    ref_of, definitions = models_json_schema(
+        [(body, "serialization") for body in bodies], ref_template=REF_TEMPLATE
+    )
+    refs = {body: ref_of[(body, "serialization")] for body in bodies}
+    limits = {
+        "formats": ", ".join(ACCEPTED_MEDIA_TYPES),
+        "max_upload_mb": f"{settings.max_upload_bytes / 1024 / 1024:g}",
+        "max_files": settings.max_files,
+        "max_image_pixels": f"{settings.max_image_pixels:,}",
+    }
+    paths: dict[str, dict] = {}
+    for (path, method), op in sorted(documented_operations.items()):
+        entry: dict[str, Any] = {"summary": op.summary}
+        if op.description:
+            entry["description"] = op.description.format(**limits)
+        if op.query is not None:
+            entry["parameters"] = _parameters(op.query)
+        if op.upload is not None:
+            entry["requestBody"] = _upload_body(op.upload)
+        answers = {**COMMON_RESPONSES, **op.responses}
+        entry["responses"] = {
+            str(status): _response(answers[status], refs) for status in sorted(answers)
+        }
+        paths.setdefault(path, {})[method] = entry
     return {
         "openapi": "3.1.0",
         "info": {
@@ -177,105 +172,6 @@ def openapi_document(settings: Settings) -> dict:
             "A research tool, not a diagnosis.",
             "license": {"name": "Apache-2.0 (code); model weights CC BY-NC 4.0 (HAM10000)"},
         },
-        "paths": {
-            "/predict": {
-                "post": {
-                    "summary": "Classify one or several images",
-                    "description": f"Accepted formats: {formats}. At most {limit_mb:g} MB per "
-                    f"request, {settings.max_files} files and {settings.max_image_pixels:,} "
-                    "pixels per image.",
-                    "requestBody": _upload_body(
-                        file={
-                            "type": "array",
-                            "items": _BINARY,
-                            "description": "one or more images",
-                        }
-                    ),
-                    "responses": {
-                        "200": {
-                            "description": "one Prediction for one file, a PredictionList for "
-                            "several",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "oneOf": [
-                                            {"$ref": "#/components/schemas/Prediction"},
-                                            {"$ref": "#/components/schemas/PredictionList"},
-                                        ]
-                                    }
-                                }
-                            },
-                        },
-                        "400": _error("missing_file, empty_file, invalid_image or too_many_files"),
-                        "413": _error("payload_too_large or image_too_large"),
-                        "415": _error("unsupported_media_type or unsupported_image_type"),
-                        "503": _error("not_ready: the model is still loading"),
-                    },
-                }
-            },
-            "/localize": {
-                "post": {
-                    "summary": "Classify one image, outline its lesion and show what the "
-                    "classifier looked at",
-                    "description": "The /predict answer for one image plus the lesion's mask "
-                    "and box from the segmentation model, and a Grad-CAM heat-map for the "
-                    f"predicted class or the class named by `class`. Same formats and limits "
-                    f"as /predict ({formats}; {limit_mb:g} MB), one image per request.",
-                    "parameters": [
-                        {
-                            "name": "class",
-                            "in": "query",
-                            "required": False,
-                            "schema": {"type": "string", "enum": list(CLASS_CODES)},
-                            "description": "class the heat-map explains (also accepted as a "
-                            "form field); default: the predicted class",
-                        }
-                    ],
-                    "requestBody": _upload_body(
-                        file=_BINARY, **{"class": {"type": "string", "enum": list(CLASS_CODES)}}
-                    ),
-                    "responses": {
-                        "200": _json("Localisation", "prediction, lesion outline and heat-map"),
-                        "400": _error(
-                            "missing_file, empty_file, invalid_image, too_many_files or "
-                            "unknown_class"
-                        ),
-                        "413": _error("payload_too_large or image_too_large"),
-                        "415": _error("unsupported_media_type or unsupported_image_type"),
-                        "503": _error(
-                            "not_ready, or localisation_unavailable: no segmenter configured"
-                        ),
-                    },
-                }
-            },
-            "/health": {
-                "get": {
-                    "summary": "Readiness: can the service classify now?",
-                    "responses": {
-                        "200": _json("Health", "ready"),
-                        "503": _json("Health", "not ready, with a reason"),
-                    },
-                }
-            },
-            "/livez": {
-                "get": {
-                    "summary": "Liveness: the process answers",
-                    "responses": {"200": {"description": "alive"}},
-                }
-            },
-            "/metadata": {
-                "get": {
-                    "summary": "Model, classes, preprocessing, limits and the model "
-                    "card's held-out figures",
-                    "responses": {"200": {"description": "service description"}},
-                }
-            },
-            "/openapi.json": {
-                "get": {
-                    "summary": "This document",
-                    "responses": {"200": {"description": "OpenAPI 3.1"}},
-                }
-            },
-        },
-        "components": {"schemas": SCHEMAS},
+        "paths": paths,
+        "components": {"schemas": definitions.get("$defs", {})},
     }

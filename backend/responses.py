@@ -1,50 +1,75 @@
-"""The one place that shapes a prediction for clients."""
+"""The one place that shapes answers for clients, with the wire types of lesion_api."""
 
 from __future__ import annotations
 
 import numpy as np
+from flask import Response, current_app
 
+from backend.errors import ApiError
+from lesion_api.base import WireModel
+from lesion_api.errors import ErrorDetail
+from lesion_api.localisation import Lesion, Localisation
+from lesion_api.predictions import FileError, Prediction, PredictionList
 from lesion_core.labels import CLASS_CODES, CLASSES
 from lesion_core.lesion_outline import Outline
 
 
-def prediction_body(probabilities: np.ndarray, model_version: str) -> dict:
-    """Return {label, label_name, malignant, confidence, probabilities, model_version}."""
+def json_response(body: WireModel, status: int = 200) -> Response:
+    """Return `body` as a JSON response (fields in declaration order)."""
+    return current_app.response_class(
+        body.model_dump_json(by_alias=True), status=status, mimetype="application/json"
+    )
+
+
+def prediction(probabilities: np.ndarray, model_version: str, file: str | None) -> Prediction:
+    """Return the Prediction of one image's (7,) probabilities (rounded by the type)."""
     top = int(np.argmax(probabilities))
-    return {
-        "label": CLASS_CODES[top],
-        "label_name": CLASSES[top].name,
-        "malignant": CLASSES[top].malignant,
-        "confidence": float(probabilities[top]),
-        "probabilities": {
-            code: float(p) for code, p in zip(CLASS_CODES, probabilities, strict=True)
-        },
-        "model_version": model_version,
-    }
+    return Prediction(
+        file=file,
+        label=CLASS_CODES[top],
+        label_name=CLASSES[top].name,
+        malignant=CLASSES[top].malignant,
+        confidence=float(probabilities[top]),
+        probabilities={code: float(p) for code, p in zip(CLASS_CODES, probabilities, strict=True)},
+        model_version=model_version,
+    )
 
 
-def localisation_body(
-    probabilities: np.ndarray,
-    model_version: str,
+def prediction_list(
+    results: list[Prediction | ApiError], files: list[str | None], model_version: str
+) -> PredictionList:
+    """Return a multi-file answer: each prediction as is, each refused image as its error."""
+    return PredictionList(
+        results=[
+            r
+            if isinstance(r, Prediction)
+            else FileError(file=file, error=ErrorDetail(code=r.code, message=r.message))
+            for r, file in zip(results, files, strict=True)
+        ],
+        model_version=model_version,
+    )
+
+
+def localisation(
+    answer: Prediction,
     lesion: Outline,
     mask: str,
     heatmap: str | None,
     heatmap_class: str | None,
     heatmap_size: tuple[int, int] | None,
     segmenter_version: str,
-) -> dict:
-    """Return the /predict body plus `lesion` {found, box, area_fraction, mask_png},
-    `heatmap_png`, `heatmap_class`, `heatmap_size` and `segmenter_version`."""
-    return {
-        **prediction_body(probabilities, model_version),
-        "lesion": {
-            "found": lesion.box is not None,
-            "box": None if lesion.box is None else list(lesion.box),
-            "area_fraction": lesion.area_fraction,
-            "mask_png": mask,
-        },
-        "heatmap_png": heatmap,
-        "heatmap_class": heatmap_class,
-        "heatmap_size": None if heatmap_size is None else list(heatmap_size),
-        "segmenter_version": segmenter_version,
-    }
+) -> Localisation:
+    """Return the /predict answer plus the lesion, the heat-map and the segmenter's version."""
+    return Localisation(
+        **answer.model_dump(),
+        lesion=Lesion(
+            found=lesion.box is not None,
+            box=lesion.box,
+            area_fraction=lesion.area_fraction,
+            mask_png=mask,
+        ),
+        heatmap_png=heatmap,
+        heatmap_class=heatmap_class,
+        heatmap_size=heatmap_size,
+        segmenter_version=segmenter_version,
+    )

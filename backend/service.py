@@ -11,8 +11,9 @@ import numpy as np
 
 from backend.errors import ApiError
 from backend.predictor import Predictor
-from backend.responses import prediction_body
+from backend.responses import prediction
 from backend.uploads import Upload, describe
+from lesion_api.predictions import Prediction
 from lesion_core.preprocess import (
     ImageTooLargeError,
     InvalidImageError,
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 @contextmanager
 def decoding(upload: Upload, label: str) -> Iterator[None]:
     """Turn the shared preprocessing's errors inside the block into ApiErrors naming `label`."""
+    if not upload.data:
+        raise ApiError(400, "empty_file", f"{label} is empty")
     try:
         yield
     except ImageTooLargeError as exc:
@@ -45,25 +48,43 @@ def to_model_input(upload: Upload, size: int, max_pixels: int, label: str) -> np
         return preprocess(upload.data, size, max_pixels)
 
 
-def classify(uploads: list[Upload], predictor: Predictor, max_pixels: int) -> list[dict]:
-    """Return one prediction body per upload, in upload order, from a single model call."""
+def _model_input_or_error(
+    upload: Upload, size: int, max_pixels: int, label: str
+) -> np.ndarray | ApiError:
+    """Return the preprocessed image, or the ApiError that refuses it."""
+    try:
+        return to_model_input(upload, size, max_pixels, label)
+    except ApiError as exc:
+        return exc
+
+
+def classify(
+    uploads: list[Upload], predictor: Predictor, max_pixels: int
+) -> list[Prediction | ApiError]:
+    """Return a Prediction, or the ApiError refusing that image, per upload, in upload order;
+    the images that decode go through the model in one call."""
     started = time.perf_counter()
     size = predictor.info.input_size
-    batch = np.stack(
-        [
-            to_model_input(u, size, max_pixels, describe(u, i, len(uploads)))
-            for i, u in enumerate(uploads, start=1)
-        ]
-    )
+    inputs = [
+        _model_input_or_error(u, size, max_pixels, describe(u, i, len(uploads)))
+        for i, u in enumerate(uploads, start=1)
+    ]
+    images = [x for x in inputs if isinstance(x, np.ndarray)]
     decoded = time.perf_counter()
-    probabilities = predictor.predict(batch)
+    probabilities = iter(predictor.predict(np.stack(images)) if images else [])
     done = time.perf_counter()
     # Sizes and timings only: never image content or file names.
     log.info(
-        "classified %d image(s), %d bytes, decode %.1f ms, model %.1f ms",
+        "classified %d image(s) (%d refused), %d bytes, decode %.1f ms, model %.1f ms",
         len(uploads),
+        len(uploads) - len(images),
         sum(len(u.data) for u in uploads),
         (decoded - started) * 1e3,
         (done - decoded) * 1e3,
     )
-    return [prediction_body(p, predictor.info.version) for p in probabilities]
+    return [
+        x
+        if isinstance(x, ApiError)
+        else prediction(next(probabilities), predictor.info.version, upload.filename)
+        for x, upload in zip(inputs, uploads, strict=True)
+    ]

@@ -1,4 +1,4 @@
-"""Read uploaded images out of a request, in memory, and check them before any decoding."""
+"""Read uploaded images out of a request, in memory, and check the request before any decoding."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ import io
 from dataclasses import dataclass
 
 from flask import Request
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
 from backend.errors import ApiError
+from backend.formats import ACCEPTED_MEDIA_TYPES
+
+FIELD = "file"  # the multipart field that carries images
 
 
 class InMemoryRequest(Request):
@@ -27,44 +31,72 @@ class Upload:
     filename: str | None
 
 
+def multipart_parts(body: bytes, boundary: str) -> list[tuple[str, bytes, str | None]]:
+    """Return every part of a multipart body as (field name, raw bytes, filename or None).
+
+    Werkzeug's form parser keeps only parts with a filename as files and decodes the others as
+    text; a `file` part sent without a filename (RFC 7578 allows it) must keep its bytes too.
+    """
+    decoder = MultipartDecoder(boundary.encode("latin-1"))
+    decoder.receive_data(body)
+    decoder.receive_data(None)
+    parts: list[tuple[str, bytes, str | None]] = []
+    current: Field | File | None = None
+    chunks: list[bytes] = []
+    try:
+        while not isinstance(event := decoder.next_event(), Epilogue | NeedData):
+            if isinstance(event, Field | File):
+                current, chunks = event, []
+            elif isinstance(event, Data) and current is not None:
+                chunks.append(event.data)
+                if not event.more_data:
+                    filename = current.filename if isinstance(current, File) else None
+                    parts.append((current.name, b"".join(chunks), filename))
+    except ValueError as exc:
+        raise ApiError(400, "invalid_form", f"the multipart body is malformed: {exc}") from None
+    return parts
+
+
+def _form_uploads(request: Request, max_files: int) -> list[Upload]:
+    """Return the `file` parts of a multipart request, in order, or refuse the request."""
+    boundary = request.mimetype_params.get("boundary")
+    if not boundary:
+        raise ApiError(400, "invalid_form", "the multipart Content-Type has no boundary")
+    parts = multipart_parts(request.get_data(cache=True, parse_form_data=False), boundary)
+    uploads = [Upload(data, filename or None) for name, data, filename in parts if name == FIELD]
+    if not uploads:
+        fields = ", ".join(sorted({name for name, _, _ in parts})) or "none"
+        raise ApiError(
+            400,
+            "missing_file",
+            f"send the image as multipart field 'file' (fields received: {fields})",
+        )
+    if len(uploads) > max_files:
+        raise ApiError(
+            400, "too_many_files", f"{len(uploads)} files in one request; the limit is {max_files}"
+        )
+    return uploads
+
+
 def read_uploads(request: Request, max_files: int) -> list[Upload]:
-    """Return the images of a multipart (`file` fields) or raw `image/*` request, in order."""
+    """Return the images of a multipart (`file` fields) or raw image request, in order.
+
+    Only the request is checked here; each image is checked when it is decoded."""
     mimetype = request.mimetype or ""
     if mimetype == "multipart/form-data":
-        files = request.files.getlist("file")
-        if not files:
-            fields = ", ".join(sorted(request.files)) or "none"
-            raise ApiError(
-                400,
-                "missing_file",
-                f"send the image as multipart field 'file' (fields received: {fields})",
-            )
-        if len(files) > max_files:
-            raise ApiError(
-                400,
-                "too_many_files",
-                f"{len(files)} files in one request; the limit is {max_files}",
-            )
-        uploads = [Upload(f.read(), f.filename or None) for f in files]
-    elif mimetype.startswith("image/") or mimetype == "application/octet-stream":
-        uploads = [Upload(request.get_data(cache=False), None)]
-    elif not mimetype and not request.content_length:
+        return _form_uploads(request, max_files)
+    if mimetype.startswith("image/") or mimetype == "application/octet-stream":
+        return [Upload(request.get_data(cache=False), None)]
+    if not mimetype and not request.content_length:
         raise ApiError(
-            400, "missing_file", "no image sent: POST multipart field 'file' or an image/* body"
+            400, "missing_file", "no image sent: POST multipart field 'file' or an image body"
         )
-    else:
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            f"Content-Type {mimetype!r} is not accepted; send multipart/form-data "
-            "with field 'file', or a raw image/* body",
-        )
-    for position, upload in enumerate(uploads, start=1):
-        if not upload.data:
-            raise ApiError(
-                400, "empty_file", f"{describe(upload, position, len(uploads))} is empty"
-            )
-    return uploads
+    raise ApiError(
+        415,
+        "unsupported_media_type",
+        f"Content-Type {mimetype!r} is not accepted; send multipart/form-data with field "
+        f"'file', or a raw image body ({', '.join(ACCEPTED_MEDIA_TYPES)})",
+    )
 
 
 def describe(upload: Upload, position: int, count: int) -> str:

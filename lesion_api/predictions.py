@@ -1,0 +1,74 @@
+"""What /predict answers: one prediction per image, or a refusal of that one image."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field, RootModel, with_config
+from typing_extensions import TypedDict
+
+from lesion_api.base import WireModel
+from lesion_api.errors import ErrorDetail
+from lesion_core.labels import CLASS_CODES, CLASSES
+
+# Probabilities and fractions go on the wire rounded to this many decimals: float32 carries
+# about 7 significant digits, and nobody reads a skin-lesion probability beyond 0.01 %.
+DECIMALS = 4
+
+ClassCode = Literal[CLASS_CODES]  # the seven codes, in model order
+ClassName = Literal[tuple(c.name for c in CLASSES)]
+
+
+def _rounded(value: object) -> object:
+    """Return a float rounded to DECIMALS decimals (before the range check); anything else as is."""
+    return round(value, DECIMALS) if isinstance(value, float) else value
+
+
+Fraction = Annotated[
+    float,
+    Field(ge=0, le=1, description=f"between 0 and 1, rounded to {DECIMALS} decimals"),
+    BeforeValidator(_rounded),
+]
+
+# All seven class probabilities, keyed by class code in model order; a plain dict at run time.
+Probabilities = with_config(ConfigDict(extra="forbid"))(
+    TypedDict("Probabilities", dict.fromkeys(CLASS_CODES, Fraction))
+)
+
+
+class Prediction(WireModel):
+    """One image's top class and the probabilities of all seven classes."""
+
+    file: str | None = Field(
+        default=None, description="the upload's filename; null for a raw image body"
+    )
+    label: ClassCode = Field(description="code of the most probable class")
+    label_name: ClassName = Field(description="full name of that class")
+    malignant: bool = Field(description="whether the top class is malignant")
+    confidence: Fraction = Field(description="probability of the top class")
+    probabilities: Probabilities = Field(
+        description=f"all seven class probabilities, each rounded to {DECIMALS} decimals; they "
+        "sum to 1 within that rounding"
+    )
+    model_version: str = Field(description="name and content hash of the model that answered")
+
+
+class FileError(WireModel):
+    """One image of a multi-file /predict that was refused, with the error it alone would get."""
+
+    file: str | None = Field(default=None, description="the upload's filename")
+    error: ErrorDetail
+
+
+class PredictionList(WireModel):
+    """What /predict answers for several `file` fields: one entry per file, in upload order."""
+
+    results: list[Prediction | FileError] = Field(
+        description="one per `file` field, in upload order: a prediction, or the error that "
+        "image alone would get"
+    )
+    model_version: str = Field(description="name and content hash of the model that answered")
+
+
+class PredictAnswer(RootModel[Prediction | PredictionList]):
+    """/predict's 200 answer: a Prediction for one image, a PredictionList for several."""

@@ -1,0 +1,111 @@
+"""What the service says about itself: liveness, readiness and /metadata."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from lesion_api.base import WireModel
+from lesion_api.predictions import ClassCode
+
+
+class Liveness(WireModel):
+    """/livez: the process answers HTTP."""
+
+    status: Literal["alive"] = "alive"
+
+
+class ModelRef(WireModel):
+    """A model's name and its version (the name and the file's content hash)."""
+
+    name: str
+    version: str
+
+
+class Ready(WireModel):
+    """/health when the service can classify."""
+
+    status: Literal["ok"] = "ok"
+    model: ModelRef
+    classes: list[ClassCode] = Field(description="the class codes, in model output order")
+    localisation: ModelRef | None = Field(
+        default=None, description="the lesion segmenter behind /localize; null when it is off"
+    )
+
+
+class Unavailable(WireModel):
+    """/health while the service cannot classify yet."""
+
+    status: Literal["unavailable"] = "unavailable"
+    reason: str
+
+
+class ServedModel(ModelRef):
+    """The classifier the service runs, and how it sees an image."""
+
+    file: str = Field(
+        description="the model file: its path inside the repository (or the image's /app), or "
+        "just its name when it lives elsewhere"
+    )
+    why_served: str | None = Field(default=None, description="why this model, in a few sentences")
+    input_size: tuple[int, int, int] = Field(description="[height, width, channels] it sees")
+    preprocessing: str = Field(description="how an upload becomes model input")
+    trained: dict[str, Any] = Field(description="the training settings, best epoch and time")
+
+
+class ClassInfo(WireModel):
+    """One diagnostic class."""
+
+    code: ClassCode
+    name: str
+    malignant: bool
+
+
+class ImageFormat(WireModel):
+    """One image format the service accepts."""
+
+    name: str = Field(description="e.g. JPEG")
+    media_type: str = Field(description="e.g. image/jpeg, for a raw-body upload's Content-Type")
+    extensions: list[str] = Field(description="usual file name extensions, without the dot")
+
+
+class HeadlineMetrics(WireModel):
+    """The model card's figures on the held-out test part, beside the always-nv baseline."""
+
+    test: dict[str, float]
+    test_images: int | None
+    baseline_always_nv: dict[str, Any] | None
+    split: str | None
+
+
+class SegmenterDescription(ModelRef):
+    """The lesion segmenter behind /localize."""
+
+    input_size: tuple[int, int] = Field(description="[width, height] it sees")
+    metrics: dict[str, dict[str, int | float]] | None = Field(
+        description="its figures on the held-out test part"
+    )
+    heatmap: str = Field(description="how the heat-map is made")
+
+
+class Limits(WireModel):
+    """What one request may carry."""
+
+    max_upload_bytes: int = Field(description="per request, all files together")
+    max_files: int = Field(description="`file` fields per /predict request")
+    max_image_pixels: int = Field(description="width × height of one image")
+
+
+class Metadata(WireModel):
+    """/metadata: the model, its classes, accepted formats, limits and the card's figures."""
+
+    model: ServedModel
+    classes: list[ClassInfo]
+    formats: list[ImageFormat] = Field(default=[], description="the image formats accepted")
+    metrics: HeadlineMetrics | None = None
+    localisation: SegmenterDescription | None = Field(
+        default=None, description="null when /localize is off"
+    )
+    limits: Limits
+    disclaimer: str

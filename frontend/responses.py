@@ -1,9 +1,37 @@
-"""Typed views of the backend's JSON answers; a malformed answer raises ValueError."""
+"""Typed views of the backend's JSON answers, parsed with the API's own types (lesion_api).
+
+A malformed answer raises ValueError (pydantic's ValidationError is one).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from lesion_api.localisation import Lesion, Localisation
+from lesion_api.predictions import FileError, PredictAnswer, Prediction, PredictionList
+from lesion_api.service import ClassInfo, ImageFormat, Ready
+from lesion_api.service import Metadata as ServiceMetadata
+
+__all__ = [
+    "FileError",
+    "Health",
+    "Heatmap",
+    "Lesion",
+    "LesionClass",
+    "Localization",
+    "Metadata",
+    "Prediction",
+    "parse_health",
+    "parse_localization",
+    "parse_metadata",
+    "parse_prediction",
+    "parse_predictions",
+]
+
+LesionClass = ClassInfo  # one diagnostic class: code, name, malignant
+# What the page offers when a server does not list its formats (one older than the list).
+FALLBACK_EXTENSIONS = ("jpg", "jpeg", "png")
 
 
 @dataclass(frozen=True)
@@ -12,15 +40,6 @@ class Health:
 
     model_name: str
     model_version: str
-
-
-@dataclass(frozen=True)
-class LesionClass:
-    """One diagnostic class as the backend names it."""
-
-    code: str
-    name: str
-    malignant: bool
 
 
 @dataclass(frozen=True)
@@ -33,87 +52,15 @@ class Metadata:
     max_files: int
     disclaimer: str
     metrics: dict[str, Any] | None
+    input_size: int = 28  # the side of the square the classifier sees
+    max_image_pixels: int = 50_000_000
+    formats: tuple[ImageFormat, ...] = ()
 
-
-@dataclass(frozen=True)
-class Prediction:
-    """One image's top class and the probabilities of all seven classes."""
-
-    label: str
-    label_name: str
-    malignant: bool
-    confidence: float
-    probabilities: dict[str, float]
-    model_version: str
-
-
-def _require(body: Any, key: str) -> Any:
-    """Return body[key], or raise ValueError naming the missing field."""
-    if not isinstance(body, dict) or key not in body:
-        raise ValueError(f"the answer has no {key!r} field")
-    return body[key]
-
-
-def parse_health(body: Any) -> Health:
-    """Return the Health in a 200 /health body."""
-    model = _require(body, "model")
-    return Health(str(_require(model, "name")), str(_require(model, "version")))
-
-
-def parse_metadata(body: Any) -> Metadata:
-    """Return the Metadata in a /metadata body."""
-    model = _require(body, "model")
-    limits = _require(body, "limits")
-    classes = tuple(
-        LesionClass(
-            str(_require(c, "code")), str(_require(c, "name")), bool(_require(c, "malignant"))
-        )
-        for c in _require(body, "classes")
-    )
-    return Metadata(
-        model_version=str(_require(model, "version")),
-        classes=classes,
-        max_upload_bytes=int(_require(limits, "max_upload_bytes")),
-        max_files=int(_require(limits, "max_files")),
-        disclaimer=str(body.get("disclaimer") or ""),
-        metrics=body.get("metrics"),
-    )
-
-
-def parse_prediction(body: Any) -> Prediction:
-    """Return the Prediction in one /predict result object."""
-    probabilities = _require(body, "probabilities")
-    if not isinstance(probabilities, dict):
-        raise ValueError("'probabilities' is not an object")
-    return Prediction(
-        label=str(_require(body, "label")),
-        label_name=str(_require(body, "label_name")),
-        malignant=bool(_require(body, "malignant")),
-        confidence=float(_require(body, "confidence")),
-        probabilities={str(k): float(v) for k, v in probabilities.items()},
-        model_version=str(_require(body, "model_version")),
-    )
-
-
-def parse_predictions(body: Any, count: int) -> list[Prediction]:
-    """Return the `count` Predictions of a /predict body (one object, or a `results` list)."""
-    items = [body] if count == 1 else _require(body, "results")
-    if not isinstance(items, list) or len(items) != count:
-        raise ValueError(f"expected {count} results")
-    if count > 1:
-        version = _require(body, "model_version")
-        items = [{"model_version": version, **item} for item in items]
-    return [parse_prediction(item) for item in items]
-
-
-@dataclass(frozen=True)
-class Lesion:
-    """Where the segmenter found the lesion: a mask (base64 PNG) and its bounding box."""
-
-    found: bool
-    box: tuple[int, int, int, int] | None  # x0, y0, x1, y1 in pixels; x1 and y1 exclusive
-    mask_png: str | None
-    area_fraction: float
+    @property
+    def accepted_extensions(self) -> tuple[str, ...]:
+        """Return the file name extensions (no dot) of every accepted format."""
+        listed = tuple(ext for f in self.formats for ext in f.extensions)
+        return listed or FALLBACK_EXTENSIONS
 
 
 @dataclass(frozen=True)
@@ -134,35 +81,51 @@ class Localization:
     segmenter_version: str
 
 
-def _parse_box(box: Any) -> tuple[int, int, int, int] | None:
-    """Return a [x0, y0, x1, y1] box as four ints, or None for null."""
-    if box is None:
-        return None
-    if not isinstance(box, list) or len(box) != 4:
-        raise ValueError("'box' is not a list of four numbers")
-    x0, y0, x1, y1 = (int(v) for v in box)
-    if not (x0 < x1 and y0 < y1):
-        raise ValueError(f"'box' {box} is empty")
-    return (x0, y0, x1, y1)
+def parse_health(body: Any) -> Health:
+    """Return the Health in a 200 /health body."""
+    ready = Ready.model_validate(body)
+    return Health(ready.model.name, ready.model.version)
+
+
+def parse_metadata(body: Any) -> Metadata:
+    """Return the Metadata in a /metadata body."""
+    meta = ServiceMetadata.model_validate(body)
+    return Metadata(
+        model_version=meta.model.version,
+        classes=tuple(meta.classes),
+        max_upload_bytes=meta.limits.max_upload_bytes,
+        max_files=meta.limits.max_files,
+        disclaimer=meta.disclaimer,
+        metrics=None if meta.metrics is None else meta.metrics.model_dump(),
+        input_size=meta.model.input_size[0],
+        max_image_pixels=meta.limits.max_image_pixels,
+        formats=tuple(meta.formats),
+    )
+
+
+def parse_prediction(body: Any) -> Prediction:
+    """Return the Prediction in one /predict result object."""
+    return Prediction.model_validate(body)
+
+
+def parse_predictions(body: Any, count: int) -> list[Prediction | FileError]:
+    """Return the `count` outcomes of a /predict body, in upload order: a Prediction, or the
+    FileError (file, error.code, error.message) of an image the backend refused."""
+    answer = PredictAnswer.model_validate(body).root
+    results = answer.results if isinstance(answer, PredictionList) else [answer]
+    if len(results) != count or (count > 1) != isinstance(answer, PredictionList):
+        raise ValueError(f"expected {count} results, got {len(results)}")
+    return list(results)
 
 
 def parse_localization(body: Any) -> Localization:
     """Return the Localization in a 200 /localize body."""
-    lesion = _require(body, "lesion")
-    heatmap_png = _require(body, "heatmap_png")
-    mask_png = _require(lesion, "mask_png")
+    answer = Localisation.model_validate(body)
     return Localization(
-        prediction=parse_prediction(body),
-        lesion=Lesion(
-            found=bool(_require(lesion, "found")),
-            box=_parse_box(_require(lesion, "box")),
-            mask_png=None if mask_png is None else str(mask_png),
-            area_fraction=float(_require(lesion, "area_fraction")),
-        ),
-        heatmap=(
-            None
-            if heatmap_png is None
-            else Heatmap(str(_require(body, "heatmap_class")), str(heatmap_png))
-        ),
-        segmenter_version=str(_require(body, "segmenter_version")),
+        prediction=Prediction(**{name: getattr(answer, name) for name in Prediction.model_fields}),
+        lesion=answer.lesion,
+        heatmap=None
+        if answer.heatmap_png is None or answer.heatmap_class is None
+        else Heatmap(answer.heatmap_class, answer.heatmap_png),
+        segmenter_version=answer.segmenter_version,
     )

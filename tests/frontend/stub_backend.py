@@ -18,9 +18,22 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from tests.servers import free_port
 
 CODES = ("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc")
-HEALTH_OK = {"status": "ok", "model": {"name": "stub", "version": "stub-1"}, "classes": list(CODES)}
-METADATA_OK = {
+HEALTH_OK = {
+    "status": "ok",
     "model": {"name": "stub", "version": "stub-1"},
+    "classes": list(CODES),
+    "localisation": {"name": "stub-seg", "version": "stub-seg-1"},
+}
+METADATA_OK = {
+    "model": {
+        "name": "stub",
+        "version": "stub-1",
+        "file": "models/stub/model.onnx",
+        "why_served": None,
+        "input_size": [28, 28, 3],
+        "preprocessing": "resized to 28x28, aspect ratio not kept",
+        "trained": {},
+    },
     "classes": [
         {
             "code": "akiec",

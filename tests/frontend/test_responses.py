@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from frontend.responses import (
+    FileError,
     parse_health,
     parse_localization,
     parse_metadata,
@@ -38,12 +39,29 @@ def test_single_prediction_is_one_object() -> None:
     assert (prediction.label, prediction.confidence, prediction.malignant) == ("mel", 0.7, True)
 
 
-def test_several_predictions_take_the_shared_model_version() -> None:
-    body = {
-        "results": [{k: v for k, v in ONE.items() if k != "model_version"}] * 2,
-        "model_version": "v2",
-    }
-    assert [p.model_version for p in parse_predictions(body, 2)] == ["v2", "v2"]
+def test_several_predictions_keep_upload_order_and_refusals() -> None:
+    refused = {"file": "b.gif", "error": {"code": "unsupported_image_type", "message": "GIF"}}
+    body = {"results": [ONE | {"file": "a.jpg"}, refused], "model_version": "v1"}
+    first, second = parse_predictions(body, 2)
+    assert (first.file, first.label) == ("a.jpg", "mel")
+    assert isinstance(second, FileError)
+    assert (second.file, second.error.code) == ("b.gif", "unsupported_image_type")
+
+
+def test_probabilities_are_a_plain_dict_of_the_seven_classes() -> None:
+    [prediction] = parse_predictions(ONE, 1)
+    assert prediction.probabilities["mel"] == 0.7 and list(prediction.probabilities) == list(CODES)
+
+
+def test_metadata_gives_input_size_and_accepted_extensions() -> None:
+    jpeg = {"name": "JPEG", "media_type": "image/jpeg", "extensions": ["jpeg", "jpg"]}
+    meta = parse_metadata(METADATA_OK | {"formats": [jpeg]})
+    assert meta.input_size == 28
+    assert meta.accepted_extensions == ("jpeg", "jpg")
+
+
+def test_metadata_without_formats_falls_back_to_jpeg_and_png() -> None:
+    assert parse_metadata(METADATA_OK).accepted_extensions == ("jpg", "jpeg", "png")
 
 
 @pytest.mark.parametrize(
@@ -52,7 +70,10 @@ def test_several_predictions_take_the_shared_model_version() -> None:
         (None, 1),
         ({"label": "mel"}, 1),
         (ONE | {"probabilities": [0.1] * 7}, 1),
+        (ONE | {"probabilities": dict.fromkeys(CODES[:6], 0.1)}, 1),
+        (ONE | {"label": "xyz"}, 1),
         ({"results": [ONE], "model_version": "v"}, 2),
+        ({"results": [ONE, {"file": "x"}], "model_version": "v"}, 2),
         ({"model_version": "v"}, 2),
     ],
 )

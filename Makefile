@@ -39,10 +39,10 @@ format: $(STAMP) ## rewrite files in ruff's format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-train: $(STAMP) ## train the paper's CNN on $(DATA) into $(RUN_OUT)
+train: $(STAMP) ## train the paper's CNN on $(DATA) into $(RUN_OUT) (about 36 min on 2 CPU cores)
 	$(BIN)/python -m training.classifier.train --data $(DATA) --out $(RUN_OUT) $(ARGS)
 
-evaluate: $(STAMP) ## score $(MODEL) on its saved split's test part
+evaluate: $(STAMP) ## score $(MODEL) on its saved split's test part, against always answering nv
 	$(BIN)/python -m training.classifier.evaluate --model $(MODEL) --data $(DATA) $(ARGS)
 
 SEGMENTER ?= models/lesion_segmenter/model.onnx

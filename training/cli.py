@@ -1,56 +1,244 @@
-"""What the training CLIs share: where the data and the decoded-image cache are by default,
-and the settings every training run has."""
+"""One way to declare a training CLI's settings: a dataclass whose fields carry help and defaults.
+
+Every `python -m training.…` CLI follows the same four rules (new CLIs too):
+
+1. Its settings are a frozen, keyword-only dataclass whose fields are made by `option()`: the
+   default, the help text, and optionally `choices`, `shown` (how the help names a default that is
+   worked out later, such as a folder named for the time) and `positional`. Field types: `str`,
+   `int`, `float`, `Path`, `bool` (a flag, off by default), `X | None`, `tuple[X, ...]` (one or
+   more values). A field without a default is a required argument.
+2. It validates itself in a `check()` method that raises `SettingsError` with a message saying how
+   to fix the value: `--epochs must be at least 1 (got 0)`, not just "invalid".
+3. `main(argv)` calls `parse(Settings, argv, prog=..., description=...)`, which builds the parser
+   (every option shows its help and its default), parses, builds the dataclass and runs `check()`;
+   a bad argument exits with status 2 and a usage message. main() returns its exit code: 0, or 2
+   with `error: …` on stderr for a problem found later (bad data, a failed export).
+4. Nothing that loads TensorFlow is imported before parse(). A module that is only a CLI (both
+   `train` modules) imports nothing heavy at its top and imports its recipe inside main(); a
+   module that is also a library imports TensorFlow inside the functions that need it. So
+   `--help` and a mistyped flag answer at once (`python -m training.classifier.train --help`:
+   0.5 s instead of 11 s on this project's machine), and parse() sets TF_CPP_MIN_LOG_LEVEL so
+   that TensorFlow's C++ log lines stay off the console when it does load.
+
+Helpers for what several CLIs share: `data_option()` and `cache_option()` (the --data and
+--cache-dir fields), `check_range`, `check_run_settings`, `check_data`, `check_out`,
+`setup_logging()` and `removed_if_left_empty(out)`, which a training main() wraps its run in so
+that a failed run leaves no empty run folder. A classifier CLI ends with the figures against
+always answering `nv` (training.classifier.summary).
+
+    @dataclass(frozen=True, kw_only=True)
+    class HighresConfig:
+        data: Path = data_option()
+        out: Path = option(help="run folder; must be empty or absent")
+        epochs: int = option(30, "passes over the training part")
+        augment: bool = option(False, "flip and rotate the training images")
+
+        def check(self) -> None:
+            check_range("epochs", self.epochs, 1)
+            check_data(self.data)
+            check_out(self.out, overwrite=False)
+
+    def main(argv: list[str] | None = None) -> int:
+        config = parse(HighresConfig, argv, "python -m training.highres.train", DESCRIPTION)
+        setup_logging()
+        from training.highres.recipe import train  # TensorFlow loads here, after parsing
+
+        with removed_if_left_empty(config.out):
+            train(config)
+        return 0
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import logging
 import os
+import types
+import typing
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 DEFAULT_DATA = Path(os.environ.get("HAM10000_DIR", "data/ham10000"))
 DEFAULT_CACHE = Path(os.environ.get("LESION_CACHE_DIR", ".cache"))
+# TensorFlow reads this when it loads: 2 keeps its C++ INFO and WARNING lines off the console
+# (errors still show). A value the user set wins.
+TF_LOG_LEVEL = "2"
+
+QUIET_LOGGERS = ("tf2onnx",)  # logs every optimiser pass of each ONNX export at INFO
+Settings = TypeVar("Settings")
+METAVARS = {Path: "PATH", int: "N", float: "X", str: "TEXT"}  # how usage lines name values
 
 
-def add_data_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add --data (release folder or HMNIST CSV) and --cache-dir to `parser`."""
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        help="release folder (metadata CSV + images) or HMNIST CSV "
-        "(default: $HAM10000_DIR or %(default)s)",
+class SettingsError(ValueError):
+    """A command-line setting is out of range or names something missing; says how to fix it."""
+
+
+def option(
+    default: Any = dataclasses.MISSING,
+    help: str = "",
+    *,
+    choices: tuple | list | None = None,
+    shown: str | None = None,
+    positional: bool = False,
+) -> Any:
+    """Return a dataclass field that `parse` turns into a command-line argument."""
+    if not help:
+        raise TypeError("every option needs a help text")
+    metadata = {"help": help, "choices": choices, "shown": shown, "positional": positional}
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def data_option() -> Any:
+    """Return the --data field every CLI that reads HAM10000 has."""
+    return option(
+        DEFAULT_DATA,
+        "HAM10000 release folder (metadata CSV + images) or Kaggle's HMNIST CSV file",
+        shown=f"{DEFAULT_DATA}, from $HAM10000_DIR when set",
     )
-    parser.add_argument(
-        "--cache-dir",
-        type=Path,
-        default=DEFAULT_CACHE,
-        help="where decoded images are cached (default: $LESION_CACHE_DIR or %(default)s)",
+
+
+def cache_option() -> Any:
+    """Return the --cache-dir field every CLI that decodes images has."""
+    return option(
+        DEFAULT_CACHE,
+        "where decoded images are cached, so a second run starts at once",
+        shown=f"{DEFAULT_CACHE}, from $LESION_CACHE_DIR when set",
     )
 
 
-def add_run_arguments(
-    parser: argparse.ArgumentParser,
-    epochs: int,
-    batch_size: int,
-    learning_rate: float,
-    test_fraction: float,
-    val_fraction: float,
-    seed: int,
-) -> None:
-    """Add the settings every training run has, with the recipe's values as defaults."""
-    parser.add_argument("--epochs", type=int, default=epochs)
-    parser.add_argument("--batch-size", type=int, default=batch_size)
-    parser.add_argument("--learning-rate", type=float, default=learning_rate)
-    parser.add_argument("--test-fraction", type=float, default=test_fraction)
-    parser.add_argument("--val-fraction", type=float, default=val_fraction)
-    parser.add_argument("--seed", type=int, default=seed)
-    parser.add_argument("--overwrite", action="store_true", help="allow a non-empty --out")
+def build_parser(
+    settings_type: type, prog: str | None = None, description: str | None = None
+) -> argparse.ArgumentParser:
+    """Return the argparse parser for a settings dataclass made of `option()` fields."""
+    fields = dataclasses.fields(settings_type)
+    # A short usage line, so that a usage error's message is not lost below a screen of flags.
+    positionals = [f.name for f in fields if f.metadata["positional"]]
+    usage = " ".join(["%(prog)s", *positionals, "[options]"])
+    parser = argparse.ArgumentParser(prog=prog, usage=usage, description=description)
+    hints = typing.get_type_hints(settings_type)
+    for field in fields:
+        parser.add_argument(*_names(field), **_argument(field, hints[field.name]))
+    return parser
 
 
-def check_run_arguments(parser: argparse.ArgumentParser, ns: argparse.Namespace) -> None:
-    """Exit with a usage message when a setting of `add_run_arguments` is out of range."""
-    if ns.epochs < 1 or ns.batch_size < 1:
-        parser.error("--epochs and --batch-size must be at least 1")
-    for name in ("test_fraction", "val_fraction"):
-        if not 0.05 <= getattr(ns, name) <= 0.5:
-            parser.error(f"--{name.replace('_', '-')} must be between 0.05 and 0.5")
+def parse(
+    settings_type: type[Settings],
+    argv: list[str] | None = None,
+    prog: str | None = None,
+    description: str | None = None,
+) -> Settings:
+    """Return the checked settings from `argv`; exit with status 2 and a usage message on a bad
+    one (status 0 after --help)."""
+    parser = build_parser(settings_type, prog, description)
+    values = vars(parser.parse_args(argv))
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    try:
+        settings = settings_type(**values)
+        check = getattr(settings, "check", None)
+        if check is not None:
+            check()
+    except SettingsError as exc:
+        parser.error(str(exc))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", TF_LOG_LEVEL)  # main() may load TF next
+    return settings
+
+
+def setup_logging() -> None:
+    """Log INFO and above as `LEVEL logger: message`, less the chattiest libraries' INFO lines."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def flag(name: str) -> str:
+    """Return the command-line spelling of a settings field: `batch_size` -> `--batch-size`."""
+    return "--" + name.replace("_", "-")
+
+
+def check_range(name: str, value: float, low: float, high: float | None = None) -> None:
+    """Raise SettingsError naming the flag of field `name` when `value` is not in [low, high]."""
+    if high is None and value < low:
+        raise SettingsError(f"{flag(name)} must be at least {low:g} (got {value:g})")
+    if high is not None and not low <= value <= high:
+        raise SettingsError(f"{flag(name)} must be between {low:g} and {high:g} (got {value:g})")
+
+
+def check_run_settings(settings: Any) -> None:
+    """Raise SettingsError for the sizes and fractions every training run has, when out of range."""
+    check_range("epochs", settings.epochs, 1)
+    check_range("batch_size", settings.batch_size, 1)
+    check_range("learning_rate", settings.learning_rate, 1e-7, 1.0)
+    check_range("test_fraction", settings.test_fraction, 0.05, 0.5)
+    check_range("val_fraction", settings.val_fraction, 0.05, 0.5)
+
+
+def check_data(data: Path, folder_only: bool = False) -> None:
+    """Raise SettingsError when --data names nothing (or, with `folder_only`, not a folder)."""
+    if not data.exists():
+        raise SettingsError(
+            f"--data {data}: no such file or folder; pass the HAM10000 release folder or the "
+            "HMNIST CSV (README: Getting HAM10000), or set HAM10000_DIR (DATA=... for make)"
+        )
+    if folder_only and not data.is_dir():
+        raise SettingsError(f"--data {data}: pass the HAM10000 release folder (with masks/)")
+
+
+def check_out(out: Path | None, overwrite: bool) -> None:
+    """Raise SettingsError when the run folder `out` already holds files and `overwrite` is off."""
+    if out is not None and not overwrite and out.is_dir() and any(out.iterdir()):
+        raise SettingsError(f"--out {out} is not empty; choose another --out or pass --overwrite")
+
+
+@contextlib.contextmanager
+def removed_if_left_empty(folder: Path) -> Iterator[Path]:
+    """Yield `folder`; when the block fails and leaves it empty where it did not exist before,
+    remove it, so a failed run leaves no empty run folder behind."""
+    existed = folder.exists()
+    try:
+        yield folder
+    except BaseException:
+        if not existed and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+        raise
+
+
+def _names(field: dataclasses.Field) -> list[str]:
+    return [field.name] if field.metadata["positional"] else [flag(field.name)]
+
+
+def _argument(field: dataclasses.Field, hint: Any) -> dict:
+    """Return add_argument's keywords for one field: type, default, help with the default."""
+    meta = field.metadata
+    required = field.default is dataclasses.MISSING
+    kind, many = _base_type(hint)
+    if kind is bool:
+        if field.default is not False:
+            raise TypeError(f"{field.name}: a flag must default to False")
+        return {"action": "store_true", "help": f"{meta['help']} (default: off)"}
+    shown = meta["shown"] or (None if required else str(field.default))
+    help_text = meta["help"] + (f" (default: {shown})" if shown else "")
+    argument: dict = {"type": kind, "help": help_text}
+    if not meta["positional"]:
+        argument["metavar"] = METAVARS.get(kind)
+    if meta["choices"] is not None:
+        argument["choices"] = list(meta["choices"])
+        argument["metavar"] = "{" + ",".join(meta["choices"]) + "}"
+    if many:
+        argument["nargs"] = "+"
+    if required and not meta["positional"]:
+        argument["required"] = True
+    if not required:
+        argument["default"] = field.default
+    return argument
+
+
+def _base_type(hint: Any) -> tuple[type, bool]:
+    """Return (the type each value is converted to, whether the field takes several values)."""
+    if isinstance(hint, types.UnionType):  # X | None
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    if typing.get_origin(hint) is tuple:  # tuple[X, ...]
+        return typing.get_args(hint)[0], True
+    return hint, False

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from training.cli import SettingsError, option, parse
 
 INPUT_NAME = "images"
 OUTPUT_NAME = "probabilities"
@@ -71,19 +73,28 @@ def output_names(model) -> list[str]:
     return [OUTPUT_NAME] + [t._keras_history.operation.name for t in model.outputs[1:]]
 
 
+@dataclass(frozen=True, kw_only=True)
+class ExportArgs:
+    """Command-line settings of `python -m training.export`."""
+
+    model: Path = option(help="the .keras model", positional=True)
+    out: Path | None = option(None, "the ONNX file to write", shown="model.onnx beside the model")
+
+    def check(self) -> None:
+        """Raise SettingsError for a model file that is not there."""
+        if not self.model.is_file():
+            raise SettingsError(f"{self.model}: no such file; pass a .keras model")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Export from the command line; return the exit code."""
-    parser = argparse.ArgumentParser(
-        prog="python -m training.export",
-        description="Write model.onnx beside a .keras model, for the inference service.",
+    args = parse(
+        ExportArgs,
+        argv,
+        "python -m training.export",
+        "Write model.onnx beside a .keras model, for the inference service, and check that the "
+        "two agree within 1e-4.",
     )
-    parser.add_argument("model", type=Path, help="the .keras model")
-    parser.add_argument(
-        "--out", type=Path, default=None, help="ONNX file (default: model.onnx beside the model)"
-    )
-    args = parser.parse_args(argv)
-    if not args.model.is_file():
-        parser.error(f"{args.model}: no such file")
     out = args.out or args.model.with_suffix(".onnx")
     try:
         difference = export_onnx(args.model, out)

@@ -13,24 +13,34 @@ calibration.json holds, and folded into the last layer's bias like the temperatu
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 from scipy.optimize import minimize_scalar
 
 from training.classifier.evaluate import predict_proba
-from training.classifier.tta import dihedral_views, with_tta
-from training.cli import add_data_arguments
+from training.cli import (
+    SettingsError,
+    cache_option,
+    check_data,
+    check_range,
+    data_option,
+    option,
+    parse,
+    setup_logging,
+)
 from training.data import DataError, load_dataset
 from training.export import ExportError, export_onnx
 from training.metrics import classification_metrics, expected_calibration_error
 from training.split import load_split, log_prior
+
+if TYPE_CHECKING:
+    import keras
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +110,8 @@ def fold_temperature(
     model: keras.Model, temperature: float, shift: np.ndarray | float = 0.0
 ) -> keras.Model:
     """Return a copy of `model` that outputs softmax((logits + shift) / temperature)."""
+    import keras  # here, not at the top: the CLI's --help must not load TensorFlow
+
     last = model.layers[-1]
     if not isinstance(last, keras.layers.Dense) or last.activation is not keras.activations.softmax:
         raise NotFoldableError(
@@ -141,6 +153,8 @@ def view_proba(model: keras.Model, images: np.ndarray, tta: bool) -> np.ndarray:
     """Return (N, C) probabilities, or with `tta` the (8, N, C) probabilities of each view."""
     if not tta:
         return predict_proba(model, images)
+    from training.classifier.tta import dihedral_views  # loads TensorFlow
+
     return np.stack([predict_proba(model, view) for view in dihedral_views(images)])
 
 
@@ -154,6 +168,10 @@ def calibrate_run(
     """Fit the temperature of the run's model on its validation part (after an optional prior
     shift, over test-time augmentation if asked); write calibration.json,
     model_calibrated.keras and its ONNX export into the run folder; return the record."""
+    import keras  # here, not at the top: the CLI's --help must not load TensorFlow
+
+    from training.classifier.tta import with_tta
+
     dataset = load_dataset(data, cache_dir=cache_dir)
     split = load_split(dataset, run / "split.csv")
     model = keras.models.load_model(run / "model.keras", compile=False)
@@ -179,53 +197,44 @@ def calibrate_run(
     return record
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CalibrateArgs:
     """Command-line settings of `python -m training.classifier.calibration`."""
 
-    run: Path
-    data: Path
-    cache_dir: Path
-    prior_shift: float = 0.0
-    tta: bool = False
+    run: Path = option(help="run folder written by training.classifier.train")
+    data: Path = data_option()
+    cache_dir: Path = cache_option()
+    prior_shift: float = option(
+        0.0,
+        "alpha of the prior shift, -1 to 1 (0: none); choose it from calibration.json's "
+        "validation table",
+    )
+    tta: bool = option(
+        False, "average over the 8 flips and quarter turns; the saved model does it too"
+    )
+
+    def check(self) -> None:
+        """Raise SettingsError for a setting that cannot work, saying how to fix it."""
+        check_range("prior_shift", self.prior_shift, -1.0, 1.0)
+        for name in ("model.keras", "split.csv"):
+            if not (self.run / name).is_file():
+                raise SettingsError(
+                    f"--run {self.run}: no {name}; pass a folder written by "
+                    "training.classifier.train"
+                )
+        check_data(self.data)
 
 
-def parse_args(argv: list[str] | None = None) -> CalibrateArgs:
-    """Return validated arguments; exits with a usage message on a bad one."""
-    parser = argparse.ArgumentParser(
-        prog="python -m training.classifier.calibration",
-        description="Fit a temperature on a run's validation part; write calibration.json "
-        f"(ECE before/after on validation and test), {CALIBRATED_MODEL} and {CALIBRATED_ONNX}.",
-    )
-    parser.add_argument("--run", type=Path, required=True, help="run folder written by train")
-    add_data_arguments(parser)
-    parser.add_argument(
-        "--prior-shift",
-        type=float,
-        default=0.0,
-        help="alpha of the prior shift, -1 to 1; choose it from calibration.json's validation "
-        "table (default: %(default)s, no shift)",
-    )
-    parser.add_argument(
-        "--tta",
-        action="store_true",
-        help="average over the 8 flips and quarter turns; the saved model does it too",
-    )
-    ns = parser.parse_args(argv)
-    if not -1.0 <= ns.prior_shift <= 1.0:
-        parser.error("--prior-shift must be between -1 and 1 (0 turns it off)")
-    for name in ("model.keras", "split.csv"):
-        if not (ns.run / name).is_file():
-            parser.error(
-                f"--run {ns.run}: no {name}; pass a folder written by training.classifier.train"
-            )
-    return CalibrateArgs(ns.run, ns.data, ns.cache_dir, ns.prior_shift, ns.tta)
+DESCRIPTION = (
+    "Fit a temperature on a run's validation part; write calibration.json (ECE before/after on "
+    f"validation and test), {CALIBRATED_MODEL} and {CALIBRATED_ONNX}."
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Calibrate from the command line and print the figures; return the exit code."""
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = parse(CalibrateArgs, argv, "python -m training.classifier.calibration", DESCRIPTION)
+    setup_logging()
     try:
         record = calibrate_run(args.run, args.data, args.cache_dir, args.prior_shift, args.tta)
     except (DataError, NotFoldableError, ExportError) as exc:

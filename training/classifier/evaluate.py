@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 
-from training.classifier.robustness import robustness_metrics
-from training.cli import add_data_arguments
+from training.classifier.summary import HEADLINE, baseline_lines, figure_lines
+from training.cli import (
+    SettingsError,
+    cache_option,
+    check_data,
+    data_option,
+    option,
+    parse,
+    setup_logging,
+)
 from training.data import DataError, Dataset, load_dataset
 from training.metrics import classification_metrics, majority_baseline
 from training.reports.plots import plot_confusion, plot_reliability
 from training.reports.report import write_report
 from training.split import PARTS, load_split
+
+if TYPE_CHECKING:
+    import keras
 
 log = logging.getLogger(__name__)
 
@@ -53,87 +63,79 @@ def evaluate(
     return metrics
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EvaluateArgs:
     """Command-line settings of `python -m training.classifier.evaluate`."""
 
-    model: Path
-    data: Path
-    split: Path | None
-    part: str
-    out: Path
-    cache_dir: Path
-    robustness: bool = False
+    model: Path = option(DEFAULT_MODEL, "the .keras model to score")
+    data: Path = data_option()
+    split: Path | None = option(
+        None,
+        "split CSV of the run; 'none' scores every row of --data",
+        shown="split.csv beside the model",
+    )
+    part: str = option("test", "which part of the split to score", choices=PARTS)
+    out: Path | None = option(None, "output folder", shown="runs/eval-<model folder name>")
+    cache_dir: Path = cache_option()
+    robustness: bool = option(
+        False,
+        "also score centre crops and flips of the part's original image files (needs a "
+        "release folder as --data)",
+    )
+
+    def check(self) -> None:
+        """Raise SettingsError for a setting that cannot work, saying how to fix it."""
+        if not self.model.is_file():
+            raise SettingsError(f"--model {self.model}: no such file; train one with `make train`")
+        check_data(self.data)
+        if self.robustness and not self.data.is_dir():
+            raise SettingsError(
+                "--robustness needs the original images: pass a release folder as --data"
+            )
+        split = self.split_file()
+        if split is not None and not split.is_file():
+            raise SettingsError(f"--split {split}: no such file; pass a run's split.csv or 'none'")
+
+    def split_file(self) -> Path | None:
+        """Return the split CSV: --split, else split.csv beside the model; None for all rows."""
+        if self.split is None:
+            beside = self.model.parent / "split.csv"
+            return beside if beside.is_file() else None
+        return None if str(self.split) == "none" else self.split
+
+    def out_folder(self) -> Path:
+        """Return --out, else runs/eval-<model folder name>."""
+        return self.out or Path("runs") / f"eval-{self.model.parent.name}"
 
 
-def parse_args(argv: list[str] | None = None) -> EvaluateArgs:
-    """Return validated arguments; exits with a usage message on a bad one."""
-    parser = argparse.ArgumentParser(
-        prog="python -m training.classifier.evaluate",
-        description="Score a saved model: accuracy, loss, balanced accuracy, macro-F1, macro AUC, "
-        "per-class figures, confusion matrix; writes metrics.json, report.md and plots.",
-    )
-    parser.add_argument(
-        "--model", type=Path, default=DEFAULT_MODEL, help="the .keras model (default: %(default)s)"
-    )
-    add_data_arguments(parser)
-    parser.add_argument(
-        "--split",
-        type=Path,
-        default=None,
-        help="split CSV of the run (default: split.csv beside the model); "
-        "'none' scores every row of --data",
-    )
-    parser.add_argument(
-        "--part",
-        choices=PARTS,
-        default="test",
-        help="which part of the split to score (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help="output folder (default: runs/eval-<model folder name>)",
-    )
-    parser.add_argument(
-        "--robustness",
-        action="store_true",
-        help="also score centre crops and flips of the part's original image files "
-        "(needs a release folder as --data)",
-    )
-    ns = parser.parse_args(argv)
-    if ns.robustness and not ns.data.is_dir():
-        parser.error("--robustness needs the original images: pass a release folder as --data")
-    if not ns.model.is_file():
-        parser.error(f"--model {ns.model}: no such file; train one with `make train`")
-    split = ns.split
-    if split is None and (ns.model.parent / "split.csv").is_file():
-        split = ns.model.parent / "split.csv"
-    if split is not None and str(split) == "none":
-        split = None
-    if split is not None and not split.is_file():
-        parser.error(f"--split {split}: no such file")
-    out = ns.out or Path("runs") / f"eval-{ns.model.parent.name}"
-    return EvaluateArgs(ns.model, ns.data, split, ns.part, out, ns.cache_dir, ns.robustness)
+DESCRIPTION = (
+    "Score a saved model: accuracy, loss, balanced accuracy, macro-F1, macro AUC, per-class "
+    "figures, confusion matrix, against always answering nv; writes metrics.json, report.md "
+    "and plots."
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Evaluate and print the headline figures; return the exit code."""
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    """Evaluate and print the headline figures against always `nv`; return the exit code."""
+    args = parse(EvaluateArgs, argv, "python -m training.classifier.evaluate", DESCRIPTION)
+    setup_logging()
+    split, out = args.split_file(), args.out_folder()
     try:
         dataset = load_dataset(args.data, cache_dir=args.cache_dir)
-        if args.split is not None:
-            dataset = dataset.subset(load_split(dataset, args.split).part(args.part))
+        if split is not None:
+            dataset = dataset.subset(load_split(dataset, split).part(args.part))
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    import keras  # only now: --help and bad arguments never load TensorFlow
+
+    from training.classifier.robustness import robustness_metrics
+
     model = keras.models.load_model(args.model, compile=False)
     summary = {
         "model": str(args.model),
         "data": dataset.source,
-        "split": f"{args.split} (part: {args.part})" if args.split else "none (all rows)",
+        "split": f"{split} (part: {args.part})" if split else "none (all rows)",
     }
     extra = {}
     if args.robustness:
@@ -145,14 +147,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     title = f"Evaluation of {args.model}"
-    part = args.part if args.split is not None else "test"
-    metrics = evaluate(model, dataset, args.out, title, summary, extra, part)
-    for key in ("accuracy", "balanced_accuracy", "macro_f1", "macro_auc", "melanoma_recall", "ece"):
-        print(f"{key:>18}: {metrics[key]:.4f}")
+    part = args.part if split is not None else "test"
+    metrics = evaluate(model, dataset, out, title, summary, extra, part)
+    baseline = json.loads((out / "metrics.json").read_text())["baseline_always_nv"]
+    print(f"{part} part ({metrics['n']} images):" if split else f"all {metrics['n']} images:")
+    print("\n".join(figure_lines(metrics, (*HEADLINE, "ece"))))
     if args.robustness:
         for view, drop in extra["robustness"]["drop"].items():
             print(f"{view:>18}: balanced accuracy drop {drop:+.4f}")
-    print(f"wrote {args.out}/metrics.json, report.md, confusion_matrix.png, reliability.png")
+    print("\n".join(baseline_lines(metrics, baseline)))
+    print(f"wrote {out}/metrics.json, report.md, confusion_matrix.png, reliability.png")
     return 0
 
 

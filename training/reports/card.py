@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from training.cli import SettingsError, option, parse
 from training.reports.report import confusion_table, headline_table, per_class_table
 
 CARD_TEMPLATE = """# Model card: `{name}`
@@ -180,16 +181,26 @@ def write_card(folder: Path, metadata_csv: Path, out: Path) -> None:
     out.write_text(text)
 
 
+@dataclass(frozen=True, kw_only=True)
+class CardArgs:
+    """Command-line settings of `python -m training.reports.card`."""
+
+    folder: Path = option(help="the shipped model's folder (a run folder)", positional=True)
+    metadata: Path = option(help="HAM10000_metadata.csv of the release the model was trained on")
+    out: Path | None = option(None, "the card to write", shown="README.md in the folder")
+
+    def check(self) -> None:
+        """Raise SettingsError for a folder that is not a run folder, naming what is missing."""
+        for name in ("config.json", "metrics.json", "history.csv", "split.csv", "model.keras"):
+            if not (self.folder / name).is_file():
+                raise SettingsError(f"{self.folder / name} is missing; is this a run folder?")
+        if not self.metadata.is_file():
+            raise SettingsError(f"--metadata {self.metadata}: no such file")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the card from the command line; return the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m training.reports.card", description=__doc__)
-    parser.add_argument("folder", type=Path, help="the shipped model's folder (a run folder)")
-    parser.add_argument("--metadata", type=Path, required=True, help="HAM10000_metadata.csv")
-    parser.add_argument("--out", type=Path, help="default: README.md in the folder")
-    args = parser.parse_args(argv)
-    for name in ("config.json", "metrics.json", "history.csv", "split.csv", "model.keras"):
-        if not (args.folder / name).is_file():
-            parser.error(f"{args.folder / name} is missing; is this a run folder?")
+    args = parse(CardArgs, argv, "python -m training.reports.card", __doc__)
     out = args.out or args.folder / "README.md"
     write_card(args.folder, args.metadata, out)
     print(f"wrote {out}")

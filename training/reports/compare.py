@@ -9,12 +9,13 @@ the published 28×28 figures, which are labelled as such: they come from per-ima
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from lesion_core.labels import CLASS_CODES
+from training.cli import SettingsError, option, parse
 
 # Published DermaMNIST (HAM10000 at 28×28) results: test accuracy and AUC, per-image splits.
 PUBLISHED = (
@@ -78,16 +79,26 @@ def comparison_table(folders: list[Path]) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True, kw_only=True)
+class CompareArgs:
+    """Command-line settings of `python -m training.reports.compare`."""
+
+    folders: tuple[Path, ...] = option(help="model folders with metrics.json", positional=True)
+
+    def check(self) -> None:
+        """Raise SettingsError for a folder without metrics.json, saying how to make one."""
+        for folder in self.folders:
+            if not (folder / "metrics.json").is_file():
+                raise SettingsError(
+                    f"{folder}: no metrics.json; run `make evaluate MODEL={folder}/model.keras`"
+                )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the table; return the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m training.reports.compare", description=__doc__)
-    parser.add_argument("folders", type=Path, nargs="+", help="model folders with metrics.json")
-    args = parser.parse_args(argv)
-    for folder in args.folders:
-        if not (folder / "metrics.json").is_file():
-            parser.error(f"{folder}: no metrics.json; run `make evaluate MODEL={folder}/…`")
+    args = parse(CompareArgs, argv, "python -m training.reports.compare", __doc__)
     try:
-        print(comparison_table(args.folders))
+        print(comparison_table(list(args.folders)))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,6 @@ Prints a table and writes segmentation_metrics.json beside the model (or to --ou
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import statistics
@@ -29,7 +28,15 @@ from PIL import Image
 from lesion_core.lesion_outline import outline
 from lesion_core.preprocess import SEGMENTER_INPUT, preprocess_for_segmenter
 from lesion_core.segmentation_metrics import score_masks
-from training.cli import add_data_arguments
+from training.cli import (
+    SettingsError,
+    cache_option,
+    check_data,
+    data_option,
+    option,
+    parse,
+    setup_logging,
+)
 from training.data import DataError
 from training.segmenter.masks import load_masked_images, read_mask
 from training.segmenter.otsu_baseline import otsu_mask
@@ -83,24 +90,44 @@ def timed(segment: Segment, uploads: list[bytes]) -> tuple[list[np.ndarray], flo
     return masks, statistics.median(times)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EvaluateArgs:
-    """Command-line settings of the evaluation."""
+    """Command-line settings of `python -m training.segmenter.evaluate`."""
 
-    model: Path
-    data: Path
-    cache_dir: Path
-    split: Path
-    out: Path
+    model: Path = option(help="the segmenter's exported model.onnx")
+    data: Path = data_option()
+    cache_dir: Path = cache_option()
+    split: Path | None = option(None, "the run's split.csv", shown="split.csv beside the model")
+    out: Path | None = option(
+        None, "JSON file of the figures", shown="segmentation_metrics.json beside the model"
+    )
+
+    def check(self) -> None:
+        """Raise SettingsError for a setting that cannot work, saying how to fix it."""
+        if self.model.suffix != ".onnx" or not self.model.is_file():
+            raise SettingsError(
+                f"--model {self.model}: pass the exported model.onnx of a segmenter run"
+            )
+        if not self.split_file().is_file():
+            raise SettingsError(f"no split at {self.split_file()}; pass --split")
+        check_data(self.data, folder_only=True)
+
+    def split_file(self) -> Path:
+        """Return --split, else split.csv beside the model."""
+        return self.split or self.model.parent / "split.csv"
+
+    def out_file(self) -> Path:
+        """Return --out, else segmentation_metrics.json beside the model."""
+        return self.out or self.model.parent / "segmentation_metrics.json"
 
 
 def evaluate_segmenter(args: EvaluateArgs) -> dict:
     """Return the metrics of the model and the baseline on both test sets, with timings."""
     data = load_masked_images(args.data, SEGMENTER_INPUT, args.cache_dir)
-    test = load_split(data.dataset, args.split).test
+    test = load_split(data.dataset, args.split_file()).test
     run = onnx_segmenter(args.model)
     test_ids = set(data.dataset.image_ids[test])
-    results: dict = {"model": str(args.model), "split": str(args.split)}
+    results: dict = {"model": str(args.model), "split": str(args.split_file())}
 
     truth = [read_mask(data.mask_files[i]) > 127 for i in test]
     probabilities = np.concatenate(
@@ -151,38 +178,21 @@ def format_table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str] | None = None) -> EvaluateArgs:
-    """Return validated arguments; exits with a usage message on a bad one."""
-    parser = argparse.ArgumentParser(
-        prog="python -m training.segmenter.evaluate",
-        description="Score the exported segmenter and the Otsu baseline on the test part.",
-    )
-    parser.add_argument("--model", type=Path, required=True, help="the segmenter's model.onnx")
-    add_data_arguments(parser)
-    parser.add_argument("--split", type=Path, help="split.csv (default: beside the model)")
-    parser.add_argument("--out", type=Path, help="JSON file (default: beside the model)")
-    ns = parser.parse_args(argv)
-    if ns.model.suffix != ".onnx" or not ns.model.is_file():
-        parser.error(f"--model {ns.model}: pass the exported model.onnx of a segmenter run")
-    split = ns.split or ns.model.parent / "split.csv"
-    if not split.is_file():
-        parser.error(f"no split at {split}; pass --split")
-    out = ns.out or ns.model.parent / "segmentation_metrics.json"
-    return EvaluateArgs(ns.model, ns.data, ns.cache_dir, split, out)
+DESCRIPTION = "Score the exported segmenter and the Otsu baseline on the test part."
 
 
 def main(argv: list[str] | None = None) -> int:
     """Evaluate from the command line; return the exit code."""
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = parse(EvaluateArgs, argv, "python -m training.segmenter.evaluate", DESCRIPTION)
+    setup_logging()
     try:
         results = evaluate_segmenter(args)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    args.out_file().write_text(json.dumps(results, indent=2) + "\n")
     print(format_table(results))
-    print(f"wrote {args.out}")
+    print(f"wrote {args.out_file()}")
     return 0
 
 

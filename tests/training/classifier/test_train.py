@@ -1,9 +1,12 @@
-"""A short real training run writes every output, and evaluation reproduces its figures."""
+"""A short real training run through the CLI writes every output and prints its figures against
+always answering nv; evaluation reproduces them; bad arguments are refused up front."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import re
 import zipfile
 
 import h5py
@@ -12,10 +15,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lesion_core.preprocess import INPUT_SIZE
 from training.classifier import evaluate as evaluate_cli
+from training.classifier import recipe
 from training.classifier import train as train_cli
 from training.classifier.losses import LogitAdjustedCrossentropy
-from training.classifier.train import TrainConfig, train
+from training.classifier.model import ARCHITECTURES
+from training.classifier.recipe import train
+from training.classifier.train import TrainConfig
+from training.cli import parse
 from training.data import load_dataset
 from training.split import make_split, save_split
 
@@ -36,18 +44,24 @@ RUN_FILES = [
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """Two epochs of the paper's recipe on 70 synthetic images."""
+    """Two epochs of the paper's recipe on 70 synthetic images, through the CLI; returns the
+    config, the test metrics and what the CLI printed."""
     from tests.training.conftest import write_release
 
     root = tmp_path_factory.mktemp("train")
-    data = write_release(root / "data")
-    config = TrainConfig(data=data, out=root / "run", epochs=2, batch_size=16, augment=True)
-    metrics = train(config)
-    return config, metrics
+    data, out = write_release(root / "data"), root / "run"
+    argv = ["--data", str(data), "--out", str(out), "--epochs", "2", "--batch-size", "16"]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = train_cli.main([*argv, "--augment"])
+    assert code == 0
+    config = TrainConfig(data=data, out=out, epochs=2, batch_size=16, augment=True)
+    metrics = json.loads((out / "metrics.json").read_text())["test"]
+    return config, metrics, printed.getvalue()
 
 
 def test_run_folder_has_every_output(run):
-    config, _ = run
+    config, _, _ = run
     for name in RUN_FILES:
         assert (config.out / name).is_file(), name
     assert not (config.out / "checkpoint.keras").exists()
@@ -95,8 +109,22 @@ def test_config_records_every_setting(run):
     assert config["lesion_grouped"] is True
 
 
+def test_train_cli_prints_the_test_figures_against_always_nv(run):
+    printed = run[2]
+    assert re.search(r"^ +balanced_accuracy: 0\.\d{4} vs 0\.1429 \([+-]0\.\d{4}\)$", printed, re.M)
+    assert re.search(r"^ +accuracy: 0\.\d{4} vs 0\.\d{4} \([+-]0\.\d{4}\)$", printed, re.M)
+    assert "against always answering `nv`" in printed
+    assert printed.rstrip().endswith(f"wrote {run[0].out}")
+
+
+def test_train_cli_shows_progress_within_each_epoch(run):
+    # Not a terminal here: plain lines at a quarter, a half and three quarters of each epoch.
+    lines = re.findall(r"^  batch (\d+)/(\d+) \((\d+)%\), \d+ s, loss \d", run[2], re.M)
+    assert len(lines) >= 2 and all(int(share) >= 25 for _, _, share in lines)
+
+
 def test_evaluate_cli_reproduces_the_run_figures(run, tmp_path, capsys):
-    config, metrics = run
+    config, metrics, _ = run
     code = evaluate_cli.main(
         [
             "--model",
@@ -115,7 +143,7 @@ def test_evaluate_cli_reproduces_the_run_figures(run, tmp_path, capsys):
 
 
 def test_evaluate_cli_files_validation_figures_under_val(run, tmp_path):
-    config, _ = run
+    config, _, _ = run
     out = tmp_path / "eval-val"
     model, data = str(config.out / "model.keras"), str(config.data)
     code = evaluate_cli.main(["--model", model, "--data", data, "--part", "val", "--out", str(out)])
@@ -127,22 +155,52 @@ def test_evaluate_cli_files_validation_figures_under_val(run, tmp_path):
 
 
 def test_train_refuses_a_non_empty_output_folder(run, capsys):
-    config, _ = run
-    code = train_cli.main(["--data", str(config.data), "--out", str(config.out), "--epochs", "1"])
+    config = run[0]
+    with pytest.raises(SystemExit) as exited:
+        train_cli.main(["--data", str(config.data), "--out", str(config.out), "--epochs", "1"])
+    assert exited.value.code == 2
+    assert "not empty; choose another --out or pass --overwrite" in capsys.readouterr().err
+
+
+def test_train_cli_names_a_missing_data_folder_and_creates_no_run_folder(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        train_cli.main(["--data", str(tmp_path / "absent"), "--out", str(tmp_path / "o")])
+    assert exited.value.code == 2
+    assert "absent: no such file or folder" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_train_cli_leaves_no_run_folder_when_the_data_fails_to_load(tmp_path, capsys):
+    (tmp_path / "not_a_release").mkdir()  # no HAM10000_metadata.csv in it
+    code = train_cli.main(["--data", str(tmp_path / "not_a_release"), "--out", str(tmp_path / "o")])
     assert code == 2
-    assert "not empty" in capsys.readouterr().err
+    assert "error:" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
-def test_train_cli_names_a_missing_data_folder(tmp_path, capsys):
-    code = train_cli.main(["--data", str(tmp_path / "absent"), "--out", str(tmp_path / "o")])
-    assert code == 2
-    assert "absent: no such file" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--epochs", "0"], "--epochs must be at least 1 (got 0)"),
+        (["--batch-size", "-1"], "--batch-size must be at least 1 (got -1)"),
+        (["--learning-rate", "0"], "--learning-rate must be between 1e-07 and 1 (got 0)"),
+        (["--test-fraction", "0.9"], "--test-fraction must be between 0.05 and 0.5 (got 0.9)"),
+        (["--label-smoothing", "0.9"], "--label-smoothing must be between 0 and 0.5 (got 0.9)"),
+        (["--image-size", "4"], "--image-size must be at least 8 (got 4)"),
+        (["--architecture", "vgg"], "invalid choice: 'vgg'"),
+    ],
+)
+def test_train_cli_rejects_bad_arguments_with_advice(tmp_path, capsys, flags, message):
+    with pytest.raises(SystemExit) as exited:
+        train_cli.main(["--data", str(tmp_path), "--out", str(tmp_path / "o"), *flags])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
 
 
-def test_train_cli_rejects_bad_arguments_with_advice(tmp_path, capsys):
-    with pytest.raises(SystemExit):
-        train_cli.main(["--epochs", "0", "--out", str(tmp_path)])
-    assert "--epochs and --batch-size must be at least 1" in capsys.readouterr().err
+def test_train_cli_choices_are_the_architectures_and_balances_the_recipe_knows():
+    assert set(train_cli.ARCHITECTURES) == set(ARCHITECTURES)
+    assert set(train_cli.BALANCES) == set(recipe.BALANCE_DESCRIPTIONS)
+    assert TrainConfig().image_size == INPUT_SIZE
 
 
 def test_evaluate_cli_names_a_missing_model(tmp_path, capsys):
@@ -152,7 +210,7 @@ def test_evaluate_cli_names_a_missing_model(tmp_path, capsys):
 
 
 def test_cli_defaults_are_the_published_recipe(tmp_path):
-    config = train_cli.parse_args(["--out", str(tmp_path / "o")])
+    config = parse(TrainConfig, ["--data", str(tmp_path), "--out", str(tmp_path / "o")])
     assert (config.architecture, config.epochs, config.batch_size) == ("paper_cnn", 50, 128)
     assert config.learning_rate == 1e-3 and config.augment is False
     assert (config.balance, config.label_smoothing, config.schedule) == (
@@ -161,42 +219,42 @@ def test_cli_defaults_are_the_published_recipe(tmp_path):
         "constant",
     )
     assert config.checkpoint_metric == "val_accuracy"
-    assert train_cli.loss_for(config, np.array([0, 5])) == "sparse_categorical_crossentropy"
+    assert recipe.loss_for(config, np.array([0, 5])) == "sparse_categorical_crossentropy"
     assert config.split_seed is None  # the split follows --seed
-    assert train_cli.parse_args(["--seed", "3", "--split-seed", "42"]).split_seed == 42
-    assert train_cli.learning_rate(config, 100) == 1e-3
+    argv = ["--data", str(tmp_path), "--seed", "3", "--split-seed", "42"]
+    assert parse(TrainConfig, argv).split_seed == 42
+    assert recipe.learning_rate(config, 100) == 1e-3
+
+
+def test_the_default_run_folder_is_named_for_the_architecture_and_time(tmp_path):
+    config = TrainConfig(data=tmp_path, architecture="resnet_small")
+    assert re.fullmatch(r"runs/resnet_small-\d{8}-\d{6}", train_cli.default_out(config).as_posix())
 
 
 def test_label_smoothing_uses_one_hot_targets_and_a_smoothed_loss(tmp_path):
     config = TrainConfig(data=tmp_path, out=tmp_path, label_smoothing=0.1)
-    loss = train_cli.loss_for(config, np.array([0, 5]))
+    loss = recipe.loss_for(config, np.array([0, 5]))
     assert isinstance(loss, keras.losses.CategoricalCrossentropy)
     assert loss.get_config()["label_smoothing"] == 0.1
-    targets = train_cli.targets(np.array([4, 0]), config)
+    targets = recipe.targets(np.array([4, 0]), config)
     assert targets.shape == (2, 7) and targets[0, 4] == 1.0 and targets.sum() == 2.0
 
 
 def test_logit_adjust_uses_the_training_labels_prior(tmp_path):
     config = TrainConfig(data=tmp_path, out=tmp_path, balance="logit_adjust")
-    loss = train_cli.loss_for(config, np.array([5, 5, 5, 4]))
+    loss = recipe.loss_for(config, np.array([5, 5, 5, 4]))
     assert isinstance(loss, LogitAdjustedCrossentropy)
     assert loss.log_prior[5] == pytest.approx(np.log(3 / 9))
     assert loss.log_prior[4] == pytest.approx(np.log(1 / 9))
     assert loss.log_prior[0] == pytest.approx(np.log(1 / 9))  # absent: counted as one row
-    assert train_cli.describe_loss(config) == "logit-adjusted cross-entropy"
+    assert recipe.describe_loss(config) == "logit-adjusted cross-entropy"
 
 
 def test_cosine_schedule_decays_to_zero_over_the_whole_run(tmp_path):
     config = TrainConfig(data=tmp_path, out=tmp_path, epochs=10, schedule="cosine")
-    schedule = train_cli.learning_rate(config, steps_per_epoch=5)
+    schedule = recipe.learning_rate(config, steps_per_epoch=5)
     assert float(schedule(0)) == pytest.approx(1e-3)
     assert float(schedule(50)) == pytest.approx(0.0, abs=1e-9)
-
-
-def test_cli_rejects_a_label_smoothing_out_of_range(tmp_path, capsys):
-    with pytest.raises(SystemExit):
-        train_cli.main(["--label-smoothing", "0.9", "--out", str(tmp_path)])
-    assert "--label-smoothing must be between 0 and 0.5" in capsys.readouterr().err
 
 
 def one_epoch_resnet(root, **settings) -> TrainConfig:

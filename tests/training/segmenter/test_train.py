@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import keras
 import numpy as np
@@ -11,8 +12,10 @@ import pandas as pd
 import pytest
 
 from lesion_core.preprocess import SEGMENTER_INPUT
+from training.cli import parse
 from training.segmenter import train as train_segmenter
-from training.segmenter.train import SegmenterConfig, batches, binary_target, dice_bce_loss
+from training.segmenter.recipe import batches, binary_target, dice_bce_loss
+from training.segmenter.train import SegmenterConfig
 
 WIDTH, HEIGHT = SEGMENTER_INPUT
 RUN_FILES = ["model.keras", "model.onnx", "split.csv", "history.csv", "config.json", "loss.png"]
@@ -22,6 +25,10 @@ IMAGES = 70
 def test_cli_run_exits_zero_and_names_the_run_folder(segmenter_run):
     assert segmenter_run.code == 0
     assert f"wrote {segmenter_run.out}" in segmenter_run.stdout
+
+
+def test_cli_run_shows_progress_within_each_epoch(segmenter_run):
+    assert re.search(r"^  batch \d+/\d+ \(50%\), \d+ s, loss \d", segmenter_run.stdout, re.M)
 
 
 @pytest.mark.parametrize("name", RUN_FILES)
@@ -92,16 +99,17 @@ def test_onnx_model_takes_uint8_images_and_agrees_with_keras(segmenter_run):
     np.testing.assert_allclose(served, model.predict(images, verbose=0), atol=1e-4)
 
 
-def test_a_non_empty_out_without_overwrite_exits_with_code_2(segmenter_run, capsys):
-    code = train_segmenter.main(
-        ["--data", str(segmenter_run.data), "--out", str(segmenter_run.out), "--epochs", "1"]
-    )
-    assert code == 2
-    assert "not empty" in capsys.readouterr().err
+def test_a_non_empty_out_without_overwrite_is_a_usage_error(segmenter_run, capsys):
+    with pytest.raises(SystemExit) as exited:
+        train_segmenter.main(
+            ["--data", str(segmenter_run.data), "--out", str(segmenter_run.out), "--epochs", "1"]
+        )
+    assert exited.value.code == 2
+    assert "not empty; choose another --out or pass --overwrite" in capsys.readouterr().err
 
 
 def test_cli_defaults_are_the_recipe_constants(tmp_path):
-    config = train_segmenter.parse_args(["--data", str(tmp_path), "--out", str(tmp_path / "o")])
+    config = parse(SegmenterConfig, ["--data", str(tmp_path), "--out", str(tmp_path / "o")])
     assert config.epochs == train_segmenter.EPOCHS
     assert config.batch_size == train_segmenter.BATCH_SIZE
     assert config.learning_rate == train_segmenter.LEARNING_RATE
@@ -111,15 +119,15 @@ def test_cli_defaults_are_the_recipe_constants(tmp_path):
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--epochs", "0"], "--epochs and --batch-size must be at least 1"),
-        (["--batch-size", "0"], "--epochs and --batch-size must be at least 1"),
+        (["--epochs", "0"], "--epochs must be at least 1 (got 0)"),
+        (["--batch-size", "0"], "--batch-size must be at least 1 (got 0)"),
         (["--test-fraction", "0.6"], "--test-fraction must be between 0.05 and 0.5"),
         (["--val-fraction", "0.01"], "--val-fraction must be between 0.05 and 0.5"),
     ],
 )
 def test_parse_args_rejects_bad_numbers_with_advice(tmp_path, capsys, flags, message):
     with pytest.raises(SystemExit):
-        train_segmenter.parse_args(["--data", str(tmp_path), "--out", str(tmp_path / "o"), *flags])
+        parse(SegmenterConfig, ["--data", str(tmp_path), "--out", str(tmp_path / "o"), *flags])
     assert message in capsys.readouterr().err
 
 
@@ -127,14 +135,17 @@ def test_parse_args_rejects_a_data_file(tmp_path, capsys):
     data = tmp_path / "hmnist_28_28_RGB.csv"
     data.write_text("label\n0\n")
     with pytest.raises(SystemExit):
-        train_segmenter.parse_args(["--data", str(data), "--out", str(tmp_path / "o")])
-    assert "needs a release folder with masks/" in capsys.readouterr().err
+        parse(SegmenterConfig, ["--data", str(data), "--out", str(tmp_path / "o")])
+    assert "pass the HAM10000 release folder (with masks/)" in capsys.readouterr().err
 
 
-def test_a_release_without_masks_exits_with_code_2(release_dir, tmp_path, capsys):
+def test_a_release_without_masks_exits_with_code_2_and_leaves_no_run_folder(
+    release_dir, tmp_path, capsys
+):
     code = train_segmenter.main(["--data", str(release_dir), "--out", str(tmp_path / "run")])
     assert code == 2
     assert "no lesion masks found" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
 
 
 @pytest.mark.parametrize(("value", "expected"), [(0, 0.0), (127, 0.0), (128, 1.0), (255, 1.0)])

@@ -151,6 +151,9 @@ def show_samples(
     show_outcome(client, file, "sample", outcome, meta, localizations, sample)
 
 
+# The uploader's own small print names Streamlit's 200 MB ceiling, not the service's limit; the
+# uploader's label states the real limit and formats, so hide the misleading line.
+st.html("<style>[data-testid='stFileUploaderDropzoneInstructions'] {display: none}</style>")
 st.title("Skin lesion classifier")
 st.warning(NOTE, icon="⚠️")
 

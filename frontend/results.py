@@ -10,13 +10,14 @@ from pandas.io.formats.style import Styler
 from frontend.analysis import Outcome
 from frontend.responses import LesionClass, Prediction
 
-# Every probability the page prints has this one precision: "60.0 %", never "60 %" or "60.02 %".
-PERCENT_FORMAT = "{:.1f} %"
+# Every probability the page prints has this one precision: "60.0%", never "60%" or "60.02%"
+# (and no space, so a narrow table column does not break "60.0" from its "%").
+PERCENT_FORMAT = "{:.1f}%"
 REFUSED_COLOUR = "color: #b03a2e"
 
 
 def percent(probability: float) -> str:
-    """Return a probability as a percentage with one decimal, e.g. '71.3 %'."""
+    """Return a probability as a percentage with one decimal, e.g. '71.3%'."""
     return PERCENT_FORMAT.format(probability * 100)
 
 
@@ -61,12 +62,12 @@ def summary_frame(
 
 def summary_table(frame: pd.DataFrame, codes: Sequence[str]) -> Styler:
     """Return `summary_frame`'s table as the page shows it: percentages with one decimal, the
-    class as "name (code)", and a refused image's reason in full in its row, in red."""
+    class as "name (code)", and a refused image's reason in full in place of its class, in red."""
     refused = frame["Error"].notna()
     shown = frame.assign(
         **{
             "Predicted class": (frame["Predicted class"] + " (" + frame["Code"] + ")").where(
-                ~refused, "Refused: " + frame["Error"].astype(str)
+                ~refused, frame["Error"].astype(str)
             )
         }
     ).drop(columns=["Code", "Error"])

@@ -81,3 +81,16 @@ def localizing_streamlit_url() -> Iterator[str]:
     finally:
         stub.shutdown()
         stub.server_close()
+
+
+@pytest.fixture()
+def stub_streamlit() -> Iterator[tuple[StubBackend, str]]:
+    """A healthy stand-in backend and a Streamlit page talking to it, for a test to stop the
+    stand-in; yields (stand-in, page URL)."""
+    stub = start_stub().healthy()
+    try:
+        with streamlit_server(stub.url) as url:
+            yield stub, url
+    finally:
+        stub.shutdown()
+        stub.server_close()

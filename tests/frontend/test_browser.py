@@ -12,6 +12,9 @@ from tests.servers import REPO_ROOT
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = REPO_ROOT / "test-artifacts" / "frontend_result.png"
 OVERLAY_SCREENSHOT = REPO_ROOT / "test-artifacts" / "frontend_overlays.png"
+TABLE_SCREENSHOT = REPO_ROOT / "test-artifacts" / "frontend_table.png"
+GONE_SCREENSHOT = REPO_ROOT / "test-artifacts" / "frontend_service_gone.png"
+CODES = ("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -91,4 +94,81 @@ def test_uploaded_jpeg_shows_overlays_with_their_toggles(
 
     OVERLAY_SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(OVERLAY_SCREENSHOT), full_page=True)
+    page.close()
+
+
+def test_results_table_shows_every_class_and_a_refusal_in_full_at_1400_px(
+    browser, streamlit_url: str, sample_paths: list[Path], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    page.goto(streamlit_url)
+    page.get_by_text("Connected to").wait_for()
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a picture")
+    page.locator("input[type=file]").set_input_files([*map(str, sample_paths[:3]), str(broken)])
+
+    table = page.locator("[data-testid='stTable'] table")
+    table.wait_for()
+    for code in CODES:
+        header = table.locator("th", has_text=re.compile(f"^{code}$"))
+        expect(header).to_be_visible()
+        box = header.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1400, f"{code} is cut off"
+    reason = (
+        "The backend refused the upload: 'broken.png': not an image, or damaged beyond reading."
+    )
+    cell = table.locator("td", has_text="broken.png': not an image")
+    expect(cell).to_have_text(reason)
+    assert cell.evaluate("e => e.scrollWidth <= e.clientWidth"), "the reason is not truncated"
+    percentages = table.locator("td", has_text="%").all_inner_texts()
+    assert len(percentages) == 3 * 8
+    assert all(re.fullmatch(r"\d+\.\d%", p.strip()) for p in percentages), percentages
+
+    TABLE_SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(TABLE_SCREENSHOT), full_page=True)
+    page.close()
+
+
+def test_a_file_over_the_upload_cap_is_named_beside_the_uploader(
+    browser, streamlit_url: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    page.goto(streamlit_url)
+    page.get_by_text("Connected to").wait_for()
+    expect(page.get_by_text("Add one or several images")).to_be_visible()
+    huge = tmp_path / "huge.jpg"
+    huge.write_bytes(b"\xff" * 12 * 2**20)  # over the backend's default 10 MB
+    page.locator("input[type=file]").set_input_files(str(huge))
+
+    error = page.get_by_text("huge.jpg is 12.0 MB: the service takes images of up to 10 MB.")
+    expect(error).to_be_visible()
+    expect(page.get_by_text("Add one or several images")).to_have_count(0)
+    page.close()
+
+
+def test_page_says_so_when_the_service_goes_away(browser, stub_streamlit) -> None:
+    from playwright.sync_api import expect
+
+    stub, url = stub_streamlit
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    page.get_by_text("Connected to").wait_for()
+    stub.shutdown()
+    stub.server_close()
+    # No click, no reload: the sidebar's own check notices within seconds.
+    expect(page.get_by_text("The classification service has gone away")).to_be_visible(
+        timeout=60_000
+    )
+    expect(page.get_by_text(f"Not reachable at {stub.url}")).to_be_visible()
+    expect(page.get_by_text("Connected to")).to_have_count(0)
+    expect(page.get_by_text("Connection error")).to_have_count(0)
+    GONE_SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(GONE_SCREENSHOT))
     page.close()

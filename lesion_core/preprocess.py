@@ -3,8 +3,9 @@
 Steps, in order: read the header and refuse oversized images before decoding; let JPEG
 decode at a reduced scale (DCT scaling, never below the target size); apply the EXIF
 orientation; convert to 8-bit RGB (alpha composited on black, 16-bit scaled down, palette,
-greyscale and CMYK converted); resize to `size`×`size` with Pillow's antialiased bilinear
-filter, ignoring the aspect ratio as the published design does. The result is uint8 HWC.
+greyscale and CMYK converted); resize to `size`×`size` (or a (width, height) pair) with Pillow's
+antialiased bilinear filter, ignoring the aspect ratio as the published design does. The result
+is uint8 HWC.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 Image.init()  # register every format plugin, so `formats=` below can name them (JPEG covers MPO)
 
 INPUT_SIZE = 28
+Size = int | tuple[int, int]  # a square side, or (width, height)
 # The segmenter sees more than the classifier: outlines need detail. 4:3 like the photos.
 SEGMENTER_INPUT = (128, 96)  # (width, height)
 EXIF_ORIENTATION = 0x0112
@@ -134,15 +136,22 @@ def resized_rgb(image: Image.Image, width: int, height: int) -> np.ndarray:
     return np.asarray(small, dtype=np.uint8)
 
 
-def image_to_array(image: Image.Image, size: int = INPUT_SIZE) -> np.ndarray:
-    """Return the classifier input (size, size, 3) uint8 for an opened PIL image."""
-    return resized_rgb(image, size, size)
+def width_height(size: Size) -> tuple[int, int]:
+    """Return (width, height) for a square side or a (width, height) pair."""
+    return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+
+
+def image_to_array(image: Image.Image, size: Size = INPUT_SIZE) -> np.ndarray:
+    """Return the classifier input (height, width, 3) uint8 for an opened PIL image; `size` is
+    a square side or (width, height)."""
+    return resized_rgb(image, *width_height(size))
 
 
 def preprocess(
-    source: bytes | str | Path, size: int = INPUT_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS
+    source: bytes | str | Path, size: Size = INPUT_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> np.ndarray:
-    """Return the classifier input (size, size, 3) uint8 for image bytes or a file path."""
+    """Return the classifier input (height, width, 3) uint8 for image bytes or a file path;
+    `size` is a square side or (width, height)."""
     with open_image(source, max_pixels) as image:
         return image_to_array(image, size)
 

@@ -19,8 +19,10 @@ from lesion_core.preprocess import (
     PREPROCESSING_ID,
     ImageTooLargeError,
     InvalidImageError,
+    Size,
     image_to_array,
     preprocess,
+    width_height,
 )
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,7 @@ class Dataset:
         )
 
 
-def load_dataset(path: Path, size: int = INPUT_SIZE, cache_dir: Path | None = None) -> Dataset:
+def load_dataset(path: Path, size: Size = INPUT_SIZE, cache_dir: Path | None = None) -> Dataset:
     """Return the dataset at `path`: a release folder (metadata + images) or an HMNIST CSV."""
     if not path.exists():
         raise DataError(f"{path}: no such file or folder")
@@ -113,7 +115,7 @@ def read_metadata(metadata: Path) -> pd.DataFrame:
 
 
 def load_release(
-    metadata: Path, folders: list[Path], size: int = INPUT_SIZE, cache_dir: Path | None = None
+    metadata: Path, folders: list[Path], size: Size = INPUT_SIZE, cache_dir: Path | None = None
 ) -> Dataset:
     """Return the official release's images, decoded through the shared preprocessing."""
     table = read_metadata(metadata)
@@ -127,7 +129,8 @@ def load_release(
         paths.append(files[image_id])
 
     def decode() -> dict[str, np.ndarray]:
-        images = np.empty((len(paths), size, size, 3), dtype=np.uint8)
+        width, height = width_height(size)
+        images = np.empty((len(paths), height, width, 3), dtype=np.uint8)
         for i, file in enumerate(tqdm(paths, desc="decoding images", unit="img")):
             try:
                 images[i] = preprocess(file, size)
@@ -188,7 +191,7 @@ def _cache_key(metadata: Path, paths: list[Path], size: int | tuple) -> str:
     return digest.hexdigest()[:16]
 
 
-def load_hmnist_csv(csv: Path, size: int = INPUT_SIZE) -> Dataset:
+def load_hmnist_csv(csv: Path, size: Size = INPUT_SIZE) -> Dataset:
     """Return the images of a Kaggle HMNIST CSV (pixel columns + label), resized to `size`."""
     try:
         table = pd.read_csv(csv)
@@ -212,7 +215,8 @@ def load_hmnist_csv(csv: Path, size: int = INPUT_SIZE) -> Dataset:
         labels[row - 2] = index_of(code)
 
     shape = (side, side, 3) if channels == 3 else (side, side)
-    images = np.empty((len(table), size, size, 3), dtype=np.uint8)
+    width, height = width_height(size)
+    images = np.empty((len(table), height, width, 3), dtype=np.uint8)
     for i, row in enumerate(tqdm(pixels, desc="converting rows", unit="img")):
         image = Image.fromarray(row.reshape(shape).astype(np.uint8))  # RGB or L
         images[i] = image_to_array(image, size)

@@ -1,0 +1,54 @@
+"""Reading torch's legacy checkpoint format without torch."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from training.highres.efficientnet_lite import default_checkpoint
+from training.highres.torch_weights import (
+    LEGACY_MAGIC,
+    LEGACY_PROTOCOL,
+    CheckpointError,
+    load_legacy_state_dict,
+)
+
+
+def test_shipped_lite0_checkpoint_reads_as_296_tensors_of_4694073_values():
+    state = load_legacy_state_dict(default_checkpoint())
+    assert len(state) == 296
+    assert sum(v.size for v in state.values()) == 4_694_073
+    assert state["_conv_stem.weight"].shape == (32, 3, 3, 3)
+    assert state["_fc.weight"].shape == (1000, 1280)
+    assert state["_conv_stem.weight"].dtype == np.float32
+    assert np.all(state["_bn1.running_var"] > 0)  # real statistics, not zeros
+
+
+def _legacy_file(path, payload: bytes) -> None:
+    with open(path, "wb") as f:
+        for value in (LEGACY_MAGIC, LEGACY_PROTOCOL, {"little_endian": True}):
+            pickle.dump(value, f)
+        f.write(payload)
+
+
+def test_a_checkpoint_that_names_another_global_is_refused(tmp_path):
+    path = tmp_path / "evil.pth"
+    _legacy_file(path, b"cos\nsystem\n(S'echo owned'\ntR.")  # os.system('echo owned')
+    with pytest.raises(CheckpointError, match=r"refusing to load os\.system"):
+        load_legacy_state_dict(path)
+
+
+def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
+    path = tmp_path / "noise.pth"
+    path.write_bytes(b"not a pickle at all")
+    with pytest.raises(CheckpointError):
+        load_legacy_state_dict(path)
+
+
+def test_torch_zip_format_is_named(tmp_path):
+    path = tmp_path / "zip.pth"
+    path.write_bytes(b"PK\x03\x04rest")
+    with pytest.raises(CheckpointError, match="zip format"):
+        load_legacy_state_dict(path)

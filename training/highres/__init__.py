@@ -1,0 +1,1 @@
+"""The high-resolution classifier: EfficientNet-Lite0 fine-tuned from ImageNet weights."""

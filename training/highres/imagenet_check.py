@@ -1,0 +1,112 @@
+"""Prove the EfficientNet-Lite0 port: ImageNet top-1 and top-5 on labelled everyday photos.
+
+    python -m training.highres.imagenet_check --ood ../shared/data/ood
+
+`--ood` is a folder with `index.csv` (path, kind, source, original; an `everyday` row's original
+name starts with its ImageNet WordNet id) and `imagenet_classes.csv` (index, synset, name) giving
+the network's output order. Images go through ImageNet's usual evaluation transform: the shorter
+side resized to 256 (bicubic), then the centre 224×224.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+EVAL_SIZE = 224
+RESIZE_SHORTER = 256
+KIND = "everyday"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LabelledPhoto:
+    """One photo and the index of its ImageNet class."""
+
+    path: Path
+    label: int
+
+
+def labelled_photos(ood_dir: Path, kind: str = KIND) -> list[LabelledPhoto]:
+    """Return the photos of `kind` in `ood_dir/index.csv` with their ImageNet class index."""
+    with open(ood_dir / "imagenet_classes.csv", newline="") as f:
+        index_of = {row["synset"]: int(row["index"]) for row in csv.DictReader(f)}
+    with open(ood_dir / "index.csv", newline="") as f:
+        rows = [row for row in csv.DictReader(f) if row["kind"] == kind]
+    return [
+        LabelledPhoto(ood_dir / row["path"], index_of[Path(row["original"]).name.split("_")[0]])
+        for row in rows
+    ]
+
+
+def imagenet_eval_array(path: Path, size: int = EVAL_SIZE) -> np.ndarray:
+    """Return ImageNet's evaluation view of a photo: shorter side to 256/224·size, centre crop."""
+    with Image.open(path) as image:
+        rgb = image.convert("RGB")
+    shorter = round(size * RESIZE_SHORTER / EVAL_SIZE)
+    scale = shorter / min(rgb.size)
+    resized = rgb.resize(
+        (max(size, round(rgb.width * scale)), max(size, round(rgb.height * scale))),
+        Image.Resampling.BICUBIC,
+    )
+    left, top = (resized.width - size) // 2, (resized.height - size) // 2
+    return np.asarray(resized.crop((left, top, left + size, top + size)), dtype=np.float32)
+
+
+def top_k_accuracy(probabilities: np.ndarray, labels: np.ndarray, k: int) -> float:
+    """Return the fraction of rows whose label is among the k highest probabilities."""
+    top = np.argsort(-probabilities, axis=1)[:, :k]
+    return float(np.mean(np.any(top == labels[:, None], axis=1)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print top-1 and top-5 of the ported network with TF-"same" and symmetric padding."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--ood",
+        type=Path,
+        default=Path("../shared/data/ood"),
+        help="folder with index.csv, imagenet_classes.csv and everyday/",
+    )
+    parser.add_argument("--limit", type=int, default=0, help="score only the first N (0: all)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if not (args.ood / "index.csv").is_file():
+        parser.error(f"--ood {args.ood}: no index.csv; point it at shared/data/ood")
+
+    from training.highres.efficientnet_lite import (
+        build_efficientnet_lite0,
+        default_checkpoint,
+        load_imagenet_weights,
+    )
+
+    photos = labelled_photos(args.ood)[: args.limit or None]
+    images = np.stack([imagenet_eval_array(p.path) for p in photos])
+    labels = np.array([p.label for p in photos])
+    for padding in ("same", "symmetric"):
+        model = build_efficientnet_lite0((EVAL_SIZE, EVAL_SIZE, 3), padding=padding)
+        load_imagenet_weights(model, default_checkpoint())
+        probabilities = model.predict(images, batch_size=50, verbose=0)
+        log.info(
+            "padding=%-9s  photos=%d  top-1 %.4f  top-5 %.4f",
+            padding,
+            len(photos),
+            top_k_accuracy(probabilities, labels, 1),
+            top_k_accuracy(probabilities, labels, 5),
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

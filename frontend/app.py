@@ -45,9 +45,11 @@ if "model_version" not in st.session_state:
 
 
 @st.cache_resource
-def get_client(base_url: str, connect_timeout: float, read_timeout: float) -> BackendClient:
-    """Return one HTTP client (and its connection pool) per backend address."""
-    return BackendClient(base_url, connect_timeout, read_timeout)
+def get_client(
+    base_url: str, connect_timeout: float, read_timeout: float, api_key: str | None
+) -> BackendClient:
+    """Return one HTTP client per backend address (and API key)."""
+    return BackendClient(base_url, connect_timeout, read_timeout, api_key=api_key)
 
 
 def stop_with(message: str) -> NoReturn:
@@ -161,7 +163,9 @@ try:
     settings = Settings.from_env()
 except SettingsError as exc:
     stop_with(f"The page is misconfigured: {exc}.")
-client = get_client(settings.backend_url, settings.connect_timeout, settings.read_timeout)
+client = get_client(
+    settings.backend_url, settings.connect_timeout, settings.read_timeout, settings.api_key
+)
 
 with st.sidebar:
     st.header("Backend")

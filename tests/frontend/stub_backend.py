@@ -78,6 +78,7 @@ class Received:
     path: str
     fields: dict[str, str] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Route = Callable[[Received], Reply]
@@ -226,7 +227,7 @@ class _StubHandler(BaseHTTPRequestHandler):
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         fields, files = _parse_form(self.headers.get("Content-Type", ""), self.rfile.read(length))
-        request = Received(self.command, self.path, fields, files)
+        request = Received(self.command, self.path, fields, files, dict(self.headers))
         self.server.received.append(request)
         reply = self.server.replies.get(
             (self.command, self.path), (404, "text/plain", b"not found")

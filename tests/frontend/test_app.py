@@ -244,6 +244,15 @@ def test_each_image_shown_costs_one_request(
     assert not stub_backend.requests_to("/predict"), "/localize's answer carries the prediction"
 
 
+def test_page_sends_the_api_key_it_is_given(
+    monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend
+) -> None:
+    monkeypatch.setenv("BACKEND_API_KEY", "s3cret")
+    at = run_app(monkeypatch, stub_backend.healthy().url)
+    assert not at.exception and not at.error
+    assert {r.headers.get("Authorization") for r in stub_backend.received} == {"Bearer s3cret"}
+
+
 def test_bad_backend_url_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     at = run_app(monkeypatch, "localhost:8000")
     assert not at.exception

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import NoReturn
 
 import streamlit as st
@@ -21,6 +22,12 @@ NOTE = (
     "of photo (phone snapshots without a dermatoscope, clinical close-ups, histology) are outside "
     "what it knows: its answers on them mean nothing."
 )
+
+# Megabytes per file a browser may send at all. Far above any sensible MAX_UPLOAD_MB on purpose:
+# Streamlit refuses a larger file in the browser with only a red mark on its chip, while the page
+# names a file over the backend's limit beside the uploader. Set here, so that neither
+# .streamlit/config.toml nor STREAMLIT_SERVER_MAX_UPLOAD_SIZE brings the silent refusal back.
+BROWSER_CEILING_MB = 200
 
 # How the sidebar names /metadata's headline figures.
 METRIC_NAMES = {
@@ -77,6 +84,7 @@ def show_uploads(
         f"Dermatoscopic images ({format_names(meta)}, up to {limit_mb:g} MB each)",
         type=list(meta.accepted_extensions),
         accept_multiple_files=True,
+        max_upload_size=max(BROWSER_CEILING_MB, math.ceil(4 * limit_mb)),
         key="uploads",
     )
     if not uploads:

@@ -218,7 +218,10 @@ def test_a_file_over_the_upload_cap_is_refused_by_the_uploader(
     stub_backend.healthy().localizing().reply(
         "GET", "/metadata", 200, METADATA_OK | {"limits": limits}
     )
+    # What docker-compose.yml sets: a ceiling that would make the browser refuse silently.
+    monkeypatch.setenv("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "10")
     at = run_app(monkeypatch, stub_backend.url)
+    assert at.file_uploader(key="uploads").proto.max_upload_size_mb == 200
     big = ("big.jpg", b"x" * 300_000, "image/jpeg")
     at.file_uploader(key="uploads").set_value([big, ("small.jpg", sample_jpeg, "image/jpeg")]).run()
     assert not at.exception

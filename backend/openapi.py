@@ -17,8 +17,10 @@ from flask import Flask
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from backend.auth import PUBLIC_PATHS
 from backend.formats import ACCEPTED_MEDIA_TYPES
 from backend.settings import Settings
+from lesion_api.errors import ErrorBody
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 View = TypeVar("View", bound=Callable[..., Any])
@@ -49,8 +51,14 @@ class Operation:
 
 
 # Answers any operation may give besides its own (a check that runs before every route adds its
-# status here, e.g. 401 for a missing API key).
+# status here).
 COMMON_RESPONSES: dict[int, Reply] = {}
+# With API_KEYS or RATE_LIMIT set, every operation outside PUBLIC_PATHS may also answer these.
+UNAUTHORIZED = Reply(
+    "missing_api_key or invalid_api_key: send Authorization: Bearer <key>", ErrorBody
+)
+RATE_LIMITED = Reply("rate_limited: over RATE_LIMIT; Retry-After says when to retry", ErrorBody)
+BEARER = {"apiKey": {"type": "http", "scheme": "bearer", "description": "one of API_KEYS"}}
 
 
 def documented(operation: Operation) -> Callable[[View], View]:
@@ -130,13 +138,24 @@ def _response(reply: Reply, refs: Mapping[type[BaseModel], dict]) -> dict:
     return {"description": reply.description, "content": {reply.media_type: {"schema": schema}}}
 
 
+def _guards(settings: Settings) -> dict[int, Reply]:
+    """Return the answers the configured API keys and rate limit add to guarded operations."""
+    guards = {}
+    if settings.api_keys:
+        guards[401] = UNAUTHORIZED
+    if settings.rate_limit:
+        guards[429] = RATE_LIMITED
+    return guards
+
+
 def openapi_document(app: Flask, settings: Settings) -> dict:
     """Return the OpenAPI document of every documented route, with the configured limits."""
     documented_operations = {key: op for key, op in operations(app).items() if op is not None}
+    guards = _guards(settings)
     replies = [
         reply
         for op in documented_operations.values()
-        for reply in [*op.responses.values(), *COMMON_RESPONSES.values()]
+        for reply in [*op.responses.values(), *COMMON_RESPONSES.values(), *guards.values()]
     ]
     bodies = list(dict.fromkeys(r.body for r in replies if r.body is not None))
     ref_of, definitions = models_json_schema(
@@ -158,7 +177,10 @@ def openapi_document(app: Flask, settings: Settings) -> dict:
             entry["parameters"] = _parameters(op.query)
         if op.upload is not None:
             entry["requestBody"] = _upload_body(op.upload)
-        answers = {**COMMON_RESPONSES, **op.responses}
+        guarded = path not in PUBLIC_PATHS
+        if guarded and settings.api_keys:
+            entry["security"] = [{"apiKey": []}]
+        answers = {**COMMON_RESPONSES, **(guards if guarded else {}), **op.responses}
         entry["responses"] = {
             str(status): _response(answers[status], refs) for status in sorted(answers)
         }
@@ -173,5 +195,8 @@ def openapi_document(app: Flask, settings: Settings) -> dict:
             "license": {"name": "Apache-2.0 (code); model weights CC BY-NC 4.0 (HAM10000)"},
         },
         "paths": paths,
-        "components": {"schemas": definitions.get("$defs", {})},
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            **({"securitySchemes": BEARER} if settings.api_keys else {}),
+        },
     }

@@ -175,3 +175,31 @@ def test_a_new_route_is_documented_by_declaring_its_types(app, client):
     assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Liveness"
     }
+
+
+def test_api_keys_and_a_rate_limit_are_documented_where_they_apply(predictor, model_path):
+    from backend.app import create_app
+    from backend.settings import Settings
+
+    settings = Settings(
+        model_path=model_path,
+        segmenter_path=None,
+        api_keys=("k" * 16,),
+        rate_limit="1000/minute",
+    )
+    client = create_app(settings, predictor).test_client()
+    document = client.get("/openapi.json", headers={"Authorization": f"Bearer {'k' * 16}"}).json
+    predict = document["paths"]["/predict"]["post"]
+    health = document["paths"]["/health"]["get"]
+    assert {"401", "429"} <= set(predict["responses"]) and predict["security"] == [{"apiKey": []}]
+    assert "401" not in health["responses"] and "security" not in health
+    assert document["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+    refused = client.post("/predict", data=JPEG, content_type="image/jpeg")
+    assert refused.status_code == 401
+    assert_fits(document, "/predict", "post", refused)
+
+
+def test_without_keys_or_limits_the_document_has_neither(client):
+    document = client.get("/openapi.json").json
+    assert "401" not in document["paths"]["/predict"]["post"]["responses"]
+    assert "securitySchemes" not in document["components"]

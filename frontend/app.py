@@ -14,7 +14,7 @@ from frontend.result_card import show_outcome
 from frontend.results import summary_frame, summary_table, to_csv
 from frontend.samples import ATTRIBUTION, load_samples
 from frontend.settings import Settings, SettingsError
-from frontend.status import init_status, show_status
+from frontend.sidebar import init_status, show_model_facts, show_status
 
 NOTE = (
     "**Research tool, not a diagnosis.** The model was trained on dermatoscopic images from the "
@@ -28,16 +28,6 @@ NOTE = (
 # names a file over the backend's limit beside the uploader. Set here, so that neither
 # .streamlit/config.toml nor STREAMLIT_SERVER_MAX_UPLOAD_SIZE brings the silent refusal back.
 BROWSER_CEILING_MB = 200
-
-# How the sidebar names /metadata's headline figures.
-METRIC_NAMES = {
-    "accuracy": "accuracy",
-    "balanced_accuracy": "balanced accuracy",
-    "macro_f1": "macro-F1",
-    "macro_auc": "macro AUC",
-    "melanoma_recall": "melanoma recall",
-    "ece": "calibration error (ECE)",
-}
 
 st.set_page_config(page_title="Skin lesion classifier (research)", page_icon="🔬", layout="wide")
 # Localisations by image fingerprint and class, and predictions of images the backend could not
@@ -194,20 +184,8 @@ if problem is not None:
         )
     stop_with(problem.message)
 assert isinstance(health, Health)
-st.sidebar.caption(
-    f"Limits: {meta.max_upload_bytes / 2**20:g} MB per request, {meta.max_files} images per "
-    "request (larger uploads are sent in several requests)."
-)
-if meta.metrics and meta.metrics.get("test"):
-    test = meta.metrics["test"]
-    st.sidebar.caption(
-        "On lesions it never saw (the model card's test part): "
-        + ", ".join(
-            f"{METRIC_NAMES.get(k, k)} {v:.3f}"
-            for k, v in test.items()
-            if isinstance(v, int | float)
-        )
-    )
+with st.sidebar:
+    show_model_facts(meta)
 if st.session_state.model_version != health.model_version:
     st.session_state.predictions = {}
     st.session_state.localizations = {}

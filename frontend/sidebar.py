@@ -1,14 +1,24 @@
-"""The sidebar's backend status: asked again every few seconds, so it follows reality."""
+"""The sidebar: the backend's status (asked again every few seconds, so it follows reality), its
+limits and the served model's figures."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from frontend.client import BackendClient, BackendError
-from frontend.responses import Health
+from frontend.responses import Health, Metadata
 
 # How often an open page asks /health; a lost or returning backend shows within this time.
 CHECK_EVERY_SECONDS = 5
+# How the sidebar names /metadata's headline figures.
+METRIC_NAMES = {
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
+    "macro_f1": "macro-F1",
+    "macro_auc": "macro AUC",
+    "melanoma_recall": "melanoma recall",
+    "ece": "calibration error (ECE)",
+}
 
 
 def init_status() -> None:
@@ -43,6 +53,18 @@ def show_status(client: BackendClient, url: str) -> None:
     if before is not None and _up(before) != _up(now):
         # The page below was drawn for the other state: draw it again for this one.
         st.rerun()
+
+
+def show_model_facts(meta: Metadata) -> None:
+    """Show the backend's limits and the served model's figures on held-out lesions."""
+    st.caption(
+        f"Limits: {meta.max_upload_bytes / 2**20:g} MB per request, {meta.max_files} images per "
+        "request (larger uploads are sent in several requests)."
+    )
+    test = (meta.metrics or {}).get("test")
+    if test:
+        figures = (f"{METRIC_NAMES.get(k, k)} {v:.3f}" for k, v in test.items() if v is not None)
+        st.caption("On lesions it never saw (the model card's test part): " + ", ".join(figures))
 
 
 def _up(answer: Health | BackendError) -> bool:

@@ -49,6 +49,8 @@ def test_sidebar_shows_backend_and_model_version(
     assert not at.exception and not at.error
     assert at.sidebar.success[0].value == f"Connected to {live_backend}"
     assert any("Model version" in c.value for c in at.sidebar.caption)
+    [figures] = [c.value for c in at.sidebar.caption if c.value.startswith("On lesions it never")]
+    assert "balanced accuracy 0." in figures and "melanoma recall 0." in figures
 
 
 @pytest.mark.server

@@ -45,8 +45,10 @@ def analyse(
         key = fingerprint(file[1])
         if key in refused or remembered(key, localizations, predictions):
             continue
-        # Once the backend says it cannot localise, the other images go straight to /predict.
+        # Once the backend says it cannot localise, the other images go straight to /predict,
+        # and are remembered as not localisable, so their result cards do not ask either.
         if unlocalised or (key, "") in localizations:
+            localizations[(key, "")] = None
             unlocalised.append(file)
             continue
         try:

@@ -9,7 +9,7 @@ import pytest
 from frontend.analysis import PART_OVERHEAD_BYTES, analyse, batches, classify, localize
 from frontend.client import BackendClient, BackendError
 from frontend.responses import Localization, Prediction
-from tests.frontend.stub_backend import StubBackend
+from tests.frontend.stub_backend import PREDICTION, StubBackend
 
 
 def image(name: str, size: int = 10) -> tuple[str, bytes, str]:
@@ -134,6 +134,22 @@ def test_analyse_falls_back_to_predict_once_the_backend_cannot_localise(
     assert (
         len(stub_backend.requests_to("/localize")) == len(stub_backend.requests_to("/predict")) == 1
     )
+
+
+def test_analyse_asks_localize_once_per_page_where_the_backend_cannot(
+    stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    stub_backend.localizing(available=False).reply(
+        "POST", "/predict", 200, {"results": [PREDICTION, PREDICTION], "model_version": "stub-1"}
+    )
+    files = [("a.jpg", sample_jpeg, "image/jpeg"), ("b.jpg", sample_jpeg + b"\0", "image/jpeg")]
+    client, localizations = BackendClient(stub_backend.url), {}
+    outcomes = analyse(client, files, 16, 10**7, localizations, {})
+    assert all(isinstance(o, Prediction) for o in outcomes)
+    # What each result card then asks: nothing, the answer is remembered.
+    assert [localize(client, f, None, localizations) for f in files] == [None, None]
+    assert len(stub_backend.requests_to("/localize")) == 1
+    assert len(stub_backend.requests_to("/predict")) == 1
 
 
 def test_analyse_raises_when_the_backend_is_down(closed_url: str, sample_jpeg: bytes) -> None:

@@ -1,4 +1,4 @@
-"""Test-time augmentation over the 8 symmetries of the square, built from built-in layers."""
+"""Test-time augmentation over the square's 8 symmetries or a rectangle's 4 flips."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from training.classifier.model import build_resnet_small
-from training.classifier.tta import dihedral_views, with_tta
+from training.classifier.tta import dihedral_views, flip_views, with_tta, with_tta_maps
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +50,24 @@ def test_tta_model_saves_and_loads_without_custom_objects(model, images, tmp_pat
     )
 
 
-def test_tta_refuses_a_model_with_non_square_input():
-    model = keras.Sequential(
-        [keras.Input((28, 20, 3)), keras.layers.Flatten(), keras.layers.Dense(7)]
-    )
-    with pytest.raises(ValueError, match="square"):
-        with_tta(model)
+def test_tta_of_a_rectangular_model_averages_its_four_flips():
+    model = build_resnet_small((12, 16, 3))
+    rectangles = np.random.default_rng(1).integers(0, 256, (4, 12, 16, 3)).astype(np.float32)
+    views = flip_views(rectangles)
+    assert len({v[0].tobytes() for v in views}) == 4
+    expected = np.mean([model.predict(v, verbose=0) for v in views], axis=0)
+    tta = with_tta(model)
+    np.testing.assert_allclose(tta.predict(rectangles, verbose=0), expected, atol=1e-5)
+    np.testing.assert_allclose(tta.predict(views[3], verbose=0), expected, atol=1e-5)
+
+
+def test_rectangular_tta_turns_each_views_map_back():
+    # A "model" whose map output is its input: after undoing each flip, every view's map is the
+    # original image, so the averaged map must equal the input exactly.
+    inputs = keras.Input((6, 10, 3))
+    probabilities = keras.layers.Dense(7, activation="softmax")(keras.layers.Flatten()(inputs))
+    maps = keras.layers.Identity(name="class_activations")(inputs)
+    model = keras.Model(inputs, [probabilities, maps])
+    x = np.random.default_rng(2).uniform(0, 1, (2, 6, 10, 3)).astype(np.float32)
+    _, averaged = with_tta_maps(model).predict(x, verbose=0)
+    np.testing.assert_allclose(averaged, x, atol=1e-6)

@@ -31,22 +31,25 @@ class BatchProgress(keras.callbacks.Callback):
         self._marks = list(LOG_MARKS)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        steps = self.params.get("steps")
-        done = batch + 1
+        done, steps = batch + 1, self.params.get("steps")
         loss = (logs or {}).get("loss")
         if self.live:
-            if self._bar is None:  # made here, after Keras has printed "Epoch k/n"
-                self._bar = tqdm(total=steps, unit="batch", leave=False, file=self.stream)
-            self._bar.update(done - self._bar.n)
-            if loss is not None:
-                self._bar.set_postfix(loss=f"{float(loss):.4f}", refresh=False)
-            return
-        if not steps or not self._marks or done / steps < self._marks[0]:
-            return
-        while self._marks and done / steps >= self._marks[0]:
+            self._update_bar(done, steps, loss)
+        elif steps and self._marks and done / steps >= self._marks[0]:
+            self._log_line(done, steps, loss)
+
+    def _update_bar(self, done: int, steps: int | None, loss: float | None) -> None:
+        if self._bar is None:  # made here, after Keras has printed "Epoch k/n"
+            self._bar = tqdm(total=steps, unit="batch", leave=False, file=self.stream)
+        self._bar.update(done - self._bar.n)
+        if loss is not None:
+            self._bar.set_postfix(loss=f"{float(loss):.4f}", refresh=False)
+
+    def _log_line(self, done: int, steps: int, loss: float | None) -> None:
+        while self._marks and done / steps >= self._marks[0]:  # a short epoch passes several
             self._marks.pop(0)
-        seconds = time.perf_counter() - self._start
-        line = f"  batch {done}/{steps} ({done / steps:.0%}), {seconds:.0f} s"
+        line = f"  batch {done}/{steps} ({done / steps:.0%}), "
+        line += f"{time.perf_counter() - self._start:.0f} s"
         if loss is not None:
             line += f", loss {float(loss):.4f}"
         print(line, file=self.stream, flush=True)

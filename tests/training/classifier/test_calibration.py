@@ -128,7 +128,10 @@ def test_calibrate_run_writes_the_temperature_and_a_calibrated_model(run_dir, re
 
 
 def test_calibration_cli_prints_ece_before_and_after(run_dir, release_dir, capsys):
-    code = calibration_cli.main(["--run", str(run_dir), "--data", str(release_dir)])
+    cache = str(run_dir.parent / "cache")
+    code = calibration_cli.main(
+        ["--run", str(run_dir), "--data", str(release_dir), "--cache-dir", cache]
+    )
     assert code == 0
     assert "test ECE before/after" in capsys.readouterr().out
 

@@ -68,6 +68,7 @@ def test_evaluate_cli_warns_when_the_model_does_not_beat_always_nv(
     one_class_model, release_dir, tmp_path, capsys
 ):
     argv = ["--model", str(one_class_model), "--data", str(release_dir), "--split", "none"]
+    argv += ["--cache-dir", str(tmp_path / "cache")]
     code = evaluate_cli.main([*argv, "--out", str(tmp_path / "eval")])
     printed = capsys.readouterr().out
     assert code == 0

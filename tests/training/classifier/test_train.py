@@ -50,12 +50,14 @@ def run(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("train")
     data, out = write_release(root / "data"), root / "run"
-    argv = ["--data", str(data), "--out", str(out), "--epochs", "2", "--batch-size", "16"]
+    cache = root / "cache"  # not the repository's .cache
+    argv = ["--data", str(data), "--out", str(out), "--cache-dir", str(cache)]
+    argv += ["--epochs", "2", "--batch-size", "16"]
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         code = train_cli.main([*argv, "--augment"])
     assert code == 0
-    config = TrainConfig(data=data, out=out, epochs=2, batch_size=16, augment=True)
+    config = TrainConfig(data=data, out=out, cache_dir=cache, epochs=2, batch_size=16, augment=True)
     metrics = json.loads((out / "metrics.json").read_text())["test"]
     return config, metrics, printed.getvalue()
 
@@ -133,6 +135,8 @@ def test_evaluate_cli_reproduces_the_run_figures(run, tmp_path, capsys):
             str(config.data),
             "--out",
             str(tmp_path / "eval"),
+            "--cache-dir",
+            str(config.cache_dir),
         ]
     )
     assert code == 0
@@ -146,7 +150,8 @@ def test_evaluate_cli_files_validation_figures_under_val(run, tmp_path):
     config, _, _ = run
     out = tmp_path / "eval-val"
     model, data = str(config.out / "model.keras"), str(config.data)
-    code = evaluate_cli.main(["--model", model, "--data", data, "--part", "val", "--out", str(out)])
+    argv = ["--model", model, "--data", data, "--part", "val", "--out", str(out)]
+    code = evaluate_cli.main([*argv, "--cache-dir", str(config.cache_dir)])
     assert code == 0
     result = json.loads((out / "metrics.json").read_text())
     val_size = (pd.read_csv(config.out / "split.csv")["part"] == "val").sum()
@@ -265,6 +270,7 @@ def one_epoch_resnet(root, **settings) -> TrainConfig:
     return TrainConfig(
         data=write_release(root / "data"),
         out=root / "run",
+        cache_dir=root / "cache",
         architecture="resnet_small",
         epochs=1,
         batch_size=16,

@@ -1,0 +1,60 @@
+"""Image quality that makes any classifier's answer unreliable: too small, too dark, washed out,
+or blurred. Each check is one plain sentence for the user.
+
+Thresholds were set on HAM10000 (3,000 of its images at 200×150; training/input_check/study.py
+and the input check's card): each flags under 0.5 % of them. Sharpness is the variance of the
+Laplacian of the greyscale image at MEASURE_SIZE, so it means the same for any upload size;
+HAM10000's 0.5th percentile is 9.6, a Gaussian blur of radius 1.5 brings the median to 3.2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+MEASURE_SIZE = (200, 150)  # (width, height): HAM10000's distributed size
+MIN_SIDE = 120  # px: the high-resolution classifier's input height
+DARK_MEAN = 60.0  # mean luminance (0..255); HAM10000's lowest is 102
+BRIGHT_MEAN = 230.0  # HAM10000's 99.9th percentile is 216
+MIN_CONTRAST = 5.0  # luminance standard deviation; HAM10000's 0.1st percentile is 7.2
+MIN_SHARPNESS = 5.0  # Laplacian variance at MEASURE_SIZE
+
+TOO_SMALL = (
+    "The image is only {width}×{height} pixels: too small to show a lesion's detail; "
+    "send the original photo."
+)
+TOO_DARK = "The image is very dark: the lesion's colours cannot be judged."
+WASHED_OUT = "The image is washed out (over-exposed or without contrast)."
+BLURRED = "The image is blurred: fine structures of the lesion are lost."
+
+
+def luminance_at_measure_size(image: Image.Image) -> np.ndarray:
+    """Return the image's greyscale (float32) resized to MEASURE_SIZE."""
+    return np.asarray(
+        image.convert("L").resize(MEASURE_SIZE, Image.Resampling.BILINEAR), dtype=np.float32
+    )
+
+
+def sharpness(grey: np.ndarray) -> float:
+    """Return the variance of the 4-neighbour Laplacian of a greyscale array."""
+    laplacian = (
+        grey[1:-1, :-2] + grey[1:-1, 2:] + grey[:-2, 1:-1] + grey[2:, 1:-1] - 4 * grey[1:-1, 1:-1]
+    )
+    return float(laplacian.var())
+
+
+def quality_warnings(image: Image.Image) -> list[str]:
+    """Return a plain sentence for each quality problem of an upright RGB image; [] when fine."""
+    warnings = []
+    width, height = image.size
+    if min(width, height) < MIN_SIDE:
+        warnings.append(TOO_SMALL.format(width=width, height=height))
+    grey = luminance_at_measure_size(image)
+    mean, contrast = float(grey.mean()), float(grey.std())
+    if mean < DARK_MEAN:
+        warnings.append(TOO_DARK)
+    elif mean > BRIGHT_MEAN or contrast < MIN_CONTRAST:
+        warnings.append(WASHED_OUT)
+    if contrast >= MIN_CONTRAST and sharpness(grey) < MIN_SHARPNESS:
+        warnings.append(BLURRED)  # a flat image is "washed out", not also "blurred"
+    return warnings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -108,6 +109,18 @@ class EvaluateArgs:
         return self.out or Path("runs") / f"eval-{self.model.parent.name}"
 
 
+def keras_input_size(path: Path) -> tuple[int, int]:
+    """Return the (width, height) a saved .keras model takes, read from its config without
+    loading TensorFlow."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+        _, height, width, _ = config["config"]["layers"][0]["config"]["batch_shape"]
+    except (OSError, KeyError, IndexError, TypeError, ValueError, zipfile.BadZipFile) as exc:
+        raise SettingsError(f"--model {path}: cannot read its input size ({exc})") from None
+    return int(width), int(height)
+
+
 DESCRIPTION = (
     "Score a saved model: accuracy, loss, balanced accuracy, macro-F1, macro AUC, per-class "
     "figures, confusion matrix, against always answering nv; writes metrics.json, report.md "
@@ -121,10 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     split, out = args.split_file(), args.out_folder()
     try:
-        dataset = load_dataset(args.data, cache_dir=args.cache_dir)
+        dataset = load_dataset(args.data, keras_input_size(args.model), args.cache_dir)
         if split is not None:
             dataset = dataset.subset(load_split(dataset, split).part(args.part))
-    except DataError as exc:
+    except (DataError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     import keras  # only now: --help and bad arguments never load TensorFlow
@@ -141,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.robustness:
         try:
             extra["robustness"] = robustness_metrics(
-                model, args.data, dataset.image_ids, dataset.labels
+                model, args.data, dataset.image_ids, dataset.labels, keras_input_size(args.model)
             )
         except DataError as exc:
             print(f"error: {exc}", file=sys.stderr)

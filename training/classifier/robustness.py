@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 from sklearn.metrics import balanced_accuracy_score
 
-from lesion_core.preprocess import INPUT_SIZE, image_to_array, open_image
+from lesion_core.preprocess import INPUT_SIZE, Size, image_to_array, open_image, width_height
 from training.data import DataError, find_image_folders, index_images
 
 CENTRE_CROP = 0.75  # side of the kept centre, as a fraction of each side
@@ -26,10 +26,11 @@ def centre_crop(image: Image.Image, fraction: float = CENTRE_CROP) -> Image.Imag
     return image.crop((left, top, left + round(width * fraction), top + round(height * fraction)))
 
 
-def views(files: list[Path], size: int = INPUT_SIZE) -> dict[str, np.ndarray]:
+def views(files: list[Path], size: Size = INPUT_SIZE) -> dict[str, np.ndarray]:
     """Return the model inputs of each file as served (`original`), of its centre crop, and of
-    its horizontal and vertical mirror images."""
-    original = np.empty((len(files), size, size, 3), dtype=np.uint8)
+    its horizontal and vertical mirror images; `size` is a side or (width, height)."""
+    width, height = width_height(size)
+    original = np.empty((len(files), height, width, 3), dtype=np.uint8)
     cropped = np.empty_like(original)
     for i, file in enumerate(files):
         with open_image(file) as image:
@@ -57,12 +58,16 @@ def image_files(release: Path, image_ids: np.ndarray) -> list[Path]:
 
 
 def robustness_metrics(
-    model: keras.Model, release: Path, image_ids: np.ndarray, labels: np.ndarray
+    model: keras.Model,
+    release: Path,
+    image_ids: np.ndarray,
+    labels: np.ndarray,
+    size: Size = INPUT_SIZE,
 ) -> dict:
     """Return balanced accuracy on each view (original, centre crop, flips) of the images and
     each view's drop from the original; `max_drop` is the largest."""
     scores = {}
-    for name, images in views(image_files(release, image_ids)).items():
+    for name, images in views(image_files(release, image_ids), size).items():
         proba = model.predict(images, batch_size=512, verbose=0)
         scores[name] = float(balanced_accuracy_score(labels, np.argmax(proba, axis=1)))
     drops = {

@@ -11,6 +11,7 @@ from flask import g, has_request_context
 
 TEXT_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 TEXT_DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
+HANDLER_NAME = "backend-stderr"
 
 
 class RequestIdFilter(logging.Filter):
@@ -44,19 +45,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str, log_format: str) -> None:
-    """Send the backend's log lines to stderr, beside gunicorn's own, once per process."""
+def configure_logging(level: str, log_format: str) -> logging.Handler:
+    """Send the backend's log lines to stderr, beside gunicorn's own, through one handler per
+    process (made once, its format set each call); return that handler."""
     logger = logging.getLogger("backend")
     logger.setLevel(level.upper())
-    if not logger.handlers:
+    handler = next((h for h in logger.handlers if h.get_name() == HANDLER_NAME), None)
+    if handler is None:
         handler = logging.StreamHandler(sys.stderr)
+        handler.set_name(HANDLER_NAME)
         handler.addFilter(RequestIdFilter())
         logger.addHandler(handler)
         logger.propagate = False
-    formatter = (
-        JsonFormatter()
-        if log_format == "json"
-        else logging.Formatter(TEXT_FORMAT, TEXT_DATE_FORMAT)
-    )
-    for handler in logger.handlers:
-        handler.setFormatter(formatter)
+    text = logging.Formatter(TEXT_FORMAT, TEXT_DATE_FORMAT)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else text)
+    return handler

@@ -72,25 +72,19 @@ def streamlit_url(live_backend: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def localizing_streamlit_url() -> Iterator[str]:
-    """The Streamlit page talking to a stand-in backend that classifies and localises."""
+def localizing_stub_page() -> Iterator[tuple[StubBackend, str]]:
+    """A stand-in backend that classifies and localises, and the Streamlit page talking to it;
+    yields (stand-in, page URL)."""
     stub = start_stub().healthy().classifying().localizing()
-    try:
-        with streamlit_server(stub.url) as url:
-            yield url
-    finally:
-        stub.shutdown()
-        stub.server_close()
-
-
-@pytest.fixture()
-def stub_streamlit() -> Iterator[tuple[StubBackend, str]]:
-    """A healthy stand-in backend and a Streamlit page talking to it, for a test to stop the
-    stand-in; yields (stand-in, page URL)."""
-    stub = start_stub().healthy()
     try:
         with streamlit_server(stub.url) as url:
             yield stub, url
     finally:
         stub.shutdown()
         stub.server_close()
+
+
+@pytest.fixture(scope="module")
+def localizing_streamlit_url(localizing_stub_page: tuple[StubBackend, str]) -> str:
+    """The Streamlit page talking to a stand-in backend that classifies and localises."""
+    return localizing_stub_page[1]

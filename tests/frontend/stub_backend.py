@@ -147,6 +147,8 @@ class StubBackend(ThreadingHTTPServer):
         self.replies: dict[tuple[str, str], Reply | Route] = {}
         self.received: list[Received] = []
         self.url = f"http://127.0.0.1:{port}"
+        # While set, every connection is dropped unanswered, as a backend that went away.
+        self.gone = False
 
     def reply(
         self,
@@ -225,6 +227,9 @@ class _StubHandler(BaseHTTPRequestHandler):
     server: StubBackend
 
     def _answer(self) -> None:
+        if self.server.gone:
+            self.close_connection = True
+            return
         length = int(self.headers.get("Content-Length") or 0)
         fields, files = _parse_form(self.headers.get("Content-Type", ""), self.rfile.read(length))
         request = Received(self.command, self.path, fields, files, dict(self.headers))

@@ -152,23 +152,28 @@ def test_a_file_over_the_upload_cap_is_named_beside_the_uploader(
     page.close()
 
 
-def test_page_says_so_when_the_service_goes_away(browser, stub_streamlit) -> None:
+def test_page_says_so_when_the_service_goes_away_and_comes_back(
+    browser, localizing_stub_page
+) -> None:
     from playwright.sync_api import expect
 
-    stub, url = stub_streamlit
+    stub, url = localizing_stub_page
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.set_default_timeout(60_000)
     page.goto(url)
     page.get_by_text("Connected to").wait_for()
-    stub.shutdown()
-    stub.server_close()
-    # No click, no reload: the sidebar's own check notices within seconds.
-    expect(page.get_by_text("The classification service has gone away")).to_be_visible(
-        timeout=60_000
-    )
-    expect(page.get_by_text(f"Not reachable at {stub.url}")).to_be_visible()
-    expect(page.get_by_text("Connected to")).to_have_count(0)
-    expect(page.get_by_text("Connection error")).to_have_count(0)
-    GONE_SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(GONE_SCREENSHOT))
+    # No click, no reload from here on: the sidebar's own check notices within seconds.
+    stub.gone = True
+    try:
+        gone = page.get_by_text("The classification service has gone away")
+        expect(gone).to_be_visible(timeout=60_000)
+        expect(page.get_by_text(f"Not reachable at {stub.url}")).to_be_visible()
+        expect(page.get_by_text("Connected to")).to_have_count(0)
+        expect(page.get_by_text("Connection error")).to_have_count(0)
+        GONE_SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(GONE_SCREENSHOT))
+    finally:
+        stub.gone = False
+    expect(page.get_by_text("Connected to")).to_be_visible(timeout=60_000)
+    expect(gone).to_have_count(0)
     page.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from backend.input_check import InputChecker
 from backend.overlays import heatmap_png, heatmap_size, mask_png
 from backend.predictor import Predictor
 from backend.responses import localisation, prediction
@@ -26,12 +27,14 @@ def localise(
     segmenter: Segmenter,
     max_pixels: int,
     requested_class_code: str | None = None,
+    checker: InputChecker | None = None,
 ) -> Localisation:
-    """Return the /predict answer for one upload plus its lesion outline and heat-map."""
+    """Return the /predict answer for one upload (with the input check's verdict when there is a
+    checker) plus its lesion outline and heat-map."""
     started = time.perf_counter()
     chosen = None if requested_class_code is None else CLASS_CODES.index(requested_class_code)
     label = describe(upload, 1, 1)
-    image = to_model_input(upload, predictor.info.input_size, max_pixels, label)
+    image = to_model_input(upload, predictor.width_height, max_pixels, label)
     with decoding(upload, label):
         segmenter_input, size = preprocess_for_segmenter(
             upload.data, segmenter.info.input_size, max_pixels
@@ -43,12 +46,13 @@ def localise(
         probabilities, activations = predictor.predict(image[None])[0], None
     explained = int(probabilities.argmax()) if chosen is None else chosen
     lesion = outline(segmenter.probabilities(segmenter_input), size)
+    (check,) = checker.check([upload], max_pixels) if checker else [None]
     modelled = time.perf_counter()
     heatmap = (
         None if activations is None else heatmap_png(class_heatmap(activations, explained), size)
     )
     body = localisation(
-        prediction(probabilities, predictor.info.version, upload.filename),
+        prediction(probabilities, predictor.info.version, upload.filename, check),
         lesion,
         mask_png(lesion.mask),
         heatmap,

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from backend.classifiers import Classifiers
 from backend.formats import accepted_formats
+from backend.input_check import InputCheckInfo
 from backend.predictor import ModelInfo
 from backend.segmenter import SegmenterInfo
 from backend.settings import REPO_ROOT, Settings
 from lesion_api.service import (
     ClassInfo,
     HeadlineMetrics,
+    InputCheckDescription,
     Limits,
     Metadata,
+    ModelList,
+    ModelSummary,
     SegmenterDescription,
     ServedModel,
 )
@@ -48,6 +53,37 @@ def headline_metrics(metrics: dict) -> HeadlineMetrics | None:
     )
 
 
+def summarise(info: ModelInfo) -> ModelSummary:
+    """Return what /models says about one classifier: its input size and held-out figures."""
+    test = info.metrics.get("test") or {}
+    return ModelSummary(
+        name=info.name,
+        version=info.version,
+        input_size=info.input_size,
+        metrics={k: float(test[k]) for k in HEADLINE_KEYS if test.get(k) is not None},
+    )
+
+
+def describe_models(classifiers: Classifiers) -> ModelList:
+    """Return the /models body: the default's name and every classifier, the default first."""
+    return ModelList(
+        default=classifiers.default.info.name,
+        models=[summarise(predictor.info) for predictor in classifiers],
+    )
+
+
+def describe_input_check(checker: InputCheckInfo | None) -> InputCheckDescription | None:
+    """Return what /metadata says about the input check, or None when it is off."""
+    if checker is None:
+        return None
+    return InputCheckDescription(
+        name=checker.name,
+        version=checker.version,
+        input_size=checker.input_size,
+        threshold=checker.threshold,
+    )
+
+
 def describe_localisation(segmenter: SegmenterInfo | None) -> SegmenterDescription | None:
     """Return what /metadata says about the lesion segmenter, or None when it is off."""
     if segmenter is None:
@@ -64,17 +100,22 @@ def describe_localisation(segmenter: SegmenterInfo | None) -> SegmenterDescripti
 
 
 def describe_service(
-    info: ModelInfo, settings: Settings, segmenter: SegmenterInfo | None = None
+    classifiers: Classifiers,
+    settings: Settings,
+    segmenter: SegmenterInfo | None = None,
+    checker: InputCheckInfo | None = None,
 ) -> Metadata:
-    """Return the /metadata body."""
+    """Return the /metadata body: the default classifier in full, and every one in brief."""
+    info = classifiers.default.info
+    height, width = info.input_size
     return Metadata(
         model=ServedModel(
             name=info.name,
             version=info.version,
             file=model_file(info.path),
             why_served=info.config.get("why_served"),
-            input_size=(info.input_size, info.input_size, 3),
-            preprocessing=PREPROCESSING_DESCRIPTION.format(size=info.input_size),
+            input_size=(height, width, 3),
+            preprocessing=PREPROCESSING_DESCRIPTION.replace("{size}x{size}", f"{width}x{height}"),
             trained={
                 k: info.config[k]
                 for k in ("settings", "best_epoch", "train_seconds")
@@ -85,6 +126,8 @@ def describe_service(
         formats=accepted_formats(),
         metrics=headline_metrics(info.metrics),
         localisation=describe_localisation(segmenter),
+        models=describe_models(classifiers).models,
+        input_check=describe_input_check(checker),
         limits=Limits(
             max_upload_bytes=settings.max_upload_bytes,
             max_files=settings.max_files,

@@ -90,19 +90,23 @@ def _without_null(schema: dict) -> dict:
     return {**branches[0], **rest}
 
 
-def _fields(model: type[BaseModel]) -> tuple[dict[str, dict], list[str]]:
-    """Return a request type's field schemas (by their names on the wire) and its required ones."""
+def _fields(
+    model: type[BaseModel], choices: Mapping[str, list[str]]
+) -> tuple[dict[str, dict], list[str]]:
+    """Return a request type's field schemas (by their names on the wire) and its required ones;
+    a field named in `choices` takes only those values (e.g. the names of the models loaded)."""
     schema = model.model_json_schema(by_alias=True, ref_template=REF_TEMPLATE)
     properties = {
         name: _without_null({k: v for k, v in prop.items() if k != "title"})
+        | ({"enum": choices[name]} if name in choices else {})
         for name, prop in schema.get("properties", {}).items()
     }
     return properties, schema.get("required", [])
 
 
-def _parameters(query: type[BaseModel]) -> list[dict]:
+def _parameters(query: type[BaseModel], choices: Mapping[str, list[str]]) -> list[dict]:
     """Return the OpenAPI query parameters of a request type."""
-    properties, required = _fields(query)
+    properties, required = _fields(query, choices)
     return [
         {
             "name": name,
@@ -115,9 +119,9 @@ def _parameters(query: type[BaseModel]) -> list[dict]:
     ]
 
 
-def _upload_body(form: type[BaseModel]) -> dict:
+def _upload_body(form: type[BaseModel], choices: Mapping[str, list[str]]) -> dict:
     """Return a request body of images: the multipart `form`, or one raw image body."""
-    properties, required = _fields(form)
+    properties, required = _fields(form, choices)
     multipart = {"type": "object", "required": required, "properties": properties}
     binary = {"type": "string", "format": "binary", "minLength": 1}
     return {
@@ -168,15 +172,18 @@ def openapi_document(app: Flask, settings: Settings) -> dict:
         "max_files": settings.max_files,
         "max_image_pixels": f"{settings.max_image_pixels:,}",
     }
+    # A request may name only the models this server loaded.
+    classifiers = app.extensions.get("classifiers")
+    choices = {"model": classifiers.names} if classifiers is not None else {}
     paths: dict[str, dict] = {}
     for (path, method), op in sorted(documented_operations.items()):
         entry: dict[str, Any] = {"summary": op.summary}
         if op.description:
             entry["description"] = op.description.format(**limits)
         if op.query is not None:
-            entry["parameters"] = _parameters(op.query)
+            entry["parameters"] = _parameters(op.query, choices)
         if op.upload is not None:
-            entry["requestBody"] = _upload_body(op.upload)
+            entry["requestBody"] = _upload_body(op.upload, choices)
         guarded = path not in PUBLIC_PATHS
         if guarded and settings.api_keys:
             entry["security"] = [{"apiKey": []}]

@@ -22,7 +22,7 @@ class ModelInfo:
     name: str
     version: str
     path: Path
-    input_size: int
+    input_size: tuple[int, int]  # (height, width)
     config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
 
@@ -37,10 +37,12 @@ class Predictor:
         if (
             tensor.type != "tensor(uint8)"
             or len(shape) != 4
-            or shape[1:] != [shape[1], shape[1], 3]
+            or not all(isinstance(side, int) for side in shape[1:3])
+            or shape[3] != 3
         ):
             raise ModelLoadError(
-                f"model {model_path} takes {tensor.type} {shape}, not uint8 square RGB images"
+                f"model {model_path} takes {tensor.type} {shape}, not uint8 RGB images of a "
+                "fixed size"
             )
         outputs = session.get_outputs()
         # The class probabilities: the only output, or the one beside the activation maps.
@@ -57,12 +59,12 @@ class Predictor:
         # Models ending in global average pooling carry their class activation maps too.
         self._activations = next((o.name for o in outputs if o.name == CAM_OUTPUT), None)
         config = read_sidecar(model_path, "config.json")
-        name = config.get("name", model_path.stem)
+        name = config.get("name") or model_path.parent.name
         self.info = ModelInfo(
             name=name,
             version=model_version(model_path, name),
             path=model_path,
-            input_size=int(shape[1]),
+            input_size=(int(shape[1]), int(shape[2])),
             config=config,
             metrics=read_sidecar(model_path, "metrics.json"),
         )
@@ -74,20 +76,25 @@ class Predictor:
         """Whether the model can say which regions pushed it toward a class (a heat-map)."""
         return self._activations is not None
 
+    @property
+    def width_height(self) -> tuple[int, int]:
+        """Return (width, height) of the model's input, as the shared preprocessing takes it."""
+        height, width = self.info.input_size
+        return width, height
+
     def warm_up(self) -> None:
         """Run batch sizes 1 and many once, and mark the predictor ready."""
-        size = self.info.input_size
         for batch in (1, 4):
-            self.predict(np.zeros((batch, size, size, 3), dtype=np.uint8))
+            self.predict(np.zeros((batch, *self.info.input_size, 3), dtype=np.uint8))
         self.ready = True
 
     def predict(self, images: np.ndarray) -> np.ndarray:
-        """Return (N, 7) float64 probabilities for (N, size, size, 3) uint8 images."""
+        """Return (N, 7) float64 probabilities for (N, height, width, 3) uint8 images."""
         (probabilities,) = self._session.run([self._output], {self._input: images})
         return probabilities.astype(np.float64)
 
     def predict_explained(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return (7,) probabilities and (h, w, 7) class activation maps for one (size, size, 3)
+        """Return (7,) probabilities and (h, w, 7) class activation maps for one (height, width, 3)
         image; raise ValueError for a model that has no activation output."""
         if self._activations is None:
             raise ValueError(f"{self.info.name} has no class activation output")

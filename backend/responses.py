@@ -9,7 +9,7 @@ from backend.errors import ApiError
 from lesion_api.base import WireModel
 from lesion_api.errors import ErrorDetail
 from lesion_api.localisation import Lesion, Localisation
-from lesion_api.predictions import FileError, Prediction, PredictionList
+from lesion_api.predictions import FileError, InputCheck, Prediction, PredictionList
 from lesion_core.labels import CLASS_CODES, CLASSES
 from lesion_core.lesion_outline import Outline
 
@@ -21,8 +21,14 @@ def json_response(body: WireModel, status: int = 200) -> Response:
     )
 
 
-def prediction(probabilities: np.ndarray, model_version: str, file: str | None) -> Prediction:
-    """Return the Prediction of one image's (7,) probabilities (rounded by the type)."""
+def prediction(
+    probabilities: np.ndarray,
+    model_version: str,
+    file: str | None,
+    input_check: InputCheck | None = None,
+) -> Prediction:
+    """Return the Prediction of one image's (7,) probabilities (rounded by the type) and the
+    input check's verdict on it."""
     top = int(np.argmax(probabilities))
     return Prediction(
         file=file,
@@ -32,6 +38,7 @@ def prediction(probabilities: np.ndarray, model_version: str, file: str | None) 
         confidence=float(probabilities[top]),
         probabilities={code: float(p) for code, p in zip(CLASS_CODES, probabilities, strict=True)},
         model_version=model_version,
+        input_check=input_check,
     )
 
 

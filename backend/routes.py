@@ -7,22 +7,31 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from backend.classifiers import Classifiers
 from backend.errors import ApiError
+from backend.input_check import InputChecker, InputCheckInfo
 from backend.localisation import localise
-from backend.metadata import describe_service
+from backend.metadata import describe_models, describe_service
 from backend.openapi import Operation, Reply, documented, openapi_document
 from backend.params import parse_params
-from backend.predictor import Predictor
+from backend.predictor import ModelInfo, Predictor
 from backend.responses import json_response, prediction_list
-from backend.segmenter import Segmenter
+from backend.segmenter import Segmenter, SegmenterInfo
 from backend.service import classify
 from backend.settings import Settings
 from backend.uploads import read_uploads
 from lesion_api.errors import ErrorBody
 from lesion_api.localisation import Localisation
 from lesion_api.predictions import PredictAnswer
-from lesion_api.requests import ClassChoice, LocalizeForm, PredictForm, PredictQuery
-from lesion_api.service import Liveness, Metadata, ModelRef, Ready, Unavailable
+from lesion_api.requests import (
+    ClassChoice,
+    LocalizeForm,
+    LocalizeQuery,
+    ModelChoice,
+    PredictForm,
+    PredictQuery,
+)
+from lesion_api.service import Liveness, Metadata, ModelList, ModelRef, Ready, Unavailable
 from lesion_core.labels import CLASS_CODES
 
 api = Blueprint("api", __name__)
@@ -38,8 +47,8 @@ LIMITS = (
 )
 
 
-def _predictor() -> Predictor:
-    return current_app.extensions["predictor"]
+def _classifiers() -> Classifiers:
+    return current_app.extensions["classifiers"]
 
 
 def _settings() -> Settings:
@@ -50,12 +59,27 @@ def _segmenter() -> Segmenter | None:
     return current_app.extensions.get("segmenter")
 
 
-def _ready_predictor() -> Predictor:
-    """Return the predictor, or refuse with 503 while it is still loading."""
-    predictor = _predictor()
-    if not predictor.ready:
+def _checker() -> InputChecker | None:
+    return current_app.extensions.get("input_checker")
+
+
+def _ready_predictor(name: str | None) -> Predictor:
+    """Return the classifier called `name` (None: the default), or refuse with 503 while the
+    classifiers are still loading and 404 for a name this server does not have."""
+    classifiers = _classifiers()
+    if not classifiers.ready:
         raise ApiError(503, "not_ready", "the model is not loaded yet; retry shortly")
-    return predictor
+    return classifiers.pick(name)
+
+
+def _chosen_model() -> str | None:
+    """Return the `model` the request names: its form field, else its query parameter."""
+    asked = parse_params(ModelChoice, request.args, "invalid_model").model
+    return parse_params(ModelChoice, request.form, "invalid_model").model or asked
+
+
+def _ref(info: ModelInfo | SegmenterInfo | InputCheckInfo) -> ModelRef:
+    return ModelRef(name=info.name, version=info.version)
 
 
 @api.get("/livez")
@@ -75,18 +99,17 @@ def livez():
     )
 )
 def health():
-    """Readiness: 200 once the model is loaded and warmed up, 503 otherwise."""
-    predictor = _predictor()
-    if not predictor.ready:
+    """Readiness: 200 once every model is loaded and warmed up, 503 otherwise."""
+    classifiers, segmenter, checker = _classifiers(), _segmenter(), _checker()
+    if not classifiers.ready:
         return json_response(Unavailable(reason="model not warmed up"), 503)
-    info, segmenter = predictor.info, _segmenter()
     return json_response(
         Ready(
-            model=ModelRef(name=info.name, version=info.version),
+            model=_ref(classifiers.default.info),
+            models=[_ref(p.info) for p in classifiers],
             classes=list(CLASS_CODES),
-            localisation=None
-            if segmenter is None
-            else ModelRef(name=segmenter.info.name, version=segmenter.info.version),
+            localisation=None if segmenter is None else _ref(segmenter.info),
+            input_check=None if checker is None else _ref(checker.info),
         )
     )
 
@@ -94,18 +117,34 @@ def health():
 @api.get("/metadata")
 @documented(
     Operation(
-        "Model, classes, accepted formats, preprocessing, limits and the model card's figures",
+        "The default model, every model served, classes, accepted formats, preprocessing, "
+        "limits and the model card's figures",
         {200: Reply("what the service runs and accepts", Metadata)},
     )
 )
 def metadata():
     """Classes, input size, preprocessing, model version and the model card's headline figures."""
-    segmenter = _segmenter()
+    segmenter, checker = _segmenter(), _checker()
     return json_response(
         describe_service(
-            _predictor().info, _settings(), None if segmenter is None else segmenter.info
+            _classifiers(),
+            _settings(),
+            None if segmenter is None else segmenter.info,
+            None if checker is None else checker.info,
         )
     )
+
+
+@api.get("/models")
+@documented(
+    Operation(
+        "Every classifier this server serves, with its held-out test figures",
+        {200: Reply("the default's name and each model; pick one with ?model=NAME", ModelList)},
+    )
+)
+def models():
+    """The classifiers a request can pick with `model`, the default first."""
+    return json_response(describe_models(_classifiers()))
 
 
 @api.get("/openapi.json")
@@ -126,20 +165,24 @@ def openapi():
                 PredictAnswer,
             ),
             **UPLOAD_ERRORS,
+            404: Reply("unknown_model: no classifier of that name (GET /models)", ErrorBody),
             503: Reply("not_ready: the model is still loading", ErrorBody),
         },
         description=LIMITS + " Up to {max_files} `file` fields per request; one image may be "
-        "sent as the raw body instead, with its media type as the Content-Type.",
+        "sent as the raw body instead, with its media type as the Content-Type. `model` (a "
+        "query parameter or a form field; the form field wins) picks the classifier. Every "
+        "prediction carries `input_check`: whether the image looks like dermoscopy, and "
+        "warnings on what makes the answer unreliable; it never refuses an image.",
         query=PredictQuery,
         upload=PredictForm,
     )
 )
 def predict():
     """Classify one image (a single answer) or several `file` fields (a `results` list)."""
-    predictor = _ready_predictor()
-    parse_params(PredictQuery, request.args)
+    _ready_predictor(None)
     uploads = read_uploads(request, _settings().max_files)
-    results = classify(uploads, predictor, _settings().max_image_pixels)
+    predictor = _ready_predictor(_chosen_model())
+    results = classify(uploads, predictor, _settings().max_image_pixels, _checker())
     if len(results) == 1:
         (result,) = results
         if isinstance(result, ApiError):
@@ -160,21 +203,23 @@ def predict():
                 "missing_file, empty_file, invalid_image, too_many_files or unknown_class",
                 ErrorBody,
             ),
+            404: Reply("unknown_model: no classifier of that name (GET /models)", ErrorBody),
             503: Reply(
                 "not_ready, or localisation_unavailable: no segmenter configured", ErrorBody
             ),
         },
         description="The /predict answer for one image plus the lesion's mask and box from the "
         "segmentation model, and a Grad-CAM heat-map for the predicted class or the class named "
-        "by `class` (a query parameter or a form field; the form field wins). One image per "
-        "request. " + LIMITS,
-        query=ClassChoice,
+        "by `class` (a query parameter or a form field; the form field wins). `model` picks the "
+        "classifier the same way. One image per request. " + LIMITS,
+        query=LocalizeQuery,
         upload=LocalizeForm,
     )
 )
 def localize():
     """Classify one image, outline the lesion and draw the heat-map of a class (`class`)."""
-    predictor, segmenter = _ready_predictor(), _segmenter()
+    _ready_predictor(None)
+    segmenter = _segmenter()
     if segmenter is None:
         raise ApiError(
             503, "localisation_unavailable", "this server runs without a lesion segmenter"
@@ -182,6 +227,7 @@ def localize():
     asked = parse_params(ClassChoice, request.args, "unknown_class").class_
     (upload,) = read_uploads(request, max_files=1)
     chosen = parse_params(ClassChoice, request.form, "unknown_class").class_ or asked
+    predictor = _ready_predictor(_chosen_model())
     return json_response(
-        localise(upload, predictor, segmenter, _settings().max_image_pixels, chosen)
+        localise(upload, predictor, segmenter, _settings().max_image_pixels, chosen, _checker())
     )

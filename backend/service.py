@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from backend.errors import ApiError
+from backend.input_check import InputChecker
 from backend.predictor import Predictor
 from backend.responses import prediction
 from backend.uploads import Upload, describe
@@ -17,6 +18,7 @@ from lesion_api.predictions import Prediction
 from lesion_core.preprocess import (
     ImageTooLargeError,
     InvalidImageError,
+    Size,
     UnsupportedFormatError,
     preprocess,
 )
@@ -42,14 +44,14 @@ def decoding(upload: Upload, label: str) -> Iterator[None]:
         raise ApiError(400, "invalid_image", f"{label}: cannot decode image") from None
 
 
-def to_model_input(upload: Upload, size: int, max_pixels: int, label: str) -> np.ndarray:
+def to_model_input(upload: Upload, size: Size, max_pixels: int, label: str) -> np.ndarray:
     """Return the preprocessed image, or raise ApiError naming what is wrong with it."""
     with decoding(upload, label):
         return preprocess(upload.data, size, max_pixels)
 
 
 def _model_input_or_error(
-    upload: Upload, size: int, max_pixels: int, label: str
+    upload: Upload, size: Size, max_pixels: int, label: str
 ) -> np.ndarray | ApiError:
     """Return the preprocessed image, or the ApiError that refuses it."""
     try:
@@ -59,32 +61,39 @@ def _model_input_or_error(
 
 
 def classify(
-    uploads: list[Upload], predictor: Predictor, max_pixels: int
+    uploads: list[Upload],
+    predictor: Predictor,
+    max_pixels: int,
+    checker: InputChecker | None = None,
 ) -> list[Prediction | ApiError]:
-    """Return a Prediction, or the ApiError refusing that image, per upload, in upload order;
-    the images that decode go through the model in one call."""
+    """Return a Prediction (with the input check's verdict when there is a checker), or the
+    ApiError refusing that image, per upload, in upload order; the images that decode go through
+    the model in one call, and through the check in another."""
     started = time.perf_counter()
-    size = predictor.info.input_size
     inputs = [
-        _model_input_or_error(u, size, max_pixels, describe(u, i, len(uploads)))
+        _model_input_or_error(u, predictor.width_height, max_pixels, describe(u, i, len(uploads)))
         for i, u in enumerate(uploads, start=1)
     ]
     images = [x for x in inputs if isinstance(x, np.ndarray)]
     decoded = time.perf_counter()
     probabilities = iter(predictor.predict(np.stack(images)) if images else [])
     done = time.perf_counter()
+    read = [u for x, u in zip(inputs, uploads, strict=True) if isinstance(x, np.ndarray)]
+    checks = iter(checker.check(read, max_pixels) if checker else [None] * len(read))
     # Sizes and timings only: never image content or file names.
     log.info(
-        "classified %d image(s) (%d refused), %d bytes, decode %.1f ms, model %.1f ms",
+        "classified %d image(s) (%d refused), %d bytes, decode %.1f ms, model %.1f ms, "
+        "input check %.1f ms",
         len(uploads),
         len(uploads) - len(images),
         sum(len(u.data) for u in uploads),
         (decoded - started) * 1e3,
         (done - decoded) * 1e3,
+        (time.perf_counter() - done) * 1e3,
     )
     return [
         x
         if isinstance(x, ApiError)
-        else prediction(next(probabilities), predictor.info.version, upload.filename)
+        else prediction(next(probabilities), predictor.info.version, upload.filename, next(checks))
         for x, upload in zip(inputs, uploads, strict=True)
     ]

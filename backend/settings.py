@@ -13,8 +13,14 @@ from lesion_core.preprocess import DEFAULT_MAX_PIXELS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "resnet_small_2x" / "model.onnx"
+# The shipped classifiers served beside the default, each picked with ?model=NAME.
+DEFAULT_MORE_MODEL_PATHS = (
+    REPO_ROOT / "models" / "paper_cnn" / "model.onnx",
+    REPO_ROOT / "models" / "efficientnet_lite0" / "model.onnx",
+)
 DEFAULT_SEGMENTER_PATH = REPO_ROOT / "models" / "lesion_segmenter" / "model.onnx"
-OFF = ("", "none", "off")  # SEGMENTER_PATH values that turn localisation off
+DEFAULT_INPUT_CHECK_PATH = REPO_ROOT / "models" / "input_check" / "model.onnx"
+OFF = ("", "none", "off")  # SEGMENTER_PATH and INPUT_CHECK_PATH values that turn them off
 MIN_KEY_LENGTH = 16  # shorter API keys are guessable
 LOG_FORMATS = ("json", "text")
 
@@ -27,8 +33,15 @@ class SettingsError(ValueError):
 class Settings:
     """Everything configurable about the service."""
 
+    # The default classifier, and those served beside it (?model=NAME); from_env serves every
+    # shipped one found, this class alone the default.
     model_path: Path = DEFAULT_MODEL_PATH
+    more_model_paths: tuple[Path, ...] = ()
     segmenter_path: Path | None = DEFAULT_SEGMENTER_PATH  # None: /localize answers 503
+    # None: answers carry no input check; from_env defaults to the shipped check when found.
+    input_check_path: Path | None = None
+    # Shipped models left out because their file is missing (the service logs each at start).
+    missing_shipped: tuple[Path, ...] = ()
     max_upload_bytes: int = 10 * 1024 * 1024
     max_files: int = 16
     max_image_pixels: int = DEFAULT_MAX_PIXELS
@@ -46,10 +59,10 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
-        """Return settings from MODEL_PATH, SEGMENTER_PATH, MAX_UPLOAD_MB, MAX_FILES,
-        MAX_IMAGE_PIXELS, LOG_LEVEL, HOST, PORT, WEB_CONCURRENCY, GUNICORN_THREADS,
-        INFERENCE_THREADS, API_KEYS or API_KEYS_FILE, RATE_LIMIT, RATE_LIMIT_STORAGE_URI,
-        LOG_FORMAT and PROMETHEUS_MULTIPROC_DIR."""
+        """Return settings from MODEL_PATHS or MODEL_PATH, SEGMENTER_PATH, INPUT_CHECK_PATH,
+        MAX_UPLOAD_MB, MAX_FILES, MAX_IMAGE_PIXELS, LOG_LEVEL, HOST, PORT, WEB_CONCURRENCY,
+        GUNICORN_THREADS, INFERENCE_THREADS, API_KEYS or API_KEYS_FILE, RATE_LIMIT,
+        RATE_LIMIT_STORAGE_URI, LOG_FORMAT and PROMETHEUS_MULTIPROC_DIR."""
 
         def number(name: str, default: float, minimum: float = 1) -> float:
             raw = env.get(name, "").strip()
@@ -66,7 +79,7 @@ class Settings:
         level = env.get("LOG_LEVEL", cls.log_level).strip().lower()
         if level not in ("debug", "info", "warning", "error", "critical"):
             raise SettingsError(f"LOG_LEVEL={level!r}: use debug, info, warning, error or critical")
-        model = env.get("MODEL_PATH", "").strip()
+        models, missing = model_paths_from(env)
         segmenter = env.get("SEGMENTER_PATH")
         segmenter_path = (
             DEFAULT_SEGMENTER_PATH
@@ -75,13 +88,24 @@ class Settings:
             if segmenter.strip().lower() in OFF
             else Path(segmenter.strip()).expanduser()
         )
+        check = env.get("INPUT_CHECK_PATH")
+        if check is None and not DEFAULT_INPUT_CHECK_PATH.is_file():
+            input_check_path, missing = None, (*missing, DEFAULT_INPUT_CHECK_PATH)
+        elif check is None:
+            input_check_path = DEFAULT_INPUT_CHECK_PATH
+        else:
+            off = check.strip().lower() in OFF
+            input_check_path = None if off else Path(check.strip()).expanduser()
         log_format = env.get("LOG_FORMAT", cls.log_format).strip().lower() or cls.log_format
         if log_format not in LOG_FORMATS:
             raise SettingsError(f"LOG_FORMAT={log_format!r}: use json or text")
         metrics_dir = env.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
         return cls(
-            model_path=Path(model).expanduser() if model else DEFAULT_MODEL_PATH,
+            model_path=models[0],
+            more_model_paths=models[1:],
             segmenter_path=segmenter_path,
+            input_check_path=input_check_path,
+            missing_shipped=missing,
             max_upload_bytes=int(number("MAX_UPLOAD_MB", 10, 0.001) * 1024 * 1024),
             max_files=int(number("MAX_FILES", cls.max_files)),
             max_image_pixels=int(number("MAX_IMAGE_PIXELS", cls.max_image_pixels)),
@@ -98,6 +122,24 @@ class Settings:
             log_format=log_format,
             metrics_dir=Path(metrics_dir) if metrics_dir else None,
         )
+
+
+def model_paths_from(env: Mapping[str, str]) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    """Return the classifiers to serve (the default first) and the shipped ones left out.
+
+    MODEL_PATHS (comma-separated, the first is the default) or MODEL_PATH (one model) choose them;
+    a file named there must exist (the service refuses to start without it). With neither set,
+    the shipped classifiers are served, leaving out any whose file is missing."""
+    single = env.get("MODEL_PATH", "").strip()
+    listed = [p.strip() for p in env.get("MODEL_PATHS", "").split(",") if p.strip()]
+    if single and listed:
+        raise SettingsError("set MODEL_PATHS (several models) or MODEL_PATH (one), not both")
+    if single or listed:
+        paths = tuple(dict.fromkeys(Path(p).expanduser() for p in listed or [single]))
+        return paths, ()
+    present = tuple(p for p in DEFAULT_MORE_MODEL_PATHS if p.is_file())
+    absent = tuple(p for p in DEFAULT_MORE_MODEL_PATHS if not p.is_file())
+    return (DEFAULT_MODEL_PATH, *present), absent
 
 
 def api_keys_from(env: Mapping[str, str]) -> tuple[str, ...]:

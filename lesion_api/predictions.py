@@ -36,6 +36,22 @@ Probabilities = with_config(ConfigDict(extra="forbid"))(
 )
 
 
+class InputCheck(WireModel):
+    """Whether the model can say anything about this image: is it dermoscopy, and is it usable?
+
+    It informs; it never refuses an image."""
+
+    dermoscopic: bool = Field(
+        description="whether the image looks like the dermoscopic lesion images the models "
+        "learnt from; false: the classification is unreliable"
+    )
+    score: Fraction = Field(description="higher is more like the training dermoscopy")
+    warnings: list[str] = Field(
+        description="plain sentences on what makes the answer unreliable (not dermoscopy, too "
+        "small, too dark or washed out, blurred); empty when nothing was found"
+    )
+
+
 class Prediction(WireModel):
     """One image's top class and the probabilities of all seven classes."""
 
@@ -51,6 +67,11 @@ class Prediction(WireModel):
         "sum to 1 within that rounding"
     )
     model_version: str = Field(description="name and content hash of the model that answered")
+    input_check: InputCheck | None = Field(
+        default=None,
+        description="the input check's verdict on this image; null when the server runs "
+        "without one (INPUT_CHECK_PATH=off)",
+    )
 
 
 class FileError(WireModel):

@@ -13,8 +13,18 @@ from lesion_api.predictions import ClassCode
 ImageBytes = Annotated[bytes, Field(min_length=1, description="an image file")]
 
 
-class PredictQuery(WireModel):
-    """/predict's query parameters (none yet)."""
+class ModelChoice(WireModel):
+    """Which classifier answers: a query parameter, or a form field."""
+
+    model: str | None = Field(
+        default=None,
+        description="the name of a classifier this server has (GET /models lists them); "
+        "default: the server's default classifier",
+    )
+
+
+class PredictQuery(ModelChoice):
+    """/predict's query parameters."""
 
 
 class ClassChoice(WireModel):
@@ -27,13 +37,18 @@ class ClassChoice(WireModel):
     )
 
 
-class PredictForm(WireModel):
-    """/predict's multipart form: one `file` field per image."""
+class LocalizeQuery(ClassChoice, ModelChoice):
+    """/localize's query parameters."""
+
+
+class PredictForm(ModelChoice):
+    """/predict's multipart form: one `file` field per image, and optionally the model."""
 
     file: list[ImageBytes] = Field(min_length=1, description="one or more images, in order")
 
 
-class LocalizeForm(ClassChoice):
-    """/localize's multipart form: one image, and optionally the class to explain."""
+class LocalizeForm(ClassChoice, ModelChoice):
+    """/localize's multipart form: one image, and optionally the class to explain and the
+    model."""
 
     file: ImageBytes

@@ -27,11 +27,41 @@ class Ready(WireModel):
     """/health when the service can classify."""
 
     status: Literal["ok"] = "ok"
-    model: ModelRef
+    model: ModelRef = Field(description="the default classifier")
+    models: list[ModelRef] = Field(
+        default=[], description="every classifier loaded, the default first (?model=NAME)"
+    )
     classes: list[ClassCode] = Field(description="the class codes, in model output order")
     localisation: ModelRef | None = Field(
         default=None, description="the lesion segmenter behind /localize; null when it is off"
     )
+    input_check: ModelRef | None = Field(
+        default=None, description="the model behind each answer's input_check; null when off"
+    )
+
+
+class ModelSummary(ModelRef):
+    """One classifier the service serves, with its figures on the held-out test part."""
+
+    input_size: tuple[int, int] = Field(description="[height, width] it sees")
+    metrics: dict[str, float] = Field(
+        description="its model card's held-out test figures (accuracy, balanced_accuracy, "
+        "macro_f1, macro_auc, melanoma_recall, ece, where known); empty when it has none"
+    )
+
+
+class ModelList(WireModel):
+    """/models: every classifier a request can pick with ?model=NAME, the default first."""
+
+    default: str = Field(description="the name of the model that answers without ?model=")
+    models: list[ModelSummary]
+
+
+class InputCheckDescription(ModelRef):
+    """The input check behind every answer's input_check."""
+
+    input_size: tuple[int, int] = Field(description="[height, width] it sees")
+    threshold: float = Field(description="scores below it are flagged as not dermoscopic")
 
 
 class Unavailable(WireModel):
@@ -98,7 +128,8 @@ class Limits(WireModel):
 
 
 class Metadata(WireModel):
-    """/metadata: the model, its classes, accepted formats, limits and the card's figures."""
+    """/metadata: the default model, every model, the classes, accepted formats, limits and the
+    default's figures."""
 
     model: ServedModel
     classes: list[ClassInfo]
@@ -106,6 +137,12 @@ class Metadata(WireModel):
     metrics: HeadlineMetrics | None = None
     localisation: SegmenterDescription | None = Field(
         default=None, description="null when /localize is off"
+    )
+    models: list[ModelSummary] = Field(
+        default=[], description="every classifier served, the default (`model`) first"
+    )
+    input_check: InputCheckDescription | None = Field(
+        default=None, description="null when the server runs without an input check"
     )
     limits: Limits
     disclaimer: str

@@ -86,8 +86,24 @@ def segmenter():
     return Segmenter(SHIPPED_SEGMENTER)
 
 
+@pytest.fixture(scope="session")
+def input_check_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A stand-in input check (tests/backend/onnx_models.py): grey images score low."""
+    from tests.backend.onnx_models import redness_check
+
+    return redness_check(tmp_path_factory.mktemp("input_check"))
+
+
+@pytest.fixture(scope="session")
+def input_checker(input_check_path: Path):
+    """The input check, loaded once for the whole session."""
+    from backend.input_check import InputChecker
+
+    return InputChecker(input_check_path)
+
+
 @pytest.fixture()
-def app(predictor, segmenter, model_path: Path):
+def app(predictor, segmenter, input_checker, model_path: Path):
     """The Flask app on the session's models, with a 1 MB upload limit for the tests."""
     from backend.app import create_app
     from backend.settings import Settings
@@ -98,7 +114,7 @@ def app(predictor, segmenter, model_path: Path):
         max_upload_bytes=1024 * 1024,
         max_files=4,
     )
-    return create_app(settings, predictor, segmenter)
+    return create_app(settings, predictor, segmenter, input_checker)
 
 
 @pytest.fixture()

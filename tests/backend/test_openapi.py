@@ -152,10 +152,19 @@ def test_the_document_lists_the_five_accepted_media_types_exactly(client):
 
 def test_class_is_an_enum_of_the_class_codes_in_query_and_form(client):
     operation = client.get("/openapi.json").json["paths"]["/localize"]["post"]
-    (parameter,) = operation["parameters"]
+    (parameter,) = [p for p in operation["parameters"] if p["name"] == "class"]
     form_field = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert parameter["schema"]["enum"] == list(CLASS_CODES)
     assert form_field["properties"]["class"]["enum"] == list(CLASS_CODES)
+
+
+@pytest.mark.parametrize("path", ["/predict", "/localize"])
+def test_model_is_an_enum_of_the_loaded_models_in_query_and_form(client, path):
+    operation = client.get("/openapi.json").json["paths"][path]["post"]
+    (parameter,) = [p for p in operation["parameters"] if p["name"] == "model"]
+    form_field = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert parameter["schema"]["enum"] == ["resnet_small_2x"] and not parameter["required"]
+    assert form_field["properties"]["model"]["enum"] == ["resnet_small_2x"]
 
 
 def test_fields_the_server_always_sends_are_required_in_the_document(client):

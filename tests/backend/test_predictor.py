@@ -8,6 +8,7 @@ import pytest
 
 from backend.model_file import ModelLoadError, check_model_file
 from backend.predictor import Predictor
+from tests.backend.onnx_models import colour_classifier
 from training.export import export_onnx
 
 
@@ -25,9 +26,25 @@ def test_single_and_batched_predictions_agree(predictor):
 
 
 def test_predictor_reads_input_size_and_version(predictor):
-    assert predictor.info.input_size == 28
+    assert predictor.info.input_size == (28, 28)
     assert predictor.info.version.startswith(predictor.info.name + "-")
     assert predictor.ready
+
+
+def test_a_non_square_model_takes_height_by_width_images(tmp_path):
+    wide = Predictor(colour_classifier(tmp_path / "wide"))
+    assert wide.info.input_size == (120, 160) and wide.width_height == (160, 120)
+    assert wide.info.name == "wide"  # config.json's name
+    image = np.random.default_rng(2).integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    probabilities, activations = wide.predict_explained(image)
+    assert probabilities.shape == (7,) and activations.shape == (4, 5, 7)
+    np.testing.assert_allclose(wide.predict(image[None])[0], probabilities, atol=1e-6)
+
+
+def test_a_model_without_a_config_is_named_after_its_folder(tmp_path):
+    path = colour_classifier(tmp_path / "plain")
+    (path.parent / "config.json").write_text("{}")
+    assert Predictor(path).info.name == "plain"
 
 
 def test_missing_model_is_named(tmp_path):

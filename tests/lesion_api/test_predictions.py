@@ -65,7 +65,7 @@ def test_a_single_answer_and_a_list_are_told_apart() -> None:
 
 
 def test_fields_a_newer_server_adds_are_ignored() -> None:
-    assert prediction(input_check={"ok": True}).label == "nv"
+    assert prediction(second_opinion={"ok": True}).label == "nv"
 
 
 def test_the_document_requires_what_the_server_always_sends() -> None:

@@ -1,0 +1,105 @@
+"""The input check in a worker: does an upload look like the dermoscopy the classifiers learnt
+from, and is its quality good enough? Loaded once and warmed up; it informs every answer and never
+refuses one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from backend.metrics import record_input_check_flag
+from backend.model_file import ModelLoadError, model_version, open_session, read_sidecar
+from backend.model_timing import timed
+from backend.uploads import Upload
+from lesion_api.predictions import InputCheck
+from lesion_core.image_quality import quality_warnings
+from lesion_core.preprocess import image_to_array, open_image, preprocess, upright_size
+
+SCORE_OUTPUT = "dermoscopic_score"
+NOT_DERMOSCOPIC = (
+    "This does not look like a dermoscopic image of a skin lesion; the classification below is "
+    "unreliable."
+)
+
+
+@dataclass(frozen=True)
+class InputCheckInfo:
+    """What the service says about its input check."""
+
+    name: str
+    version: str
+    path: Path
+    input_size: tuple[int, int]  # (height, width)
+    threshold: float
+
+
+class InputChecker:
+    """Load an exported input check (a dermoscopic score in 0..1 per image, and its threshold in
+    config.json) and give each upload its verdict and quality warnings."""
+
+    def __init__(self, model_path: Path, inference_threads: int = 1) -> None:
+        session = open_session(model_path, inference_threads)
+        (tensor,) = session.get_inputs()
+        shape = tensor.shape
+        if tensor.type != "tensor(uint8)" or len(shape) != 4 or shape[3] != 3:
+            raise ModelLoadError(f"input check {model_path} takes {tensor.type} {shape}")
+        outputs = [o.name for o in session.get_outputs()]
+        config = read_sidecar(model_path, "config.json")
+        threshold = config.get("threshold")
+        if not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
+            raise ModelLoadError(
+                f"input check {model_path}: its config.json needs a `threshold` between 0 and 1"
+            )
+        self._session = session
+        self._input = tensor.name
+        self._output = SCORE_OUTPUT if SCORE_OUTPUT in outputs else outputs[0]
+        name = config.get("name") or model_path.parent.name
+        self.info = InputCheckInfo(
+            name=name,
+            version=model_version(model_path, name),
+            path=model_path,
+            input_size=(int(shape[1]), int(shape[2])),
+            threshold=float(threshold),
+        )
+        self.scores(np.zeros((1, *self.info.input_size, 3), dtype=np.uint8))
+
+    def scores(self, images: np.ndarray) -> np.ndarray:
+        """Return the (N,) dermoscopic scores of (N, height, width, 3) uint8 images."""
+        (scores,) = self._session.run([self._output], {self._input: images})
+        return np.asarray(scores, dtype=np.float64).reshape(len(images))
+
+    def check(self, uploads: Sequence[Upload], max_pixels: int) -> list[InputCheck]:
+        """Return each upload's verdict, in order (the uploads must decode: the classifier took
+        them); the images go through the model in one call."""
+        if not uploads:
+            return []
+        height, width = self.info.input_size
+        images = np.stack([preprocess(u.data, (width, height), max_pixels) for u in uploads])
+        found = [_quality(u.data, max_pixels) for u in uploads]
+        with timed(self.info.name, self.info.version):
+            scores = self.scores(images)
+        return [self.verdict(float(s), w) for s, w in zip(scores, found, strict=True)]
+
+    def verdict(self, score: float, quality: list[str]) -> InputCheck:
+        """Return the InputCheck of one image's score and quality warnings, counting its flags."""
+        dermoscopic = score >= self.info.threshold
+        if not dermoscopic:
+            record_input_check_flag("not_dermoscopic")
+        if quality:
+            record_input_check_flag("quality")
+        return InputCheck(
+            dermoscopic=dermoscopic,
+            score=score,
+            warnings=quality if dermoscopic else [NOT_DERMOSCOPIC, *quality],
+        )
+
+
+def _quality(data: bytes, max_pixels: int) -> list[str]:
+    """Return the quality warnings of an upload, judged on it upright, in 8-bit RGB, full size."""
+    with open_image(data, max_pixels) as image:
+        rgb = image_to_array(image, upright_size(image))
+    return quality_warnings(Image.fromarray(rgb))

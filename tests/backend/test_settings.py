@@ -1,8 +1,20 @@
 """Settings come from environment variables with sane defaults."""
 
+from pathlib import Path
+
 import pytest
 
-from backend.settings import DEFAULT_MODEL_PATH, DEFAULT_SEGMENTER_PATH, Settings, SettingsError
+from backend import settings as settings_module
+from backend.app import create_app
+from backend.model_file import ModelLoadError
+from backend.settings import (
+    DEFAULT_INPUT_CHECK_PATH,
+    DEFAULT_MODEL_PATH,
+    DEFAULT_SEGMENTER_PATH,
+    Settings,
+    SettingsError,
+)
+from tests.conftest import PAPER_MODEL
 
 
 def test_defaults_serve_the_shipped_model_on_loopback():
@@ -53,3 +65,62 @@ def test_environment_overrides_defaults():
 def test_bad_values_name_the_variable(name, value, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({name: value})
+
+
+def test_model_paths_lists_the_default_first_then_the_others():
+    settings = Settings.from_env({"MODEL_PATHS": " /m/a.onnx, /m/b.onnx ,/m/c.onnx,"})
+    assert settings.model_path == Path("/m/a.onnx")
+    assert settings.more_model_paths == (Path("/m/b.onnx"), Path("/m/c.onnx"))
+
+
+def test_model_path_alone_serves_one_model():
+    settings = Settings.from_env({"MODEL_PATH": "/m/a.onnx"})
+    assert (settings.model_path, settings.more_model_paths) == (Path("/m/a.onnx"), ())
+
+
+def test_model_path_and_model_paths_together_are_refused():
+    with pytest.raises(SettingsError, match="not both"):
+        Settings.from_env({"MODEL_PATH": "/m/a.onnx", "MODEL_PATHS": "/m/b.onnx"})
+
+
+def test_by_default_every_shipped_classifier_found_is_served(monkeypatch, tmp_path):
+    missing = tmp_path / "efficientnet_lite0" / "model.onnx"
+    monkeypatch.setattr(settings_module, "DEFAULT_MORE_MODEL_PATHS", (PAPER_MODEL, missing))
+    settings = Settings.from_env({"INPUT_CHECK_PATH": "off"})
+    assert settings.model_path == DEFAULT_MODEL_PATH
+    assert settings.more_model_paths == (PAPER_MODEL,)
+    assert settings.missing_shipped == (missing,)
+
+
+def test_a_missing_shipped_model_is_logged_at_start(predictor, capsys, tmp_path):
+    missing = tmp_path / "efficientnet_lite0" / "model.onnx"
+    settings = Settings(segmenter_path=None, missing_shipped=(missing,), log_format="text")
+    create_app(settings, predictor)  # its logging set-up writes to stderr
+    assert f"[WARNING] backend.app: shipped model {missing} not found" in capsys.readouterr().err
+
+
+def test_a_model_the_user_named_must_exist(tmp_path):
+    missing = tmp_path / "mine" / "model.onnx"
+    settings = Settings(more_model_paths=(missing,), segmenter_path=None)
+    with pytest.raises(ModelLoadError, match=f"model file not found: {missing}"):
+        create_app(settings)
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", "", "none"])
+def test_input_check_path_off_turns_the_check_off(value):
+    assert Settings.from_env({"INPUT_CHECK_PATH": value}).input_check_path is None
+
+
+def test_input_check_path_points_at_another_file():
+    assert Settings.from_env({"INPUT_CHECK_PATH": "/m/c.onnx"}).input_check_path == Path(
+        "/m/c.onnx"
+    )
+
+
+def test_the_shipped_input_check_is_the_default_when_present():
+    settings = Settings.from_env({})
+    if DEFAULT_INPUT_CHECK_PATH.is_file():
+        assert settings.input_check_path == DEFAULT_INPUT_CHECK_PATH
+    else:
+        assert settings.input_check_path is None
+        assert DEFAULT_INPUT_CHECK_PATH in settings.missing_shipped

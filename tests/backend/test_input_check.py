@@ -1,0 +1,143 @@
+"""The input check in every answer: dermoscopy passes, other images are flagged, each quality
+problem gets its sentence; the check informs and never refuses."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import requests
+from PIL import Image, ImageEnhance, ImageFilter
+
+from backend.app import create_app
+from backend.input_check import NOT_DERMOSCOPIC, InputChecker
+from backend.model_file import ModelLoadError
+from backend.settings import Settings
+from lesion_core.image_quality import BLURRED, TOO_DARK, TOO_SMALL, WASHED_OUT
+from tests.backend.test_metrics import sample_value, scrape
+from tests.conftest import SHIPPED_SEGMENTER, encode
+from tests.servers import REPO_ROOT, gunicorn_server
+
+DERMOSCOPY = REPO_ROOT / "samples" / "ISIC_0024318.jpg"
+
+
+def dermoscopy() -> Image.Image:
+    """Return a HAM10000 sample (600×450) that has no quality problem."""
+    return Image.open(DERMOSCOPY).convert("RGB")
+
+
+def not_dermoscopy() -> bytes:
+    """Return a greyscale gradient crossed by stripes: nothing like a dermoscopic lesion."""
+    x = np.linspace(0, 255, 400)[None, :].repeat(300, axis=0)
+    stripes = (np.arange(300)[:, None] // 20 % 2) * 60
+    grey = np.clip(x * 0.6 + stripes + 40, 0, 255).astype(np.uint8)
+    return encode(Image.fromarray(grey).convert("RGB"), "PNG")
+
+
+def post(client, data: bytes, path: str = "/predict"):
+    return client.post(path, data={"file": (io.BytesIO(data), "image.png")})
+
+
+@pytest.mark.parametrize("path", ["/predict", "/localize"])
+def test_a_dermoscopic_sample_passes_without_warnings(client, path):
+    answer = post(client, DERMOSCOPY.read_bytes(), path)
+    check = answer.json["input_check"]
+    assert check["dermoscopic"] is True and check["warnings"] == []
+    assert 0 <= check["score"] <= 1 and round(check["score"], 4) == check["score"]
+
+
+@pytest.mark.parametrize("path", ["/predict", "/localize"])
+def test_a_non_dermoscopic_image_is_flagged_and_still_classified(client, path):
+    answer = post(client, not_dermoscopy(), path)
+    assert answer.status_code == 200 and answer.json["label"]
+    check = answer.json["input_check"]
+    assert check["dermoscopic"] is False
+    assert check["warnings"][0] == NOT_DERMOSCOPIC
+
+
+@pytest.mark.parametrize(
+    ("change", "warning"),
+    [
+        (lambda image: image.resize((100, 75)), TOO_SMALL.format(width=100, height=75)),
+        (lambda image: ImageEnhance.Brightness(image).enhance(0.25), TOO_DARK),
+        (lambda image: ImageEnhance.Brightness(image).enhance(2.2), WASHED_OUT),
+        (lambda image: image.filter(ImageFilter.GaussianBlur(4)), BLURRED),
+    ],
+    ids=["too small", "too dark", "washed out", "blurred"],
+)
+def test_each_quality_problem_gets_its_sentence(client, change, warning):
+    assert post(client, DERMOSCOPY.read_bytes()).json["input_check"]["warnings"] == []
+    answer = post(client, encode(change(dermoscopy()), "PNG"))
+    assert answer.status_code == 200 and warning in answer.json["input_check"]["warnings"]
+
+
+def test_quality_is_judged_on_the_upright_image(client):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored 100×75, shown 75×100 after the EXIF quarter turn
+    answer = post(client, encode(dermoscopy().resize((100, 75)), "JPEG", exif=exif))
+    assert TOO_SMALL.format(width=75, height=100) in answer.json["input_check"]["warnings"]
+
+
+def test_each_file_of_several_gets_its_own_verdict(client):
+    images = [DERMOSCOPY.read_bytes(), b"not an image", not_dermoscopy()]
+    form = {"file": [(io.BytesIO(d), f"{i}.png") for i, d in enumerate(images)]}
+    good, refused, flagged = client.post("/predict", data=form).json["results"]
+    assert good["input_check"]["dermoscopic"] and "input_check" not in refused
+    assert flagged["input_check"]["dermoscopic"] is False
+
+
+def test_flags_are_counted_in_metrics(client):
+    before = sample_value(scrape(client), "lesion_input_check_flags_total", flag="not_dermoscopic")
+    post(client, not_dermoscopy())
+    after = sample_value(scrape(client), "lesion_input_check_flags_total", flag="not_dermoscopic")
+    assert after == before + 1
+
+
+def test_without_a_check_answers_say_null(predictor, segmenter):
+    settings = Settings(segmenter_path=SHIPPED_SEGMENTER)
+    client = create_app(settings, predictor, segmenter).test_client()
+    assert post(client, DERMOSCOPY.read_bytes()).json["input_check"] is None
+    assert client.get("/health").json["input_check"] is None
+
+
+def test_metadata_and_health_name_the_check(client, input_checker):
+    described = client.get("/metadata").json["input_check"]
+    assert described["threshold"] == input_checker.info.threshold
+    assert described["input_size"] == [64, 64]
+    assert client.get("/health").json["input_check"]["version"] == input_checker.info.version
+
+
+def test_a_check_without_a_threshold_is_refused(input_check_path: Path, tmp_path: Path):
+    copy = tmp_path / "model.onnx"
+    copy.write_bytes(input_check_path.read_bytes())
+    (tmp_path / "config.json").write_text(json.dumps({"name": "check"}))
+    with pytest.raises(ModelLoadError, match="threshold"):
+        InputChecker(copy)
+
+
+@pytest.fixture(scope="module")
+def checking_server(input_check_path: Path) -> Iterator[str]:
+    """gunicorn with INPUT_CHECK_PATH set."""
+    model = REPO_ROOT / "models" / "resnet_small_2x" / "model.onnx"
+    with gunicorn_server(model, env={"INPUT_CHECK_PATH": str(input_check_path)}) as (url, _):
+        yield url
+
+
+@pytest.mark.server
+def test_real_server_flags_a_non_dermoscopic_image_and_passes_dermoscopy(checking_server: str):
+    def check(data: bytes) -> dict:
+        files = {"file": ("image.png", data, "image/png")}
+        answer = requests.post(f"{checking_server}/predict", files=files, timeout=30)
+        return answer.json()["input_check"]
+
+    assert check(DERMOSCOPY.read_bytes()) == {
+        "dermoscopic": True,
+        "score": pytest.approx(0.5, abs=0.5),
+        "warnings": [],
+    }
+    flagged = check(not_dermoscopy())
+    assert flagged["dermoscopic"] is False and flagged["warnings"][0] == NOT_DERMOSCOPIC

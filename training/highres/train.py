@@ -1,0 +1,247 @@
+"""Train the high-resolution classifier: EfficientNet-Lite0 from ImageNet weights, at 200×150.
+
+    python -m training.highres.train --data ../shared/data/ham10000 --out runs/highres
+
+The flow: load the images at the photos' own 200×150, take the lesion-grouped split of the
+shipped 28×28 models (so all classifiers are scored on one test part), compute the frozen
+layers' output once per image and flip, fine-tune blocks 5–15, the head and a new 7-class layer
+with the logit-adjusted loss (the 28×28 work's best balancing), keep the epoch with the best
+validation balanced accuracy, then put the frozen and trained parts together as one model that
+takes the image. Calibration, TTA and export are `training.highres.finish`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers
+
+from lesion_core.labels import NUM_CLASSES
+from training.classifier.losses import LogitAdjustedCrossentropy
+from training.data import DataError, load_dataset
+from training.highres.efficientnet_lite import (
+    block_input_shape,
+    block_specs,
+    default_checkpoint,
+    efficientnet_lite0_layers,
+    load_imagenet_weights,
+)
+from training.highres.features import FLIPS, FROZEN_BLOCKS, cached_frozen_features
+from training.metrics import classification_metrics
+from training.split import load_split, log_prior
+
+IMAGE_SIZE = (160, 120)  # (width, height): 4:3 like the photos; see the model card for why
+DEFAULT_SPLIT = Path("models/resnet_small_2x/split.csv")
+EPOCHS = 5
+BATCH_SIZE = 32
+LEARNING_RATE = 5e-4
+WARMUP_EPOCHS = 0.5
+WEIGHT_DECAY = 1e-5
+DROPOUT = 0.3
+DROP_CONNECT = 0.1
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HighresConfig:
+    """Everything one run depends on; saved as config.json beside the model."""
+
+    data: Path
+    out: Path
+    cache_dir: Path | None = Path(".cache")
+    split: Path = DEFAULT_SPLIT
+    epochs: int = EPOCHS
+    batch_size: int = BATCH_SIZE
+    learning_rate: float = LEARNING_RATE
+    seed: int = 42
+
+
+def add_classifier(features, dropout: float = DROPOUT):
+    """Return 7-class softmax probabilities from the 1280-channel head's feature map."""
+    x = layers.GlobalAveragePooling2D(name="pool")(features)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    return layers.Dense(NUM_CLASSES, activation="softmax", name="classifier")(x)
+
+
+def build_trainable_part(image_shape: tuple[int, int]) -> keras.Model:
+    """Return blocks FROZEN_BLOCKS..15, the head and the classifier, taking the frozen part's
+    output, with ImageNet weights in every block."""
+    inputs = keras.Input(block_input_shape(FROZEN_BLOCKS, image_shape), name="frozen_features")
+    x = efficientnet_lite0_layers(
+        inputs, blocks=(FROZEN_BLOCKS, len(block_specs())), drop_connect_rate=DROP_CONNECT
+    )
+    model = keras.Model(inputs, add_classifier(x), name="efficientnet_lite0_trainable")
+    load_imagenet_weights(model, default_checkpoint())
+    return model
+
+
+def build_highres_classifier(image_shape: tuple[int, int]) -> keras.Model:
+    """Return the whole classifier (image in, 7 probabilities out), weights not yet set."""
+    inputs = keras.Input((*image_shape, 3), name="image")
+    outputs = add_classifier(efficientnet_lite0_layers(inputs))
+    return keras.Model(inputs, outputs, name="efficientnet_lite0_ham10000")
+
+
+def assemble(trainable: keras.Model, image_shape: tuple[int, int]) -> keras.Model:
+    """Return the whole classifier with ImageNet weights in the frozen part and `trainable`'s
+    weights everywhere else (layers match by name)."""
+    model = build_highres_classifier(image_shape)
+    load_imagenet_weights(model, default_checkpoint())
+    trained = {layer.name: layer for layer in trainable.layers}
+    for layer in model.layers:
+        if layer.name in trained and layer.weights:
+            layer.set_weights(trained[layer.name].get_weights())
+    return model
+
+
+def predict_views(model: keras.Model, features: np.ndarray, views: int = 1) -> np.ndarray:
+    """Return probabilities averaged over the first `views` flips of cached features."""
+    return np.mean(
+        [model.predict(features[:, v].astype(np.float32), batch_size=64, verbose=0)
+         for v in range(views)],
+        axis=0,
+    )  # fmt: skip
+
+
+def fit(
+    model: keras.Model,
+    features: np.ndarray,
+    labels: np.ndarray,
+    val_features: np.ndarray,
+    val_labels: np.ndarray,
+    config: HighresConfig,
+    checkpoint: Path | None = None,
+) -> list[dict]:
+    """Train `model` in place, one random flip per image and epoch; restore the epoch with the
+    best validation balanced accuracy and return the per-epoch history."""
+    rng = np.random.default_rng(config.seed)
+    steps = int(np.ceil(len(labels) / config.batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0,
+        decay_steps=config.epochs * steps,
+        warmup_target=config.learning_rate,
+        warmup_steps=int(WARMUP_EPOCHS * steps),
+    )
+    model.compile(
+        keras.optimizers.AdamW(schedule, weight_decay=WEIGHT_DECAY),
+        LogitAdjustedCrossentropy(log_prior(labels)),
+        metrics=["accuracy"],
+    )
+    history, best, best_weights = [], -1.0, None
+    for epoch in range(config.epochs):
+        start = time.perf_counter()
+        views = rng.integers(len(FLIPS), size=len(labels))
+        x = features[np.arange(len(labels)), views].astype(np.float32)
+        fitted = model.fit(x, labels, batch_size=config.batch_size, epochs=1, shuffle=True,
+                           verbose=2)  # fmt: skip
+        seconds = time.perf_counter() - start
+        val = classification_metrics(val_labels, predict_views(model, val_features))
+        row = {
+            "epoch": epoch + 1,
+            "loss": float(fitted.history["loss"][0]),
+            "accuracy": float(fitted.history["accuracy"][0]),
+            "val_accuracy": val["accuracy"],
+            "val_balanced_accuracy": val["balanced_accuracy"],
+            "val_macro_auc": val["macro_auc"],
+            "seconds": round(seconds, 1),
+        }
+        history.append(row)
+        log.info("epoch %d/%d: %s", epoch + 1, config.epochs, json.dumps(row))
+        if val["balanced_accuracy"] > best:
+            best, best_weights = val["balanced_accuracy"], model.get_weights()
+            if checkpoint is not None:  # the best so far survives an interrupted run
+                model.save_weights(checkpoint)
+    model.set_weights(best_weights)
+    return history
+
+
+def train(config: HighresConfig) -> Path:
+    """Run the whole flow; return the saved model's path."""
+    keras.utils.set_random_seed(config.seed)
+    dataset = load_dataset(config.data, IMAGE_SIZE, config.cache_dir)
+    split = load_split(dataset, config.split)
+    image_shape = dataset.images.shape[1:3]
+    features = cached_frozen_features(dataset, config.cache_dir)
+    trainable = build_trainable_part(image_shape)
+    config.out.mkdir(parents=True, exist_ok=True)
+    history = fit(
+        trainable,
+        features[split.train],
+        dataset.labels[split.train],
+        features[split.val],
+        dataset.labels[split.val],
+        config,
+        config.out / "best_trainable.weights.h5",
+    )
+    model = assemble(trainable, image_shape)
+    model.save(config.out / "model.keras", include_optimizer=False)
+    best = max(history, key=lambda row: row["val_balanced_accuracy"])
+    record = {
+        **{k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
+        "architecture": "efficientnet_lite0",
+        "image_size": list(IMAGE_SIZE),
+        "frozen_blocks": FROZEN_BLOCKS,
+        "balance": "logit_adjust",
+        "dropout": DROPOUT,
+        "drop_connect": DROP_CONNECT,
+        "weight_decay": WEIGHT_DECAY,
+        "best_epoch": best["epoch"],
+        "seconds_per_epoch": float(np.median([row["seconds"] for row in history])),
+        "history": history,
+    }
+    (config.out / "config.json").write_text(json.dumps(record, indent=2) + "\n")
+    (config.out / "split.csv").write_text(config.split.read_text())
+    return config.out / "model.keras"
+
+
+def parse_args(argv: list[str] | None = None) -> HighresConfig:
+    """Return the run's settings from the command line, checked."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, required=True,
+                        help="HAM10000 release folder (metadata.csv + images)")  # fmt: skip
+    parser.add_argument("--out", type=Path, required=True, help="new folder for the run")
+    parser.add_argument("--cache-dir", type=Path, default=Path(".cache"),
+                        help="where decoded images and frozen features are cached")  # fmt: skip
+    parser.add_argument(
+        "--split", type=Path, default=DEFAULT_SPLIT, help="split.csv to train and score on"
+    )
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help="training epochs")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="images per step")
+    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE,
+                        help="peak learning rate of the cosine schedule")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=42, help="random seed")
+    ns = parser.parse_args(argv)
+    if ns.out.exists() and any(ns.out.iterdir()):
+        parser.error(f"--out {ns.out} is not empty; pick a new folder")
+    if not ns.split.is_file():
+        parser.error(f"--split {ns.split}: no such file")
+    return HighresConfig(ns.data, ns.out, ns.cache_dir, ns.split, ns.epochs, ns.batch_size,
+                         ns.learning_rate, ns.seed)  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train; return 0, or 1 when the data cannot be loaded."""
+    config = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    try:
+        path = train(config)
+    except DataError as exc:
+        log.error("%s", exc)
+        return 1
+    log.info("saved %s", path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

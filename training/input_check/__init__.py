@@ -1,0 +1,1 @@
+"""The input check: is an upload a dermoscopic lesion image like the training images?"""

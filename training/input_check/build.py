@@ -1,0 +1,135 @@
+"""Build the shipped input check: one ONNX graph from a 64×64 image to a score in 0..1.
+
+    python -m training.input_check.build --data ../shared/data/ham10000 --ood ../shared/data/ood \
+        --out models/input_check
+
+The check combines the two scorers of `training.input_check.scores` on ImageNet features
+(`training.input_check.study` measured each alone and together): a logistic model fitted with
+the non-dermoscopic images, which catches the kinds it saw, and the Mahalanobis distance to the
+HAM10000 classes, fitted on dermoscopy only, which also catches kinds nobody collected. Each has
+its threshold at the 0.8 % quantile of the validation dermoscopy and is rescaled so that its
+threshold sits at 0.5; the score is the smaller of the two, so below 0.5 = not dermoscopic
+(`scores.CombinedScorer`, which the exported graph reproduces).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from training.data import DataError, cached, load_dataset
+from training.input_check.features import CHECK_SIZE, FEATURES, build_feature_model
+from training.input_check.ood_data import KINDS, load_ood
+from training.input_check.scores import CombinedScorer
+from training.input_check.study import SPLIT, blur_watermark, ood_halves
+from training.split import load_split
+
+FLAG_RATE = 0.008  # of validation dermoscopy, per scorer
+THRESHOLD = 0.5
+SCORE_OUTPUT = "dermoscopic_score"
+
+log = logging.getLogger(__name__)
+
+
+def build_check_model(scorer: CombinedScorer):
+    """Return the Keras model computing `scorer.score` from a CHECK_SIZE² uint8-range image."""
+    import keras
+    from keras import layers, ops
+
+    features_model = build_feature_model(CHECK_SIZE)
+    features = features_model.get_layer(FEATURES).output
+    weights, bias = scorer.logistic.folded()
+    logit = layers.Dense(1, name="logistic")(features)
+    # With precision P = L Lᵀ: |(f − μ) L|² = |z|² − 2 z·m + |m|², where z = f L and m = μ L.
+    chol = scorer.maha.whitening()
+    means = scorer.maha.means @ chol
+    whitened = layers.Dense(chol.shape[1], use_bias=False, name="whiten")(features)
+    cross = layers.Dense(len(means), name="class_cross_terms")(whitened)
+    squared = ops.sum(ops.square(whitened), axis=-1, keepdims=True) + cross
+    distance = ops.min(squared, axis=-1, keepdims=True)  # to the nearest class
+    by_logistic = ops.sigmoid(logit - scorer.logit_threshold)
+    by_distance = ops.sigmoid((scorer.distance_threshold - distance) / scorer.distance_scale)
+    score = layers.Minimum(name=SCORE_OUTPUT)([by_logistic, by_distance])
+    model = keras.Model(features_model.input, score, name="input_check")
+    model.get_layer("logistic").set_weights([weights[:, None], np.array([bias])])
+    model.get_layer("whiten").set_weights([chol])
+    model.get_layer("class_cross_terms").set_weights([-2 * means.T, np.sum(means**2, axis=1)])
+    return model
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fit, export and describe the check; return 0, or 1 when data is missing."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, required=True, help="HAM10000 release folder")
+    parser.add_argument("--ood", type=Path, required=True, help="shared/data/ood folder")
+    parser.add_argument("--out", type=Path, required=True, help="folder for model.onnx etc.")
+    parser.add_argument("--cache-dir", type=Path, default=Path(".cache"), help="feature cache")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    try:
+        dataset = load_dataset(args.data, CHECK_SIZE, args.cache_dir)
+        ood = load_ood(args.ood, CHECK_SIZE)
+    except DataError as exc:
+        log.error("%s", exc)
+        return 1
+    split = load_split(dataset, SPLIT)
+    fit_rows, held_rows = ood_halves(ood)
+    from training.input_check.features import imagenet_features
+
+    cache = (
+        args.cache_dir / f"input-check-features-{CHECK_SIZE}-{len(dataset)}-{len(ood.kinds)}.npz"
+    )
+    feats = cached(cache, lambda: {"lite0": imagenet_features(dataset.images),
+                                   "lite0_ood": imagenet_features(ood.images)})  # fmt: skip
+    ham, other = feats["lite0"], feats["lite0_ood"]
+    scorer = CombinedScorer(FLAG_RATE).fit(
+        ham[split.train], dataset.labels[split.train], other[fit_rows], ham[split.val]
+    )
+    model = build_check_model(scorer)
+
+    from training.export import export_model
+    from training.highres.features import onnx_predict
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    difference = export_model(model, args.out / "model.onnx")
+    score = lambda images: onnx_predict(model, images)[:, 0]  # noqa: E731
+    test_scores, held_scores = score(dataset.images[split.test]), score(ood.images[held_rows])
+    clinical = held_rows[ood.kinds[held_rows] == "clinical_skin"]
+    blurred = np.stack([blur_watermark(image) for image in ood.images[clinical]])
+    labels = np.r_[np.ones(len(test_scores)), np.zeros(len(held_scores))]
+    figures = {
+        "auroc": float(roc_auc_score(labels, np.r_[test_scores, held_scores])),
+        "largest_difference_from_numpy": float(
+            np.abs(test_scores - scorer.score(ham[split.test])).max()
+        ),
+        "ham_val_flagged": float(np.mean(score(dataset.images[split.val]) < THRESHOLD)),
+        "ham_test_flagged": float(np.mean(test_scores < THRESHOLD)),
+        "held_out_flagged": {
+            k: float(np.mean(held_scores[ood.kinds[held_rows] == k] < THRESHOLD)) for k in KINDS
+        },
+        "clinical_watermark_blurred_flagged": float(np.mean(score(blurred) < THRESHOLD)),
+        "onnx_max_difference": difference,
+    }
+    config = {
+        "name": "input_check",
+        "threshold": THRESHOLD,
+        "input_size": [CHECK_SIZE, CHECK_SIZE],
+        "flag_rate_per_scorer": FLAG_RATE,
+        "split": str(SPLIT),
+        "figures": figures,
+    }
+    (args.out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    log.info("%s", json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,6 @@
 """How much does one backend replica serve, and how much memory does a worker need?
 
-Starts the real gunicorn server on loopback with the shipped classifier and segmenter, keeps
+Starts the real gunicorn server on loopback with every shipped model (or `--model` alone), keeps
 `--clients` clients posting a demo sample to /predict for `--seconds`, and prints requests/s, the
 server's CPU-seconds per request (so requests/s per fully used core, whatever else the machine
 runs), each worker's resident memory at rest and after the load, and its peak after one
@@ -26,7 +26,6 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.serving_latency import (  # noqa: E402
     DEFAULT_IMAGE,
-    DEFAULT_MODEL,
     multipart,
     post,
     throughput,
@@ -95,17 +94,25 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients (default 4)")
     parser.add_argument("--seconds", type=float, default=20, help="length of the load")
     parser.add_argument("--image", type=Path, default=DEFAULT_IMAGE)
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="serve this classifier alone (default: the service's defaults, every shipped model)",
+    )
     args = parser.parse_args()
     body, headers = multipart(args.image.read_bytes())
     load = os.getloadavg()[0]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average {load:.1f} before; "
         f"{args.workers} worker(s), {args.clients} clients, {args.seconds:g} s, "
-        f"{args.image.name} ({len(body)} bytes), model {args.model.parent.name}"
+        f"{args.image.name} ({len(body)} bytes), "
+        f"models: {args.model.parent.name if args.model else 'every shipped one'}"
     )
     env = {"INFERENCE_THREADS": "1", "GUNICORN_THREADS": "1"}
-    with gunicorn_server(args.model, env, args.workers) as (url, process):
+    if args.model is None:
+        env["MODEL_PATH"] = ""  # the service's defaults: every shipped classifier and more
+    with gunicorn_server(args.model or Path(), env, args.workers) as (url, process):
         port = int(url.rsplit(":", 1)[1])
         pids = server_pids(process.pid)
         for _ in range(5):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lesion_core.preprocess import INPUT_SIZE
+from training.classifier.summary import baseline_lines, figure_lines
 from training.cli import (
     cache_option,
     check_data,
@@ -112,7 +113,6 @@ def main(argv: list[str] | None = None) -> int:
     config = replace(config, out=config.out or default_out(config))
     setup_logging()
     from training.classifier.recipe import train  # loads TensorFlow
-    from training.classifier.summary import baseline_lines, figure_lines
     from training.data import DataError
 
     try:

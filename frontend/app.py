@@ -7,8 +7,10 @@ from typing import NoReturn
 
 import streamlit as st
 
-from frontend.analysis import PART_OVERHEAD_BYTES, LocalizationMemo, PredictionMemo, analyse
+from frontend.analysis import PART_OVERHEAD_BYTES, analyse
+from frontend.answers import client_for, init_memos, memos_for, show_comparison
 from frontend.client import BackendClient, BackendError, ImageFile
+from frontend.model_picker import Picked, pick_models
 from frontend.responses import Health, Metadata
 from frontend.result_card import show_outcome
 from frontend.results import summary_frame, summary_table, to_csv
@@ -30,15 +32,8 @@ NOTE = (
 BROWSER_CEILING_MB = 200
 
 st.set_page_config(page_title="Skin lesion classifier (research)", page_icon="🔬", layout="wide")
-# Localisations by image fingerprint and class, and predictions of images the backend could not
-# localise, for the model version they came from.
 init_status()
-if "predictions" not in st.session_state:
-    st.session_state.predictions = {}
-if "localizations" not in st.session_state:
-    st.session_state.localizations = {}
-if "model_version" not in st.session_state:
-    st.session_state.model_version = None
+init_memos()
 
 
 @st.cache_resource
@@ -62,12 +57,7 @@ def format_names(meta: Metadata) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def show_uploads(
-    client: BackendClient,
-    meta: Metadata,
-    localizations: LocalizationMemo,
-    predictions: PredictionMemo,
-) -> None:
+def show_uploads(client: BackendClient, meta: Metadata, picked: Picked) -> None:
     """Lay out the uploader and the results for the images uploaded."""
     limit_mb = meta.max_upload_bytes / 2**20
     uploads = st.file_uploader(
@@ -94,6 +84,12 @@ def show_uploads(
             files.append((upload.name, upload.getvalue(), upload.type or "image/jpeg"))
     if not files:
         return
+    if picked.compare:
+        for file in files:
+            show_comparison(client, file, file[0], picked, meta)
+        return
+    localizations, predictions = memos_for(picked.first)
+    client = client_for(client, picked.first)
     with st.spinner(f"Classifying {len(files)} image(s)…"):
         try:
             outcomes = analyse(
@@ -113,15 +109,10 @@ def show_uploads(
             on_click="ignore",
         )
     for i, (file, outcome) in enumerate(zip(files, outcomes, strict=True)):
-        show_outcome(client, file, f"upload{i}", outcome, meta, localizations)
+        show_outcome(client, file, f"upload{i}", outcome, meta, localizations, model=picked.first)
 
 
-def show_samples(
-    client: BackendClient,
-    meta: Metadata,
-    localizations: LocalizationMemo,
-    predictions: PredictionMemo,
-) -> None:
+def show_samples(client: BackendClient, meta: Metadata, picked: Picked) -> None:
     """Lay out the demo sample picker and the chosen sample's result."""
     samples = {s.image_id: s for s in load_samples()}
     if not samples:
@@ -141,6 +132,11 @@ def show_samples(
         return
     sample = samples[chosen]
     file = (sample.path.name, sample.path.read_bytes(), "image/jpeg")
+    if picked.compare:
+        show_comparison(client, file, sample.image_id, picked, meta)
+        return
+    localizations, predictions = memos_for(picked.first)
+    client = client_for(client, picked.first)
     with st.spinner("Classifying…"):
         try:
             [outcome] = analyse(
@@ -148,7 +144,7 @@ def show_samples(
             )
         except BackendError as exc:
             stop_with(exc.message)
-    show_outcome(client, file, "sample", outcome, meta, localizations, sample)
+    show_outcome(client, file, "sample", outcome, meta, localizations, sample, picked.first)
 
 
 # The uploader's own small print names Streamlit's 200 MB ceiling, not the service's limit; the
@@ -173,6 +169,7 @@ problem = health if isinstance(health, BackendError) else None
 if problem is None:
     try:
         meta = client.metadata()
+        catalogue = client.models()
     except BackendError as exc:
         problem = exc
 if problem is not None:
@@ -186,13 +183,9 @@ if problem is not None:
 assert isinstance(health, Health)
 with st.sidebar:
     show_model_facts(meta)
-if st.session_state.model_version != health.model_version:
-    st.session_state.predictions = {}
-    st.session_state.localizations = {}
-    st.session_state.model_version = health.model_version
-
+picked = pick_models(catalogue)
 own, demo = st.tabs(["Your images", "Demo samples"])
 with own:
-    show_uploads(client, meta, st.session_state.localizations, st.session_state.predictions)
+    show_uploads(client, meta, picked)
 with demo:
-    show_samples(client, meta, st.session_state.localizations, st.session_state.predictions)
+    show_samples(client, meta, picked)

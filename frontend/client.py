@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,10 +12,12 @@ from frontend.responses import (
     Health,
     Localization,
     Metadata,
+    ModelList,
     Prediction,
     parse_health,
     parse_localization,
     parse_metadata,
+    parse_models,
     parse_predictions,
 )
 
@@ -59,6 +62,13 @@ class BackendClient:
         # `docker compose --scale backend=N` (one name, N addresses) spreads the page's requests
         # instead of pinning them to the replica a kept-alive connection first reached.
         self.session.headers["Connection"] = "close"
+        self.model: str | None = None  # the classifier /predict and /localize ask; None: default
+
+    def for_model(self, name: str | None) -> BackendClient:
+        """Return a client on the same session whose /predict and /localize ask model `name`."""
+        bound = copy.copy(self)
+        bound.model = name
+        return bound
 
     def health(self) -> Health:
         """Return the model the backend serves, or raise BackendError if it is down or not ready."""
@@ -68,13 +78,26 @@ class BackendClient:
         """Return the classes, limits and disclaimer the backend publishes."""
         return self._call("GET", "/metadata", parse_metadata)
 
+    def models(self) -> ModelList | None:
+        """Return the classifiers the backend serves, or None for a backend without /models."""
+        try:
+            return self._call("GET", "/models", parse_models)
+        except BackendError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
     def predict(self, files: Sequence[ImageFile]) -> list[Prediction]:
         """Return one Prediction per image, in order, from a single /predict request."""
         if not files:
             return []
         fields = [("file", (name, data, mime)) for name, data, mime in files]
         return self._call(
-            "POST", "/predict", lambda body: parse_predictions(body, len(files)), files=fields
+            "POST",
+            "/predict",
+            lambda body: parse_predictions(body, len(files)),
+            files=fields,
+            data=self._model_field(),
         )
 
     def localize(self, file: ImageFile, class_code: str | None = None) -> Localization:
@@ -83,24 +106,29 @@ class BackendClient:
         Raises LocalizationUnavailable when the backend cannot localise at all.
         """
         name, data, mime = file
-        form = {"class": class_code} if class_code else None
+        form = ({"class": class_code} if class_code else {}) | self._model_field()
         try:
             return self._call(
                 "POST",
                 "/localize",
                 parse_localization,
                 files=[("file", (name, data, mime))],
-                data=form,
+                data=form or None,
             )
         except BackendError as exc:
             # 404/405: a backend older than /localize; 503 with this code: no segmenter loaded.
-            if exc.status in (404, 405) or exc.code == "localisation_unavailable":
+            older = exc.status in (404, 405) and exc.code != "unknown_model"
+            if older or exc.code == "localisation_unavailable":
                 raise LocalizationUnavailable(
                     "Localisation is unavailable on this server: it shows the prediction only.",
                     exc.status,
                     exc.code,
                 ) from None
             raise
+
+    def _model_field(self) -> dict[str, str]:
+        """Return the form field that names the model asked, if one is."""
+        return {"model": self.model} if self.model else {}
 
     def _call(self, method: str, path: str, parse: Any, **kwargs: Any) -> Any:
         """Send one request and return parse(JSON body), or raise BackendError."""
@@ -152,6 +180,13 @@ def _http_error(base_url: str, path: str, status: int, body: Any) -> BackendErro
             "Wait a moment, then try again.",
             status,
             "not_ready",
+        )
+    if isinstance(error, dict) and error.get("code") == "unknown_model":
+        return BackendError(
+            f"The backend no longer serves that model: {error.get('message')}. Reload the page "
+            "to see the models it serves now.",
+            status,
+            "unknown_model",
         )
     if status in (404, 405) or not isinstance(error, dict):
         return BackendError(

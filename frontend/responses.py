@@ -9,22 +9,32 @@ from dataclasses import dataclass
 from typing import Any
 
 from lesion_api.localisation import Lesion, Localisation
-from lesion_api.predictions import FileError, PredictAnswer, Prediction, PredictionList
-from lesion_api.service import ClassInfo, ImageFormat, Ready
+from lesion_api.predictions import (
+    FileError,
+    InputCheck,
+    PredictAnswer,
+    Prediction,
+    PredictionList,
+)
+from lesion_api.service import ClassInfo, ImageFormat, ModelList, ModelSummary, Ready
 from lesion_api.service import Metadata as ServiceMetadata
 
 __all__ = [
     "FileError",
     "Health",
     "Heatmap",
+    "InputCheck",
     "Lesion",
     "LesionClass",
     "Localization",
     "Metadata",
+    "ModelList",
+    "ModelSummary",
     "Prediction",
     "parse_health",
     "parse_localization",
     "parse_metadata",
+    "parse_models",
     "parse_prediction",
     "parse_predictions",
 ]
@@ -101,6 +111,11 @@ def parse_metadata(body: Any) -> Metadata:
         max_image_pixels=meta.limits.max_image_pixels,
         formats=tuple(meta.formats),
     )
+
+
+def parse_models(body: Any) -> ModelList:
+    """Return the ModelList in a /models body."""
+    return ModelList.model_validate(body)
 
 
 def parse_prediction(body: Any) -> Prediction:

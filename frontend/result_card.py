@@ -7,8 +7,9 @@ import streamlit as st
 from frontend.analysis import LocalizationMemo, Outcome, localize
 from frontend.charts import probability_chart
 from frontend.client import BackendClient, BackendError, ImageFile
+from frontend.input_check import show_input_check
 from frontend.overlays import OverlayError, render
-from frontend.responses import Localization, Metadata
+from frontend.responses import Localization, Metadata, ModelSummary, Prediction
 from frontend.results import percent, probability_frame
 from frontend.samples import Sample
 
@@ -30,8 +31,10 @@ def show_outcome(
     meta: Metadata,
     memo: LocalizationMemo,
     sample: Sample | None = None,
+    model: ModelSummary | None = None,
 ) -> None:
-    """Show one image (widget keys end in `slot`) beside its class, probability, tag and chart."""
+    """Show one image (widget keys end in `slot`) beside its class, probability, tag and chart,
+    as `model` (None: the server's only one) answered."""
     title = sample.image_id if sample is not None else file[0]
     with st.container(border=True):
         if isinstance(outcome, BackendError):
@@ -42,15 +45,12 @@ def show_outcome(
         left, right = st.columns([1, 2])
         with left:
             show_overlays(client, file, slot, title, meta, memo)
-        right.subheader(f"{outcome.label_name} ({outcome.label})", anchor=False)
-        right.metric("Probability of this class", percent(outcome.confidence))
-        if outcome.malignant:
-            right.badge("Malignant class", icon="⚠️", color="red")
-        else:
-            right.badge("Benign class", color="green")
+        with right:
+            unreliable = show_answer(outcome, model)
+        height, width = model.input_size if model else (meta.input_size, meta.input_size)
         right.caption(
-            f"What the model sees: this image shrunk to {meta.input_size}×{meta.input_size} "
-            "pixels, its aspect ratio not kept, so fine detail of a large photo does not reach it."
+            f"What the model sees: this image shrunk to {width}×{height} pixels, its aspect "
+            "ratio not kept, so fine detail of a large photo does not reach it."
         )
         if sample is not None:
             names = {c.code: c.name for c in meta.classes}
@@ -63,7 +63,30 @@ def show_outcome(
                 f"Dataset label: **{names.get(sample.dx, sample.dx)} ({sample.dx})**, "
                 f"confirmed by {sample.confirmation}. {seen}"
             )
-        st.altair_chart(probability_chart(probability_frame(outcome, meta.classes)))
+        st.altair_chart(
+            probability_chart(probability_frame(outcome, meta.classes), muted=unreliable)
+        )
+
+
+def show_answer(outcome: Prediction, model: ModelSummary | None = None) -> bool:
+    """Show the input check's warnings, then the class, its probability and its tag, played
+    down when the image is not dermoscopy; return whether it is not."""
+    unreliable = show_input_check(outcome.input_check)
+    st.subheader(f"{outcome.label_name} ({outcome.label})", anchor=False)
+    kind = "Malignant class" if outcome.malignant else "Benign class"
+    if unreliable:
+        st.caption(f"Probability of this class: {percent(outcome.confidence)} (unreliable)")
+        st.badge(f"{kind} (unreliable)", color="gray")
+    else:
+        st.metric("Probability of this class", percent(outcome.confidence))
+        st.badge(
+            kind,
+            icon="⚠️" if outcome.malignant else None,
+            color="red" if outcome.malignant else "green",
+        )
+    if model is not None:
+        st.caption(f"Answered by {model.name}")
+    return unreliable
 
 
 def show_overlays(

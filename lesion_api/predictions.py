@@ -48,7 +48,8 @@ class InputCheck(WireModel):
     score: Fraction = Field(description="higher is more like the training dermoscopy")
     warnings: list[str] = Field(
         description="plain sentences on what makes the answer unreliable (not dermoscopy, too "
-        "small, too dark or washed out, blurred); empty when nothing was found"
+        "small, too dark or washed out, blurred); when not dermoscopic, the first says so; empty "
+        "when nothing was found"
     )
 
 

@@ -238,3 +238,41 @@ def test_localize_failures_are_not_mistaken_for_no_localisation(
         BackendClient(stub_backend.url).localize(("a.jpg", b"jpeg", "image/jpeg"))
     assert not isinstance(caught.value, LocalizationUnavailable)
     assert caught.value.message.startswith(expected)
+
+
+@pytest.mark.server
+def test_models_lists_what_the_backend_serves(live_backend: str) -> None:
+    catalogue = BackendClient(live_backend).models()
+    assert catalogue is not None and catalogue.default == catalogue.models[0].name
+    assert catalogue.models[0].input_size == (28, 28)
+
+
+def test_models_of_a_backend_without_the_route_is_none(stub_backend: StubBackend) -> None:
+    assert BackendClient(stub_backend.url).models() is None
+
+
+def test_a_client_for_a_model_names_it_in_every_upload(
+    stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    stub_backend.classifying().localizing()
+    client = BackendClient(stub_backend.url)
+    bound = client.for_model("wide")
+    bound.predict([("a.jpg", sample_jpeg, "image/jpeg")])
+    bound.localize(("a.jpg", sample_jpeg, "image/jpeg"), "bcc")
+    client.predict([("a.jpg", sample_jpeg, "image/jpeg")])
+    first, unbound = stub_backend.requests_to("/predict")
+    assert first.fields == {"model": "wide"} and unbound.fields == {}
+    assert stub_backend.requests_to("/localize")[0].fields == {"class": "bcc", "model": "wide"}
+
+
+@pytest.mark.server
+def test_an_unknown_model_is_not_mistaken_for_no_localisation(
+    live_backend: str, sample_jpeg: bytes
+) -> None:
+    with pytest.raises(BackendError) as caught:
+        BackendClient(live_backend).for_model("gone").localize(("a.jpg", sample_jpeg, "image/jpeg"))
+    assert not isinstance(caught.value, LocalizationUnavailable)
+    assert (caught.value.status, caught.value.code) == (404, "unknown_model")
+    assert (
+        "no longer serves that model" in caught.value.message and "Reload" in caught.value.message
+    )

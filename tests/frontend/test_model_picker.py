@@ -1,0 +1,119 @@
+"""The page with several models and the input check, under AppTest against the real backend:
+the model picker, every model side by side, and answers the input check calls unreliable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from frontend.input_check import NOT_DERMOSCOPIC_TITLE
+from frontend.model_picker import COMPARE_LABEL
+from lesion_core.image_quality import TOO_SMALL
+from tests.backend.onnx_models import colour_classifier
+from tests.conftest import PAPER_MODEL, SHIPPED_MODEL, encode
+from tests.servers import REPO_ROOT, gunicorn_server
+
+pytestmark = pytest.mark.server
+
+APP = str(REPO_ROOT / "frontend" / "app.py")
+DERMOSCOPY = REPO_ROOT / "samples" / "ISIC_0024318.jpg"
+
+
+@pytest.fixture(scope="module")
+def models_backend(
+    tmp_path_factory: pytest.TempPathFactory, input_check_path: Path
+) -> Iterator[str]:
+    """The real backend serving three classifiers (the last 120×160) and the input check."""
+    wide = colour_classifier(tmp_path_factory.mktemp("models") / "wide")
+    env = {
+        "MODEL_PATH": "",
+        "MODEL_PATHS": ",".join(str(p) for p in (SHIPPED_MODEL, PAPER_MODEL, wide)),
+        "INPUT_CHECK_PATH": str(input_check_path),
+    }
+    with gunicorn_server(SHIPPED_MODEL, env=env, workers=1) as (url, _):
+        yield url
+
+
+def run_app(monkeypatch: pytest.MonkeyPatch, backend_url: str) -> AppTest:
+    monkeypatch.setenv("BACKEND_URL", backend_url)
+    return AppTest.from_file(APP, default_timeout=60).run()
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    return at.file_uploader(key="uploads").set_value((name, data, "image/png")).run()
+
+
+def not_dermoscopy() -> bytes:
+    """Return a grey gradient crossed by stripes, which the input check flags."""
+    x = np.linspace(0, 255, 400)[None, :].repeat(300, axis=0)
+    grey = np.clip(x * 0.6 + (np.arange(300)[:, None] // 20 % 2) * 60 + 40, 0, 255)
+    return encode(Image.fromarray(grey.astype(np.uint8)).convert("RGB"), "PNG")
+
+
+def test_picker_lists_every_model_with_its_balanced_accuracy(monkeypatch, models_backend):
+    at = run_app(monkeypatch, models_backend)
+    picker = at.selectbox(key="model")
+    assert picker.value == "resnet_small_2x"
+    labels = picker.options  # as the picker shows them
+    assert labels[0].startswith("resnet_small_2x (default): balanced accuracy 0.584 on held-out")
+    assert labels[1].startswith("paper_cnn: balanced accuracy 0.427")
+    assert labels[2] == "wide: balanced accuracy not published, sees 160×120 pixels"
+
+
+def test_the_picked_model_answers(monkeypatch, models_backend):
+    at = run_app(monkeypatch, models_backend)
+    at.selectbox(key="model").select("wide").run()
+    upload(at, "lesion.png", DERMOSCOPY.read_bytes())
+    assert not at.exception and not at.error
+    assert "Answered by wide" in [c.value for c in at.caption]
+    assert any("shrunk to 160×120 pixels" in c.value for c in at.caption)
+
+
+def test_every_model_side_by_side(monkeypatch, models_backend):
+    at = run_app(monkeypatch, models_backend)
+    at.toggle(key="compare").set_value(True).run()
+    assert at.toggle(key="compare").label == COMPARE_LABEL
+    upload(at, "lesion.png", DERMOSCOPY.read_bytes())
+    assert not at.exception and not at.error
+    names = [m.value for m in at.markdown]
+    assert {"**resnet_small_2x**", "**paper_cnn**", "**wide**"} <= set(names)
+    assert len(at.subheader) == 3 and len(at.get("vega_lite_chart")) == 3
+
+
+def answer_column(node) -> list[tuple[str, str]]:
+    """Return (type, value) of each element of the block that holds the answer's class name."""
+    children = list(getattr(node, "children", {}).values())
+    if any(child.type == "subheader" for child in children):
+        return [(child.type, str(getattr(child, "value", ""))) for child in children]
+    return next((found for child in children if (found := answer_column(child))), [])
+
+
+def test_a_non_dermoscopic_upload_is_warned_above_its_class_and_played_down(
+    monkeypatch, models_backend
+):
+    at = run_app(monkeypatch, models_backend)
+    upload(at, "stripes.png", not_dermoscopy())
+    assert not at.exception
+    column = answer_column(at.main)
+    kinds = [kind for kind, _ in column]
+    assert kinds[:2] == ["error", "subheader"], "the warning comes above the class name"
+    assert column[0][1].startswith(f"**{NOT_DERMOSCOPIC_TITLE}** This does not look like")
+    assert not at.metric, "no big probability figure for an unreliable answer"
+    assert column[2][1].startswith("Probability of this class: ")
+    assert column[2][1].endswith("% (unreliable)")
+    assert column[3][1].startswith(":gray-badge[") and "(unreliable)" in column[3][1]
+    assert not at.sidebar.error, "the warning is on the answer, not in the sidebar"
+
+
+def test_a_quality_problem_is_shown_with_the_answer(monkeypatch, models_backend):
+    at = run_app(monkeypatch, models_backend)
+    small = Image.open(DERMOSCOPY).resize((100, 75))
+    upload(at, "small.png", encode(small, "PNG"))
+    assert not at.exception and not at.error
+    assert TOO_SMALL.format(width=100, height=75) in [w.value for w in at.main.warning]
+    assert at.metric, "a dermoscopic image keeps its probability figure"

@@ -16,7 +16,7 @@ from backend.model_file import ModelLoadError, model_version, open_session, read
 from backend.model_timing import timed
 from backend.uploads import Upload
 from lesion_api.predictions import InputCheck
-from lesion_core.image_quality import quality_warnings
+from lesion_core.image_quality import MEASURE_SIZE, quality_warnings
 from lesion_core.preprocess import image_to_array, open_image, preprocess, upright_size
 
 SCORE_OUTPUT = "dermoscopic_score"
@@ -99,7 +99,13 @@ class InputChecker:
 
 
 def _quality(data: bytes, max_pixels: int) -> list[str]:
-    """Return the quality warnings of an upload, judged on it upright, in 8-bit RGB, full size."""
+    """Return the quality warnings of an upload, judged on it upright and in 8-bit RGB.
+
+    The checks measure at MEASURE_SIZE, so a large upload is first shrunk (its aspect kept) to
+    just cover that size, which lets a JPEG decode at a reduced scale; an image that small has
+    a short side above MIN_SIDE, so "too small" reads the same as on the full upload."""
     with open_image(data, max_pixels) as image:
-        rgb = image_to_array(image, upright_size(image))
+        width, height = upright_size(image)
+        shrink = max(1.0, min(width / MEASURE_SIZE[0], height / MEASURE_SIZE[1]))
+        rgb = image_to_array(image, (round(width / shrink), round(height / shrink)))
     return quality_warnings(Image.fromarray(rgb))

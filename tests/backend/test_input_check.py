@@ -17,7 +17,15 @@ from backend.app import create_app
 from backend.input_check import NOT_DERMOSCOPIC, InputChecker
 from backend.model_file import ModelLoadError
 from backend.settings import Settings
-from lesion_core.image_quality import BLURRED, TOO_DARK, TOO_SMALL, WASHED_OUT
+from lesion_core.image_quality import (
+    BLURRED,
+    MEASURE_SIZE,
+    MIN_SIDE,
+    TOO_DARK,
+    TOO_SMALL,
+    WASHED_OUT,
+    quality_warnings,
+)
 from tests.backend.test_metrics import sample_value, scrape
 from tests.conftest import SHIPPED_SEGMENTER, encode
 from tests.servers import REPO_ROOT, gunicorn_server
@@ -73,6 +81,17 @@ def test_each_quality_problem_gets_its_sentence(client, change, warning):
     assert post(client, DERMOSCOPY.read_bytes()).json["input_check"]["warnings"] == []
     answer = post(client, encode(change(dermoscopy()), "PNG"))
     assert answer.status_code == 200 and warning in answer.json["input_check"]["warnings"]
+
+
+def test_a_large_upload_is_judged_as_at_full_size(client):
+    # Quality is measured on the upload shrunk to cover MEASURE_SIZE: never below MIN_SIDE.
+    assert min(MEASURE_SIZE) >= MIN_SIDE
+    large = dermoscopy().resize((2400, 1800), Image.Resampling.BICUBIC)
+    blurred = large.filter(ImageFilter.GaussianBlur(16))
+    for image, expected in ((large, []), (blurred, [BLURRED])):
+        at_full_size = quality_warnings(Image.open(io.BytesIO(encode(image))).convert("RGB"))
+        assert at_full_size == expected
+        assert post(client, encode(image)).json["input_check"]["warnings"] == expected
 
 
 def test_quality_is_judged_on_the_upright_image(client):

@@ -3,6 +3,8 @@ the probes, resources, security settings and cross-references a working deployme
 
 from __future__ import annotations
 
+import base64
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -216,3 +218,39 @@ def test_backend_rolls_out_without_dropping_requests():
     pod = deployment["template"]["spec"]
     pause = int(pod["containers"][0]["lifecycle"]["preStop"]["exec"]["command"][-1])
     assert pod["terminationGracePeriodSeconds"] > pause + GUNICORN_GRACEFUL_TIMEOUT
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_an_overlay_replaces_the_placeholder_keys_as_the_docs_show(tmp_path):
+    """docs/deployment.md's overlay: a secretGenerator with `behavior: replace` and two files."""
+    overlay = tmp_path / "prod"
+    overlay.mkdir()
+    (overlay / "api_keys").write_text("first-key-0123456789abcdef\nsecond-key-0123456789abcdef\n")
+    (overlay / "frontend_key").write_text("first-key-0123456789abcdef")
+    base = Path(os.path.relpath(KUSTOMIZE_DIR, overlay))
+    (overlay / "kustomization.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                "kind": "Kustomization",
+                "resources": [str(base)],
+                "secretGenerator": [
+                    {
+                        "name": "lesion-api-keys",
+                        "behavior": "replace",
+                        "files": ["api_keys", "frontend_key"],
+                    }
+                ],
+                "generatorOptions": {"disableNameSuffixHash": True},
+            }
+        )
+    )
+    result = subprocess.run(
+        ["kubectl", "kustomize", str(overlay)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    (secret,) = [d for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "Secret"]
+    keys = base64.b64decode(secret["data"]["api_keys"]).decode()
+    settings = Settings.from_env({"API_KEYS": keys.replace("\n", ",")})
+    assert settings.api_keys == ("first-key-0123456789abcdef", "second-key-0123456789abcdef")
+    assert "stringData" not in secret  # nothing of the placeholder is left

@@ -46,6 +46,7 @@ def show_comparison(
         st.markdown(f"**{title}**")
         picture, *columns = st.columns([1] + [2] * len(picked.models))
         picture.image(file[1], width="stretch")
+        codes = {f"{c.name} ({c.code})": c.code for c in meta.classes}
         for column, model in zip(columns, picked.models, strict=True):
             localizations, predictions = memos_for(model)
             with column:
@@ -67,5 +68,7 @@ def show_comparison(
                     st.error(outcome.message)
                     continue
                 unreliable = show_answer(outcome)
+                # Class codes only: a narrow column has no room for the full names.
                 frame = probability_frame(outcome, meta.classes)
+                frame["Class"] = frame["Class"].map(codes)
                 st.altair_chart(probability_chart(frame, muted=unreliable))

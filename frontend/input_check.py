@@ -21,7 +21,7 @@ def show_input_check(check: InputCheck | None) -> bool:
         first = warnings.pop(0) if warnings else "The classification below is unreliable."
         st.error(
             f"**{NOT_DERMOSCOPIC_TITLE}** {first} (input check score {check.score:.2f})",
-            icon="🚫",
+            icon=":material/report:",
         )
     for warning in warnings:
         st.warning(warning, icon="⚠️")

@@ -26,17 +26,13 @@ class Picked:
 
 
 def model_label(model: ModelSummary, default: str) -> str:
-    """Return how the picker names a model, e.g. 'resnet_small_2x (default): balanced accuracy
-    0.584 on held-out lesions, sees 28×28 pixels'."""
+    """Return how the picker names a model, e.g. 'resnet_small_2x (default) · balanced accuracy
+    0.584 · sees 28×28 px'."""
     height, width = model.input_size
     accuracy = model.metrics.get("balanced_accuracy")
-    figure = (
-        "balanced accuracy not published"
-        if accuracy is None
-        else f"balanced accuracy {accuracy:.3f} on held-out lesions"
-    )
+    figure = "no published figures" if accuracy is None else f"balanced accuracy {accuracy:.3f}"
     mark = " (default)" if model.name == default else ""
-    return f"{model.name}{mark}: {figure}, sees {width}×{height} pixels"
+    return f"{model.name}{mark} · {figure} · sees {width}×{height} px"
 
 
 def pick_models(catalogue: ModelList | None) -> Picked:
@@ -52,8 +48,8 @@ def pick_models(catalogue: ModelList | None) -> Picked:
         index=list(by_name).index(catalogue.default) if catalogue.default in by_name else 0,
         format_func=lambda n: model_label(by_name[n], catalogue.default),
         key="model",
-        help="Balanced accuracy: the mean of the seven classes' recalls on lesions the model "
-        "never saw in training (its model card's test part).",
+        help="Balanced accuracy: the mean of the seven classes' recalls on held-out lesions, "
+        "which the model never saw in training (its model card's test part).",
     )
     compare = right.toggle(COMPARE_LABEL, value=False, key="compare")
     if compare:

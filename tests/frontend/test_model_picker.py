@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -14,9 +13,9 @@ from streamlit.testing.v1 import AppTest
 from frontend.input_check import NOT_DERMOSCOPIC_TITLE
 from frontend.model_picker import COMPARE_LABEL
 from lesion_core.image_quality import TOO_SMALL
-from tests.backend.onnx_models import colour_classifier
-from tests.conftest import PAPER_MODEL, SHIPPED_MODEL, encode
-from tests.servers import REPO_ROOT, gunicorn_server
+from tests.conftest import encode
+from tests.frontend.several_models import not_dermoscopy, several_models_backend
+from tests.servers import REPO_ROOT
 
 pytestmark = pytest.mark.server
 
@@ -29,13 +28,7 @@ def models_backend(
     tmp_path_factory: pytest.TempPathFactory, input_check_path: Path
 ) -> Iterator[str]:
     """The real backend serving three classifiers (the last 120×160) and the input check."""
-    wide = colour_classifier(tmp_path_factory.mktemp("models") / "wide")
-    env = {
-        "MODEL_PATH": "",
-        "MODEL_PATHS": ",".join(str(p) for p in (SHIPPED_MODEL, PAPER_MODEL, wide)),
-        "INPUT_CHECK_PATH": str(input_check_path),
-    }
-    with gunicorn_server(SHIPPED_MODEL, env=env, workers=1) as (url, _):
+    with several_models_backend(tmp_path_factory.mktemp("models"), input_check_path) as url:
         yield url
 
 
@@ -48,21 +41,16 @@ def upload(at: AppTest, name: str, data: bytes) -> AppTest:
     return at.file_uploader(key="uploads").set_value((name, data, "image/png")).run()
 
 
-def not_dermoscopy() -> bytes:
-    """Return a grey gradient crossed by stripes, which the input check flags."""
-    x = np.linspace(0, 255, 400)[None, :].repeat(300, axis=0)
-    grey = np.clip(x * 0.6 + (np.arange(300)[:, None] // 20 % 2) * 60 + 40, 0, 255)
-    return encode(Image.fromarray(grey.astype(np.uint8)).convert("RGB"), "PNG")
-
-
 def test_picker_lists_every_model_with_its_balanced_accuracy(monkeypatch, models_backend):
     at = run_app(monkeypatch, models_backend)
     picker = at.selectbox(key="model")
     assert picker.value == "resnet_small_2x"
     labels = picker.options  # as the picker shows them
-    assert labels[0].startswith("resnet_small_2x (default): balanced accuracy 0.584 on held-out")
-    assert labels[1].startswith("paper_cnn: balanced accuracy 0.427")
-    assert labels[2] == "wide: balanced accuracy not published, sees 160×120 pixels"
+    assert labels == [
+        "resnet_small_2x (default) · balanced accuracy 0.584 · sees 28×28 px",
+        "paper_cnn · balanced accuracy 0.427 · sees 28×28 px",
+        "wide · no published figures · sees 160×120 px",
+    ]
 
 
 def test_the_picked_model_answers(monkeypatch, models_backend):

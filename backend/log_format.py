@@ -24,6 +24,19 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class StderrHandler(logging.StreamHandler):
+    """A handler that writes to sys.stderr as it is at each line, not as it was when made (so a
+    replaced sys.stderr, as test captures make, still gets the lines)."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self):
+        """The current sys.stderr."""
+        return sys.stderr
+
+
 class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object: time, level, logger, message, request id, and the
     record's `fields` (the request line's endpoint, status, duration, ...)."""
@@ -52,7 +65,7 @@ def configure_logging(level: str, log_format: str) -> logging.Handler:
     logger.setLevel(level.upper())
     handler = next((h for h in logger.handlers if h.get_name() == HANDLER_NAME), None)
     if handler is None:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = StderrHandler()
         handler.set_name(HANDLER_NAME)
         handler.addFilter(RequestIdFilter())
         logger.addHandler(handler)

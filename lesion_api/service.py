@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from lesion_api.base import WireModel
-from lesion_api.predictions import ClassCode
+from lesion_api.predictions import ClassCode, Fraction
 
 
 class Liveness(WireModel):
@@ -44,7 +44,7 @@ class ModelSummary(ModelRef):
     """One classifier the service serves, with its figures on the held-out test part."""
 
     input_size: tuple[int, int] = Field(description="[height, width] it sees")
-    metrics: dict[str, float] = Field(
+    metrics: dict[str, Fraction] = Field(
         description="its model card's held-out test figures (accuracy, balanced_accuracy, "
         "macro_f1, macro_auc, melanoma_recall, ece, where known); empty when it has none"
     )

@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import encode, lesion_like_image
+from tests.conftest import encode
 from tests.frontend.stub_backend import METADATA_OK, StubBackend, start_stub
 from tests.servers import REPO_ROOT, free_port, gunicorn_server, stop
 
@@ -145,7 +146,8 @@ def test_every_format_the_service_takes_is_offered_and_classified(
         t.lstrip(".") for t in uploader.proto.type
     }
     assert "(JPEG, PNG, BMP, WEBP or TIFF, up to" in uploader.label
-    lesion = lesion_like_image()
+    # A real dermoscopic sample, so that the input check has nothing to say either.
+    lesion = Image.open(REPO_ROOT / "samples" / "ISIC_0024400.jpg")
     files = [
         (f"lesion.{fmt.lower()}", encode(lesion, fmt), f"image/{fmt.lower()}")
         for fmt in ("BMP", "WEBP", "TIFF")

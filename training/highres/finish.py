@@ -9,29 +9,31 @@ Score the result on the test part with `make evaluate MODEL=<run>/model_calibrat
 
 from __future__ import annotations
 
-import argparse
 import json
-import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from training.classifier.calibration import calibration_record, fit_temperature, fold_temperature
-from training.data import DataError, load_dataset
-from training.highres.features import onnx_predict
-from training.metrics import classification_metrics
-from training.split import load_split
+from training.cli import (
+    SettingsError,
+    cache_option,
+    check_data,
+    data_option,
+    option,
+    parse,
+    setup_logging,
+)
 
 CALIBRATED_MODEL = "model_calibrated.keras"
 CALIBRATED_ONNX = "model_calibrated.onnx"
-
-log = logging.getLogger(__name__)
 
 
 def view_probabilities(model, images: np.ndarray) -> np.ndarray:
     """Return (4, N, 7) probabilities of the model on each flip of the images."""
     from training.classifier.tta import flip_views
+    from training.highres.features import onnx_predict
 
     return np.stack([onnx_predict(model, np.ascontiguousarray(v)) for v in flip_views(images)])
 
@@ -40,9 +42,17 @@ def finish(run: Path, data: Path, cache_dir: Path | None) -> dict:
     """Choose TTA and temperature on validation; write the served model; return the record."""
     import keras
 
+    from training.classifier.calibration import (
+        calibration_record,
+        fit_temperature,
+        fold_temperature,
+    )
     from training.classifier.gradcam import with_class_activations
     from training.classifier.tta import with_tta
+    from training.data import load_dataset
     from training.export import export_model
+    from training.metrics import classification_metrics
+    from training.split import load_split
 
     config = json.loads((run / "config.json").read_text())
     dataset = load_dataset(data, tuple(config["image_size"]), cache_dir)
@@ -53,7 +63,7 @@ def finish(run: Path, data: Path, cache_dir: Path | None) -> dict:
     one = classification_metrics(val.labels, val_views[0])["balanced_accuracy"]
     four = classification_metrics(val.labels, val_views.mean(axis=0))["balanced_accuracy"]
     tta = four >= one
-    log.info("validation balanced accuracy: one view %.4f, four flips %.4f", one, four)
+    print(f"validation balanced accuracy: one view {one:.4f}, four flips {four:.4f}")
     val_proba = val_views if tta else val_views[0]
     temperature = fit_temperature(val_proba, val.labels)
     test_views = view_probabilities(model, test.images)
@@ -74,25 +84,38 @@ def finish(run: Path, data: Path, cache_dir: Path | None) -> dict:
     return record
 
 
+@dataclass(frozen=True, kw_only=True)
+class FinishSettings:
+    """Command-line settings of `python -m training.highres.finish`."""
+
+    run: Path = option(help="a training.highres.train run folder")
+    data: Path = data_option()
+    cache_dir: Path = cache_option()
+
+    def check(self) -> None:
+        """Raise SettingsError when the run or the data is missing."""
+        if not (self.run / "model.keras").is_file():
+            raise SettingsError(
+                f"--run {self.run}: no model.keras; train with training.highres.train"
+            )
+        check_data(self.data, folder_only=True)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Finish the run; return 0, or 1 when the data cannot be loaded."""
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    """Finish the run; return 0, or 2 when the data cannot be loaded."""
+    args = parse(
+        FinishSettings, argv, "python -m training.highres.finish", __doc__.split("\n\n")[0]
     )
-    parser.add_argument("--run", type=Path, required=True, help="a training.highres.train run")
-    parser.add_argument("--data", type=Path, required=True, help="HAM10000 release folder")
-    parser.add_argument("--cache-dir", type=Path, default=Path(".cache"), help="image cache")
-    args = parser.parse_args(argv)
-    if not (args.run / "model.keras").is_file():
-        parser.error(f"--run {args.run}: no model.keras; train with training.highres.train")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    setup_logging()
+    from training.data import DataError
+
     try:
         record = finish(args.run, args.data, args.cache_dir)
     except DataError as exc:
-        log.error("%s", exc)
-        return 1
-    log.info("temperature %.3f, tta %s: %s", record["temperature"], record["tta"],
-             json.dumps(record["test"]))  # fmt: skip
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"temperature {record['temperature']:.3f}, flips averaged: {record['tta']}")
+    print(f"wrote {args.run}/{CALIBRATED_MODEL}, {CALIBRATED_ONNX} and calibration.json")
     return 0
 
 

@@ -10,9 +10,7 @@ side resized to 256 (bicubic), then the centre 224×224.
 
 from __future__ import annotations
 
-import argparse
 import csv
-import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +18,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from training.cli import SettingsError, option, parse, setup_logging
+
 EVAL_SIZE = 224
 RESIZE_SHORTER = 256
 KIND = "everyday"
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,24 +65,27 @@ def top_k_accuracy(probabilities: np.ndarray, labels: np.ndarray, k: int) -> flo
     return float(np.mean(np.any(top == labels[:, None], axis=1)))
 
 
+@dataclass(frozen=True, kw_only=True)
+class CheckSettings:
+    """Command-line settings of `python -m training.highres.imagenet_check`."""
+
+    ood: Path = option(
+        Path("../shared/data/ood"), "folder with index.csv, imagenet_classes.csv and everyday/"
+    )
+    limit: int = option(0, "score only the first N photos (0: all)")
+
+    def check(self) -> None:
+        """Raise SettingsError when the folder has no index."""
+        if not (self.ood / "index.csv").is_file():
+            raise SettingsError(f"--ood {self.ood}: no index.csv; point it at shared/data/ood")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print top-1 and top-5 of the ported network with TF-"same" and symmetric padding."""
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    args = parse(
+        CheckSettings, argv, "python -m training.highres.imagenet_check", __doc__.split("\n\n")[0]
     )
-    parser.add_argument(
-        "--ood",
-        type=Path,
-        default=Path("../shared/data/ood"),
-        help="folder with index.csv, imagenet_classes.csv and everyday/",
-    )
-    parser.add_argument("--limit", type=int, default=0, help="score only the first N (0: all)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if not (args.ood / "index.csv").is_file():
-        parser.error(f"--ood {args.ood}: no index.csv; point it at shared/data/ood")
-
+    setup_logging()
     from training.highres.efficientnet_lite import (
         build_efficientnet_lite0,
         default_checkpoint,
@@ -98,13 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         model = build_efficientnet_lite0((EVAL_SIZE, EVAL_SIZE, 3), padding=padding)
         load_imagenet_weights(model, default_checkpoint())
         probabilities = model.predict(images, batch_size=50, verbose=0)
-        log.info(
-            "padding=%-9s  photos=%d  top-1 %.4f  top-5 %.4f",
-            padding,
-            len(photos),
-            top_k_accuracy(probabilities, labels, 1),
-            top_k_accuracy(probabilities, labels, 5),
-        )
+        top1, top5 = (top_k_accuracy(probabilities, labels, k) for k in (1, 5))
+        print(f"padding={padding:<9}  photos={len(photos)}  top-1 {top1:.4f}  top-5 {top5:.4f}")
     return 0
 
 

@@ -1,6 +1,4 @@
-"""Train the high-resolution classifier: EfficientNet-Lite0 from ImageNet weights, at 200×150.
-
-    python -m training.highres.train --data ../shared/data/ham10000 --out runs/highres
+"""The high-resolution classifier's training recipe: EfficientNet-Lite0 from ImageNet weights.
 
 The flow: load the images at the photos' own 200×150, take the lesion-grouped split of the
 shipped 28×28 models (so all classifiers are scored on one test part), compute the frozen
@@ -12,12 +10,10 @@ takes the image. Calibration, TTA and export are `training.highres.finish`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
-import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import keras
@@ -26,7 +22,7 @@ from keras import layers
 
 from lesion_core.labels import NUM_CLASSES
 from training.classifier.losses import LogitAdjustedCrossentropy
-from training.data import DataError, load_dataset
+from training.data import load_dataset
 from training.highres.efficientnet_lite import (
     block_input_shape,
     block_specs,
@@ -35,34 +31,17 @@ from training.highres.efficientnet_lite import (
     load_imagenet_weights,
 )
 from training.highres.features import FLIPS, FROZEN_BLOCKS, cached_frozen_features
+from training.highres.train import HighresConfig
 from training.metrics import classification_metrics
 from training.split import load_split, log_prior
 
 IMAGE_SIZE = (160, 120)  # (width, height): 4:3 like the photos; see the model card for why
-DEFAULT_SPLIT = Path("models/resnet_small_2x/split.csv")
-EPOCHS = 5
-BATCH_SIZE = 32
-LEARNING_RATE = 5e-4
 WARMUP_EPOCHS = 0.5
 WEIGHT_DECAY = 1e-5
 DROPOUT = 0.3
 DROP_CONNECT = 0.1
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class HighresConfig:
-    """Everything one run depends on; saved as config.json beside the model."""
-
-    data: Path
-    out: Path
-    cache_dir: Path | None = Path(".cache")
-    split: Path = DEFAULT_SPLIT
-    epochs: int = EPOCHS
-    batch_size: int = BATCH_SIZE
-    learning_rate: float = LEARNING_RATE
-    seed: int = 42
 
 
 def add_classifier(features, dropout: float = DROPOUT):
@@ -201,47 +180,3 @@ def train(config: HighresConfig) -> Path:
     (config.out / "config.json").write_text(json.dumps(record, indent=2) + "\n")
     (config.out / "split.csv").write_text(config.split.read_text())
     return config.out / "model.keras"
-
-
-def parse_args(argv: list[str] | None = None) -> HighresConfig:
-    """Return the run's settings from the command line, checked."""
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, required=True,
-                        help="HAM10000 release folder (metadata.csv + images)")  # fmt: skip
-    parser.add_argument("--out", type=Path, required=True, help="new folder for the run")
-    parser.add_argument("--cache-dir", type=Path, default=Path(".cache"),
-                        help="where decoded images and frozen features are cached")  # fmt: skip
-    parser.add_argument(
-        "--split", type=Path, default=DEFAULT_SPLIT, help="split.csv to train and score on"
-    )
-    parser.add_argument("--epochs", type=int, default=EPOCHS, help="training epochs")
-    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="images per step")
-    parser.add_argument("--learning-rate", type=float, default=LEARNING_RATE,
-                        help="peak learning rate of the cosine schedule")  # fmt: skip
-    parser.add_argument("--seed", type=int, default=42, help="random seed")
-    ns = parser.parse_args(argv)
-    if ns.out.exists() and any(ns.out.iterdir()):
-        parser.error(f"--out {ns.out} is not empty; pick a new folder")
-    if not ns.split.is_file():
-        parser.error(f"--split {ns.split}: no such file")
-    return HighresConfig(ns.data, ns.out, ns.cache_dir, ns.split, ns.epochs, ns.batch_size,
-                         ns.learning_rate, ns.seed)  # fmt: skip
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Train; return 0, or 1 when the data cannot be loaded."""
-    config = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    try:
-        path = train(config)
-    except DataError as exc:
-        log.error("%s", exc)
-        return 1
-    log.info("saved %s", path)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

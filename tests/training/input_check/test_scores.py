@@ -50,12 +50,12 @@ def test_combined_score_flags_about_its_rate_of_calibration_data_and_all_far_poi
 
 def test_exported_check_model_computes_the_combined_score():
     from training.input_check.build import build_check_model
-    from training.input_check.features import CHECK_SIZE, imagenet_features
+    from training.input_check.features import CHECK_SIZE, build_feature_model
 
     rng = np.random.default_rng(1)
     images = rng.integers(0, 256, (48, CHECK_SIZE, CHECK_SIZE, 3), dtype=np.uint8)
     images[24:] //= 4  # darker half: a second "kind"
-    features = imagenet_features(images)
+    features = build_feature_model(CHECK_SIZE).predict(images.astype(np.float32), verbose=0)
     scorer = CombinedScorer(flag_rate=0.1).fit(
         features[:16], np.arange(16) % 2, features[24:40], features[16:24]
     )

@@ -1,0 +1,78 @@
+"""Train the high-resolution classifier: EfficientNet-Lite0 from ImageNet weights, at 160×120.
+
+    python -m training.highres.train --data ../shared/data/ham10000 --out runs/highres
+
+Then `python -m training.highres.finish --run runs/highres` chooses test-time flips and the
+temperature on validation and exports the served ONNX model. The recipe is
+`training.highres.recipe`; this module holds the settings and loads TensorFlow only after them.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from training.cli import (
+    SettingsError,
+    cache_option,
+    check_data,
+    check_out,
+    check_range,
+    data_option,
+    option,
+    parse,
+    removed_if_left_empty,
+    setup_logging,
+)
+
+DEFAULT_SPLIT = Path("models/resnet_small_2x/split.csv")
+DESCRIPTION = (
+    "Fine-tune EfficientNet-Lite0 (ImageNet weights) on HAM10000 at 160x120, on the lesion-grouped "
+    "split of the shipped 28x28 models; writes model.keras, config.json and split.csv."
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HighresConfig:
+    """Everything one run depends on; saved as config.json beside the model."""
+
+    data: Path = data_option()
+    out: Path = option(help="run folder; must be empty or absent")
+    cache_dir: Path = cache_option()
+    split: Path = option(DEFAULT_SPLIT, "split.csv to train and score on (the 28×28 models')")
+    epochs: int = option(5, "passes over the training part (cosine schedule over all of them)")
+    batch_size: int = option(32, "images per step")
+    learning_rate: float = option(5e-4, "peak learning rate, after half an epoch of warm-up")
+    seed: int = option(42, "random seed (weights of the new layer, flips, order)")
+
+    def check(self) -> None:
+        """Raise SettingsError for a setting that cannot work, saying how to fix it."""
+        check_range("epochs", self.epochs, 1)
+        check_range("batch_size", self.batch_size, 1)
+        check_range("learning_rate", self.learning_rate, 1e-7, 1.0)
+        check_data(self.data, folder_only=True)
+        check_out(self.out, overwrite=False)
+        if not self.split.is_file():
+            raise SettingsError(f"--split {self.split}: no such file; pass a run's split.csv")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train; return 0, or 2 when the data cannot be loaded."""
+    config = parse(HighresConfig, argv, "python -m training.highres.train", DESCRIPTION)
+    setup_logging()
+    from training.data import DataError
+    from training.highres.recipe import train  # TensorFlow loads here, after parsing
+
+    try:
+        with removed_if_left_empty(config.out):
+            path = train(config)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"saved {path}; next: python -m training.highres.finish --run {config.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

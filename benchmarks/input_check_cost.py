@@ -3,7 +3,9 @@
 Two apps share one classifier: one with the input check, one without (INPUT_CHECK_PATH=off).
 Requests alternate between them, so that a machine busy with other work slows both alike; the
 script prints each one's median, the median of the paired differences (the check's cost per
-image) and the check's own parts (model call, quality warnings) measured alone.
+image) and the check's own parts measured alone. Each figure is given twice: wall-clock time, and
+this process's CPU time, which on a machine shared with other work is the closer estimate of what
+the check costs on a core of its own (ONNX Runtime runs one thread per worker here).
 Run: `make bench` (or `.venv/bin/python benchmarks/input_check_cost.py --help`).
 """
 
@@ -30,14 +32,26 @@ from backend.uploads import Upload  # noqa: E402
 DEFAULT_IMAGE = REPO_ROOT / "samples" / "ISIC_0024335.jpg"  # 600×450, the median size
 
 
-def milliseconds(call, count: int) -> list[float]:
-    """Return the durations of `count` calls of `call`, in milliseconds."""
-    times = []
+def milliseconds(call, count: int) -> tuple[list[float], list[float]]:
+    """Return the wall-clock and CPU durations of `count` calls of `call`, in milliseconds."""
+    wall, cpu = [], []
     for _ in range(count):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         call()
-        times.append((time.perf_counter() - started) * 1e3)
-    return times
+        wall.append((time.perf_counter() - started) * 1e3)
+        cpu.append((time.process_time() - used) * 1e3)
+    return wall, cpu
+
+
+def report(label: str, wall: list[float], cpu: list[float]) -> None:
+    """Print the median wall-clock and CPU milliseconds of one measurement."""
+    wall_ms, cpu_ms = statistics.median(wall), statistics.median(cpu)
+    print(f"{label}: median {wall_ms:.2f} ms wall, {cpu_ms:.2f} ms CPU")
+
+
+def paired(on: list[float], off: list[float]) -> float:
+    """Return the median of the paired differences on − off."""
+    return statistics.median(a - b for a, b in zip(on, off, strict=True))
 
 
 def main() -> int:
@@ -62,28 +76,26 @@ def main() -> int:
 
     for client in (with_check, without):
         milliseconds(lambda c=client: predict(c), 20)  # warm-up
-    on, off = [], []
-    for _ in range(args.count):
-        on += milliseconds(lambda: predict(with_check), 1)
-        off += milliseconds(lambda: predict(without), 1)
+    on, off = ([], []), ([], [])
+    for _ in range(args.count):  # alternate, so that other work on the machine slows both alike
+        for totals, client in ((on, with_check), (off, without)):
+            wall, cpu = milliseconds(lambda c=client: predict(c), 1)
+            totals[0].extend(wall)
+            totals[1].extend(cpu)
     upload = Upload(data, "lesion.jpg")
     check = milliseconds(lambda: checker.check([upload], settings.max_image_pixels), args.count)
     quality = milliseconds(lambda: _quality(data, settings.max_image_pixels), args.count)
 
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-    )
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     print(f"image: {args.image.name} ({len(data):,} bytes); check: {checker.info.version}")
+    report(f"/predict with the check ({args.count} requests)", *on)
+    report("/predict without the check", *off)
     print(
-        f"/predict with the check:    median {statistics.median(on):.2f} ms ({args.count} requests)"
+        f"extra per image (median of paired differences): {paired(on[0], off[0]):.2f} ms wall, "
+        f"{paired(on[1], off[1]):.2f} ms CPU"
     )
-    print(f"/predict without the check: median {statistics.median(off):.2f} ms")
-    extra = statistics.median(a - b for a, b in zip(on, off, strict=True))
-    print(f"extra per image (median of paired differences): {extra:.2f} ms")
-    print(
-        f"  the check alone: median {statistics.median(check):.2f} ms, of which quality "
-        f"warnings {statistics.median(quality):.2f} ms"
-    )
+    report("  the check alone", *check)
+    report("  of which quality warnings", *quality)
     return 0
 
 

@@ -15,6 +15,7 @@ from tests.servers import REPO_ROOT, gunicorn_server
 SHIPPED_MODEL = REPO_ROOT / "models" / "resnet_small_2x" / "model.onnx"
 SHIPPED_KERAS_MODEL = SHIPPED_MODEL.with_suffix(".keras")
 SHIPPED_SEGMENTER = REPO_ROOT / "models" / "lesion_segmenter" / "model.onnx"
+SHIPPED_INPUT_CHECK = REPO_ROOT / "models" / "input_check" / "model.onnx"
 PAPER_MODEL = REPO_ROOT / "models" / "paper_cnn" / "model.onnx"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data" / "ham10000"
 
@@ -87,11 +88,9 @@ def segmenter():
 
 
 @pytest.fixture(scope="session")
-def input_check_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A stand-in input check (tests/backend/onnx_models.py): grey images score low."""
-    from tests.backend.onnx_models import redness_check
-
-    return redness_check(tmp_path_factory.mktemp("input_check"))
+def input_check_path() -> Path:
+    """The shipped input check (dermoscopy or not) as the service runs it."""
+    return SHIPPED_INPUT_CHECK
 
 
 @pytest.fixture(scope="session")

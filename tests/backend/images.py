@@ -79,3 +79,10 @@ def multipart_body(payloads: list[bytes], names: list[str], field: str = "file")
     )
     boundary, body = encode_multipart(values)
     return f"multipart/form-data; boundary={boundary}", body
+
+
+def not_dermoscopy() -> bytes:
+    """Return a PNG of a grey gradient crossed by stripes, which the input check flags."""
+    x = np.linspace(0, 255, 400)[None, :].repeat(300, axis=0)
+    grey = np.clip(x * 0.6 + (np.arange(300)[:, None] // 20 % 2) * 60 + 40, 0, 255)
+    return encode(Image.fromarray(grey.astype(np.uint8)).convert("RGB"), "PNG")

@@ -1,5 +1,5 @@
-"""Tiny ONNX models written with onnx's helper API, for serving tests that need no TensorFlow: a
-non-square classifier with class activation maps, and a stand-in input check."""
+"""A tiny ONNX classifier written with onnx's helper API, for serving tests that need no
+TensorFlow: non-square input, with class activation maps."""
 
 from __future__ import annotations
 
@@ -58,26 +58,3 @@ def colour_classifier(folder: Path, height: int = 120, width: int = 160, name: s
         [numpy_helper.from_array(weights, "weights")],
     )
     return _save(graph, folder, {"name": name or folder.name})
-
-
-def redness_check(folder: Path, threshold: float = 0.5) -> Path:
-    """Write a stand-in input check of uint8 [N, 64, 64, 3] images: `dermoscopic_score` [N, 1] is
-    sigmoid((mean red − mean blue) / 10 − 1), high for skin tones, low for grey images."""
-    nodes = [
-        helper.make_node("Cast", ["images"], ["pixels"], to=TensorProto.FLOAT),
-        helper.make_node("ReduceMean", ["pixels"], ["colour"], axes=[1, 2], keepdims=0),
-        helper.make_node("MatMul", ["colour", "red_minus_blue"], ["difference"]),
-        helper.make_node("Add", ["difference", "offset"], ["logit"]),
-        helper.make_node("Sigmoid", ["logit"], ["dermoscopic_score"]),
-    ]
-    graph = helper.make_graph(
-        nodes,
-        "redness_check",
-        [helper.make_tensor_value_info("images", TensorProto.UINT8, ["N", 64, 64, 3])],
-        [helper.make_tensor_value_info("dermoscopic_score", TensorProto.FLOAT, ["N", 1])],
-        [
-            numpy_helper.from_array(np.array([[0.1], [0.0], [-0.1]], np.float32), "red_minus_blue"),
-            numpy_helper.from_array(np.array([-1.0], np.float32), "offset"),
-        ],
-    )
-    return _save(graph, folder, {"name": "redness_check", "threshold": threshold})

@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 import requests
 from PIL import Image, ImageEnhance, ImageFilter
@@ -26,6 +25,7 @@ from lesion_core.image_quality import (
     WASHED_OUT,
     quality_warnings,
 )
+from tests.backend.images import not_dermoscopy
 from tests.backend.test_metrics import sample_value, scrape
 from tests.conftest import SHIPPED_SEGMENTER, encode
 from tests.servers import REPO_ROOT, gunicorn_server
@@ -36,14 +36,6 @@ DERMOSCOPY = REPO_ROOT / "samples" / "ISIC_0024318.jpg"
 def dermoscopy() -> Image.Image:
     """Return a HAM10000 sample (600×450) that has no quality problem."""
     return Image.open(DERMOSCOPY).convert("RGB")
-
-
-def not_dermoscopy() -> bytes:
-    """Return a greyscale gradient crossed by stripes: nothing like a dermoscopic lesion."""
-    x = np.linspace(0, 255, 400)[None, :].repeat(300, axis=0)
-    stripes = (np.arange(300)[:, None] // 20 % 2) * 60
-    grey = np.clip(x * 0.6 + stripes + 40, 0, 255).astype(np.uint8)
-    return encode(Image.fromarray(grey).convert("RGB"), "PNG")
 
 
 def post(client, data: bytes, path: str = "/predict"):

@@ -6,11 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-
 from tests.backend.onnx_models import colour_classifier
-from tests.conftest import PAPER_MODEL, SHIPPED_MODEL, encode
+from tests.conftest import PAPER_MODEL, SHIPPED_MODEL
 from tests.servers import gunicorn_server
 
 
@@ -26,10 +23,3 @@ def several_models_backend(folder: Path, input_check: Path) -> Iterator[str]:
     }
     with gunicorn_server(SHIPPED_MODEL, env=env, workers=1) as (url, _):
         yield url
-
-
-def not_dermoscopy() -> bytes:
-    """Return a grey gradient crossed by stripes as PNG: the input check flags it."""
-    x = np.linspace(0, 255, 400)[None, :].repeat(300, axis=0)
-    grey = np.clip(x * 0.6 + (np.arange(300)[:, None] // 20 % 2) * 60 + 40, 0, 255)
-    return encode(Image.fromarray(grey.astype(np.uint8)).convert("RGB"), "PNG")

@@ -10,8 +10,9 @@ import pytest
 
 from frontend.input_check import NOT_DERMOSCOPIC_TITLE
 from frontend.model_picker import COMPARE_LABEL
+from tests.backend.images import not_dermoscopy
 from tests.frontend.conftest import streamlit_server
-from tests.frontend.several_models import not_dermoscopy, several_models_backend
+from tests.frontend.several_models import several_models_backend
 from tests.frontend.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import REPO_ROOT
 

@@ -13,8 +13,9 @@ from streamlit.testing.v1 import AppTest
 from frontend.input_check import NOT_DERMOSCOPIC_TITLE
 from frontend.model_picker import COMPARE_LABEL
 from lesion_core.image_quality import TOO_SMALL
+from tests.backend.images import not_dermoscopy
 from tests.conftest import encode
-from tests.frontend.several_models import not_dermoscopy, several_models_backend
+from tests.frontend.several_models import several_models_backend
 from tests.servers import REPO_ROOT
 
 pytestmark = pytest.mark.server

@@ -8,7 +8,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from frontend.analysis import Outcome
-from frontend.responses import LesionClass, Prediction
+from frontend.responses import InputCheck, LesionClass, Prediction
 
 # Every probability the page prints has this one precision: "60.0%", never "60%" or "60.02%"
 # (and no space, so a narrow table column does not break "60.0" from its "%").
@@ -39,10 +39,19 @@ def probability_frame(prediction: Prediction, classes: Sequence[LesionClass]) ->
 def summary_frame(
     names: Sequence[str], outcomes: Sequence[Outcome], classes: Sequence[LesionClass]
 ) -> pd.DataFrame:
-    """Return one row per image: its top class, probability, tag, all seven probabilities (0–1)
-    and, for an image the backend refused, the reason in full."""
+    """Return one row per image: its top class, probability, tag, the input check's verdict, all
+    seven probabilities (0–1) and, for an image the backend refused, the reason in full."""
     codes = [c.code for c in classes]
-    columns = ["Image", "Predicted class", "Code", "Probability", "Tag", *codes, "Error"]
+    columns = [
+        "Image",
+        "Predicted class",
+        "Code",
+        "Probability",
+        "Tag",
+        "Input check",
+        *codes,
+        "Error",
+    ]
     rows = []
     for name, outcome in zip(names, outcomes, strict=True):
         row: dict[str, object] = {"Image": name}
@@ -52,12 +61,24 @@ def summary_frame(
                 "Code": outcome.label,
                 "Probability": outcome.confidence,
                 "Tag": "malignant" if outcome.malignant else "benign",
+                "Input check": verdict(outcome.input_check),
             }
             row |= {code: outcome.probabilities.get(code, 0.0) for code in codes}
         else:
             row["Error"] = outcome.message
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)
+
+
+def verdict(check: InputCheck | None) -> str | None:
+    """Return the input check's verdict in a few words, or None from a server without it."""
+    if check is None:
+        return None
+    if not check.dermoscopic:
+        return "not dermoscopic: unreliable"
+    if check.warnings:
+        return f"{len(check.warnings)} quality warning(s)"
+    return "passed"
 
 
 def summary_table(frame: pd.DataFrame, codes: Sequence[str]) -> Styler:
@@ -74,7 +95,7 @@ def summary_table(frame: pd.DataFrame, codes: Sequence[str]) -> Styler:
     percents = ["Probability", *codes]
     return (
         shown.style.format(percent, subset=percents, na_rep="")
-        .format(na_rep="", subset=["Tag"])
+        .format(na_rep="", subset=["Tag", "Input check"])
         .apply(lambda row: [REFUSED_COLOUR if refused[row.name] else ""] * len(row), axis=1)
     )
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+import pytest
 
 from frontend.client import BackendError
-from frontend.responses import LesionClass, Prediction, parse_metadata
+from frontend.responses import InputCheck, LesionClass, Prediction, parse_metadata
 from frontend.results import percent, probability_frame, summary_frame, summary_table, to_csv
 from tests.frontend.stub_backend import CODES, METADATA_OK
 
@@ -73,7 +74,29 @@ def test_summary_table_shows_a_refusal_in_full_in_its_row() -> None:
     frame = summary_frame(["a.jpg", "b.png"], [MEL, BackendError(reason, 400)], CLASSES)
     styler = summary_table(frame, CODES)
     shown = styler.data
-    assert shown.columns.tolist() == ["Image", "Predicted class", "Probability", "Tag", *CODES]
+    assert shown.columns.tolist() == [
+        "Image",
+        "Predicted class",
+        "Probability",
+        "Tag",
+        "Input check",
+        *CODES,
+    ]
     assert shown.loc[0, "Predicted class"] == "Melanoma (mel)"
     assert shown.loc[1, "Predicted class"] == reason
     assert reason in styler.to_html()
+
+
+@pytest.mark.parametrize(
+    ("check", "shown"),
+    [
+        (None, None),
+        ({"dermoscopic": True, "score": 0.99, "warnings": []}, "passed"),
+        ({"dermoscopic": True, "score": 0.9, "warnings": ["Too dark."]}, "1 quality warning(s)"),
+        ({"dermoscopic": False, "score": 0.1, "warnings": ["Not."]}, "not dermoscopic: unreliable"),
+    ],
+)
+def test_summary_gives_each_image_the_input_checks_verdict(check, shown) -> None:
+    prediction = MEL.model_copy(update={"input_check": check and InputCheck(**check)})
+    frame = summary_frame(["a.jpg"], [prediction], CLASSES)
+    assert frame.loc[0, "Input check"] == shown

@@ -177,3 +177,25 @@ def test_real_server_runs_the_non_square_model_end_to_end(three_model_server: st
     assert answer.status_code == 200 and body["model_version"].startswith("wide-")
     assert sum(body["probabilities"].values()) == pytest.approx(1, abs=4e-4)
     assert body["heatmap_png"] and body["input_check"]["dermoscopic"] is True
+
+
+@pytest.mark.server
+def test_real_server_serves_every_shipped_classifier_by_default():
+    """With neither MODEL_PATHS nor MODEL_PATH, every shipped classifier found is served; the
+    high-resolution one (120×160) joins once its folder is there."""
+    high_res = REPO_ROOT / "models" / "efficientnet_lite0" / "model.onnx"
+    with gunicorn_server(Path(), env={"MODEL_PATH": ""}) as (url, _):
+        body = requests.get(f"{url}/models", timeout=30).json()
+        sizes = {m["name"]: m["input_size"] for m in body["models"]}
+        assert body["default"] == "resnet_small_2x"
+        assert list(sizes)[:2] == ["resnet_small_2x", "paper_cnn"]
+        if not high_res.is_file():
+            assert len(sizes) == 2
+            return
+        (name,) = list(sizes)[2:]
+        assert sizes[name] == [120, 160]
+        files = {"file": ("lesion.jpg", SAMPLE.read_bytes(), "image/jpeg")}
+        answer = requests.post(f"{url}/localize?model={name}", files=files, timeout=60).json()
+        assert (
+            answer["model_version"].startswith(f"{name}-") and answer["input_check"]["dermoscopic"]
+        )

@@ -14,15 +14,24 @@ threshold sits at 0.5; the score is the smaller of the two, so below 0.5 = not d
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from training.cli import (
+    SettingsError,
+    cache_option,
+    check_data,
+    data_option,
+    option,
+    parse,
+    setup_logging,
+)
 from training.data import DataError, cached, load_dataset
 from training.input_check.features import CHECK_SIZE, FEATURES, build_feature_model
 from training.input_check.ood_data import KINDS, load_ood
@@ -63,17 +72,41 @@ def build_check_model(scorer: CombinedScorer):
     return model
 
 
+def rename_output(path: Path, old: str, new: str) -> None:
+    """Rename a graph output of the ONNX file at `path` in place (export names it generically)."""
+    import onnx
+
+    graph = onnx.load(str(path))
+    for node in graph.graph.node:
+        node.output[:] = [new if name == old else name for name in node.output]
+    for output in graph.graph.output:
+        if output.name == old:
+            output.name = new
+    onnx.save(graph, str(path))
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildSettings:
+    """Command-line settings of `python -m training.input_check.build`."""
+
+    data: Path = data_option()
+    ood: Path = option(Path("../shared/data/ood"), "the non-dermoscopic images (shared/data/ood)")
+    out: Path = option(help="folder for model.onnx and config.json")
+    cache_dir: Path = cache_option()
+
+    def check(self) -> None:
+        """Raise SettingsError when a data folder is missing."""
+        check_data(self.data, folder_only=True)
+        if not (self.ood / "index.csv").is_file():
+            raise SettingsError(f"--ood {self.ood}: no index.csv; point it at shared/data/ood")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Fit, export and describe the check; return 0, or 1 when data is missing."""
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    args = parse(
+        BuildSettings, argv, "python -m training.input_check.build", __doc__.split("\n\n")[0]
     )
-    parser.add_argument("--data", type=Path, required=True, help="HAM10000 release folder")
-    parser.add_argument("--ood", type=Path, required=True, help="shared/data/ood folder")
-    parser.add_argument("--out", type=Path, required=True, help="folder for model.onnx etc.")
-    parser.add_argument("--cache-dir", type=Path, default=Path(".cache"), help="feature cache")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    setup_logging()
     try:
         dataset = load_dataset(args.data, CHECK_SIZE, args.cache_dir)
         ood = load_ood(args.ood, CHECK_SIZE)
@@ -84,9 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     fit_rows, held_rows = ood_halves(ood)
     from training.input_check.features import imagenet_features
 
-    cache = (
-        args.cache_dir / f"input-check-features-{CHECK_SIZE}-{len(dataset)}-{len(ood.kinds)}.npz"
-    )
+    cache = args.cache_dir / f"input-check-{CHECK_SIZE}-{len(dataset)}-{len(ood.kinds)}.npz"
     feats = cached(cache, lambda: {"lite0": imagenet_features(dataset.images),
                                    "lite0_ood": imagenet_features(ood.images)})  # fmt: skip
     ham, other = feats["lite0"], feats["lite0_ood"]
@@ -95,11 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     model = build_check_model(scorer)
 
-    from training.export import export_model
+    from training.export import OUTPUT_NAME, export_model
     from training.highres.features import onnx_predict
 
     args.out.mkdir(parents=True, exist_ok=True)
     difference = export_model(model, args.out / "model.onnx")
+    rename_output(args.out / "model.onnx", OUTPUT_NAME, SCORE_OUTPUT)
     score = lambda images: onnx_predict(model, images)[:, 0]  # noqa: E731
     test_scores, held_scores = score(dataset.images[split.test]), score(ood.images[held_rows])
     clinical = held_rows[ood.kinds[held_rows] == "clinical_skin"]

@@ -7,16 +7,12 @@ this size it costs about as much as the 28×28 classifier.
 
 from __future__ import annotations
 
-import keras
-import numpy as np
-from keras import layers
+from typing import TYPE_CHECKING
 
-from training.highres.efficientnet_lite import (
-    default_checkpoint,
-    efficientnet_lite0_layers,
-    load_imagenet_weights,
-)
-from training.highres.features import onnx_predict
+import numpy as np
+
+if TYPE_CHECKING:
+    import keras
 
 CHECK_SIZE = 64  # side of the square the check sees, aspect ratio not kept
 FEATURES = "imagenet_features"
@@ -24,6 +20,15 @@ FEATURES = "imagenet_features"
 
 def build_feature_model(size: int = CHECK_SIZE) -> keras.Model:
     """Return Lite0 (ImageNet weights): a size×size uint8-range image to 1280 pooled features."""
+    import keras  # here: the CLIs' --help must not load TensorFlow
+    from keras import layers
+
+    from training.highres.efficientnet_lite import (
+        default_checkpoint,
+        efficientnet_lite0_layers,
+        load_imagenet_weights,
+    )
+
     inputs = keras.Input((size, size, 3), name="image")
     x = efficientnet_lite0_layers(inputs)
     outputs = layers.GlobalAveragePooling2D(name=FEATURES)(x)
@@ -34,6 +39,8 @@ def build_feature_model(size: int = CHECK_SIZE) -> keras.Model:
 
 def imagenet_features(images: np.ndarray) -> np.ndarray:
     """Return (N, 1280) pooled ImageNet features of (N, size, size, 3) uint8 images."""
+    from training.highres.features import onnx_predict
+
     return onnx_predict(build_feature_model(images.shape[1]), images)
 
 

@@ -2,6 +2,8 @@
 
 `index.csv` lists path, kind, source and original name. Clinical photos are grouped by their
 condition folder (photos of one condition look alike), every other image is its own group.
+A fifth kind, `synthetic`, is made here: flat colours, noise and patterns, which no photo
+collection holds and which an ImageNet feature space alone does not set apart.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from lesion_core.preprocess import Size, preprocess
+from lesion_core.preprocess import Size, preprocess, width_height
 from training.data import DataError
 
-KINDS = ("clinical_skin", "chest_xray", "brain_mri", "everyday")
+KINDS = ("clinical_skin", "chest_xray", "brain_mri", "everyday", "synthetic")
+COLLECTED = KINDS[:4]  # the kinds in shared/data/ood; `synthetic` is made here
+SYNTHETIC_COUNT = 400
+PATTERNS = ("flat", "noise", "gradient", "stripes", "checkerboard", "blobs")
 
 
 @dataclass(frozen=True)
@@ -41,11 +46,44 @@ def load_ood(folder: Path, size: Size) -> OodImages:
     if not index.is_file():
         raise DataError(f"{folder}: no index.csv; point at shared/data/ood")
     with open(index, newline="") as f:
-        rows = [row for row in csv.DictReader(f) if row["kind"] in KINDS]
-    images = np.stack([preprocess(folder / row["path"], size) for row in rows])
-    return OodImages(
-        images,
-        np.array([row["kind"] for row in rows]),
-        np.array([group_of(row["kind"], row["original"], row["path"]) for row in rows]),
-        np.array([row["path"] for row in rows]),
-    )
+        rows = [row for row in csv.DictReader(f) if row["kind"] in COLLECTED]
+    images = [preprocess(folder / row["path"], size) for row in rows]
+    kinds = [row["kind"] for row in rows]
+    groups = [group_of(row["kind"], row["original"], row["path"]) for row in rows]
+    paths = [row["path"] for row in rows]
+    for i, (pattern, image) in enumerate(synthetic_images(SYNTHETIC_COUNT, size)):
+        images.append(image)
+        kinds.append("synthetic")
+        groups.append(f"synthetic/{i}")
+        paths.append(f"synthetic/{pattern}/{i}")
+    return OodImages(np.stack(images), np.array(kinds), np.array(groups), np.array(paths))
+
+
+def synthetic_images(count: int, size: Size, seed: int = 0) -> list[tuple[str, np.ndarray]]:
+    """Return `count` (pattern, image) pairs of what no camera sends but users may: flat colours,
+    noise, gradients, stripes, checkerboards and soft blobs, in random colours."""
+    rng = np.random.default_rng(seed)
+    width, height = width_height(size)
+    y, x = np.mgrid[0:height, 0:width] / max(width, height)
+    made = []
+    for i in range(count):
+        pattern = PATTERNS[i % len(PATTERNS)]
+        a, b = rng.uniform(0, 255, 3), rng.uniform(0, 255, 3)
+        if pattern == "flat":
+            field = np.zeros_like(x)
+        elif pattern == "noise":
+            field = rng.uniform(0, 1, x.shape)
+        elif pattern == "gradient":
+            angle = rng.uniform(0, np.pi)
+            field = (np.cos(angle) * x + np.sin(angle) * y) % 1.0
+        elif pattern == "stripes":
+            field = (np.sin((x + y * rng.uniform(-1, 1)) * rng.uniform(5, 40)) > 0).astype(float)
+        elif pattern == "checkerboard":
+            cells = rng.integers(2, 16)
+            field = ((np.floor(x * cells) + np.floor(y * cells)) % 2).astype(float)
+        else:
+            cx, cy, r = rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8), rng.uniform(0.1, 0.4)
+            field = np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * r * r))
+        image = a + field[..., None] * (b - a)
+        made.append((pattern, np.clip(image, 0, 255).astype(np.uint8)))
+    return made

@@ -10,10 +10,10 @@ the validation dermoscopy. Leave-one-kind-out refits without a kind and reports 
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,15 @@ from PIL import Image, ImageFilter
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupShuffleSplit
 
+from training.cli import (
+    SettingsError,
+    cache_option,
+    check_data,
+    data_option,
+    option,
+    parse,
+    setup_logging,
+)
 from training.data import cached, load_dataset
 from training.input_check.features import CHECK_SIZE, colour_features, imagenet_features
 from training.input_check.ood_data import KINDS, OodImages, load_ood
@@ -120,17 +129,28 @@ def evaluate(
     return result
 
 
+@dataclass(frozen=True, kw_only=True)
+class StudySettings:
+    """Command-line settings of `python -m training.input_check.study`."""
+
+    data: Path = data_option()
+    ood: Path = option(Path("../shared/data/ood"), "the non-dermoscopic images (shared/data/ood)")
+    out: Path | None = option(None, "write the figures here (JSON)")
+    cache_dir: Path = cache_option()
+
+    def check(self) -> None:
+        """Raise SettingsError when a data folder is missing."""
+        check_data(self.data, folder_only=True)
+        if not (self.ood / "index.csv").is_file():
+            raise SettingsError(f"--ood {self.ood}: no index.csv; point it at shared/data/ood")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print and save the candidates' figures."""
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    args = parse(
+        StudySettings, argv, "python -m training.input_check.study", __doc__.split("\n\n")[0]
     )
-    parser.add_argument("--data", type=Path, required=True, help="HAM10000 release folder")
-    parser.add_argument("--ood", type=Path, required=True, help="shared/data/ood folder")
-    parser.add_argument("--cache-dir", type=Path, default=Path(".cache"), help="feature cache")
-    parser.add_argument("--out", type=Path, default=None, help="write the figures here (JSON)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    setup_logging()
 
     dataset = load_dataset(args.data, CHECK_SIZE, args.cache_dir)
     split = load_split(dataset, SPLIT)
@@ -148,9 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             "colour_ood_blurred": colour_features(blurred),
         }
 
-    cache = (
-        args.cache_dir / f"input-check-features-{CHECK_SIZE}-{len(dataset)}-{len(ood.kinds)}.npz"
-    )
+    cache = args.cache_dir / f"input-check-{CHECK_SIZE}-{len(dataset)}-{len(ood.kinds)}.npz"
     feats = cached(cache, compute)
     fit_rows, held_rows = ood_halves(ood)
     results = {}

@@ -86,6 +86,20 @@ assert sorted(probabilities) == sorted(CLASS_CODES), f"classes: {sorted(probabil
 assert all(0 <= p <= 1 for p in probabilities.values()), probabilities
 assert math.isclose(sum(probabilities.values()), 1, abs_tol=1e-4), sum(probabilities.values())
 print("    " + ", ".join(f"{code} {p:.3f}" for code, p in probabilities.items()))
+check = body["input_check"]
+assert check["dermoscopic"] is True, check
+print("    input check: dermoscopic, score", check["score"])
+'
+
+step "GET $backend_url/models: every classifier baked into the image"
+curl -fsS --max-time 30 "$backend_url/models" |
+    python3 -c '
+import json, sys
+
+body = json.load(sys.stdin)
+names = [m["name"] for m in body["models"]]
+assert body["default"] == "resnet_small_2x" and names[:2] == ["resnet_small_2x", "paper_cnn"], names
+print("    " + ", ".join("%s %s" % (m["name"], m["input_size"]) for m in body["models"]))
 '
 
 step "POST $sample to $backend_url/localize"

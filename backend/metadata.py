@@ -17,11 +17,13 @@ from lesion_api.service import (
     Limits,
     Metadata,
     ModelList,
+    ModelRef,
     ModelSummary,
+    Ready,
     SegmenterDescription,
     ServedModel,
 )
-from lesion_core.labels import CLASSES
+from lesion_core.labels import CLASS_CODES, CLASSES
 from lesion_core.preprocess import PREPROCESSING_DESCRIPTION
 
 DISCLAIMER = (
@@ -50,6 +52,26 @@ def headline_metrics(metrics: dict) -> HeadlineMetrics | None:
         test_images=test.get("n"),
         baseline_always_nv=metrics.get("baseline_always_nv"),
         split=metrics.get("summary", {}).get("split"),
+    )
+
+
+def reference(info: ModelInfo | SegmenterInfo | InputCheckInfo) -> ModelRef:
+    """Return a model's name and version."""
+    return ModelRef(name=info.name, version=info.version)
+
+
+def describe_readiness(
+    classifiers: Classifiers,
+    segmenter: SegmenterInfo | None = None,
+    checker: InputCheckInfo | None = None,
+) -> Ready:
+    """Return the /health body of a ready service: the default and every model it runs."""
+    return Ready(
+        model=reference(classifiers.default.info),
+        models=[reference(predictor.info) for predictor in classifiers],
+        classes=list(CLASS_CODES),
+        localisation=None if segmenter is None else reference(segmenter),
+        input_check=None if checker is None else reference(checker),
     )
 
 

@@ -9,14 +9,14 @@ from flask import Blueprint, current_app, jsonify, request
 
 from backend.classifiers import Classifiers
 from backend.errors import ApiError
-from backend.input_check import InputChecker, InputCheckInfo
+from backend.input_check import InputChecker
 from backend.localisation import localise
-from backend.metadata import describe_models, describe_service
+from backend.metadata import describe_models, describe_readiness, describe_service
 from backend.openapi import Operation, Reply, documented, openapi_document
 from backend.params import parse_params
-from backend.predictor import ModelInfo, Predictor
+from backend.predictor import Predictor
 from backend.responses import json_response, prediction_list
-from backend.segmenter import Segmenter, SegmenterInfo
+from backend.segmenter import Segmenter
 from backend.service import classify
 from backend.settings import Settings
 from backend.uploads import read_uploads
@@ -31,8 +31,7 @@ from lesion_api.requests import (
     PredictForm,
     PredictQuery,
 )
-from lesion_api.service import Liveness, Metadata, ModelList, ModelRef, Ready, Unavailable
-from lesion_core.labels import CLASS_CODES
+from lesion_api.service import Liveness, Metadata, ModelList, Ready, Unavailable
 
 api = Blueprint("api", __name__)
 
@@ -78,10 +77,6 @@ def _chosen_model() -> str | None:
     return parse_params(ModelChoice, request.form, "invalid_model").model or asked
 
 
-def _ref(info: ModelInfo | SegmenterInfo | InputCheckInfo) -> ModelRef:
-    return ModelRef(name=info.name, version=info.version)
-
-
 @api.get("/livez")
 @documented(
     Operation("Liveness: the process answers", {200: Reply("alive", Liveness)}),
@@ -104,12 +99,10 @@ def health():
     if not classifiers.ready:
         return json_response(Unavailable(reason="model not warmed up"), 503)
     return json_response(
-        Ready(
-            model=_ref(classifiers.default.info),
-            models=[_ref(p.info) for p in classifiers],
-            classes=list(CLASS_CODES),
-            localisation=None if segmenter is None else _ref(segmenter.info),
-            input_check=None if checker is None else _ref(checker.info),
+        describe_readiness(
+            classifiers,
+            None if segmenter is None else segmenter.info,
+            None if checker is None else checker.info,
         )
     )
 

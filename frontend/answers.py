@@ -52,6 +52,9 @@ def show_comparison(
             with column:
                 if model is not None:
                     st.markdown(f"**{model.name}**")
+                    accuracy = model.metrics.get("balanced_accuracy")
+                    if accuracy is not None:
+                        st.caption(f"Balanced accuracy on held-out lesions: {accuracy:.3f}")
                 try:
                     [outcome] = analyse(
                         client_for(client, model),

@@ -72,6 +72,11 @@ def test_every_model_side_by_side(monkeypatch, models_backend):
     names = [m.value for m in at.markdown]
     assert {"**resnet_small_2x**", "**paper_cnn**", "**wide**"} <= set(names)
     assert len(at.subheader) == 3 and len(at.get("vega_lite_chart")) == 3
+    figures = [c.value for c in at.caption if c.value.startswith("Balanced accuracy")]
+    assert figures == [
+        "Balanced accuracy on held-out lesions: 0.584",
+        "Balanced accuracy on held-out lesions: 0.427",
+    ], "the wide model has no published figures"
 
 
 def answer_column(node) -> list[tuple[str, str]]:

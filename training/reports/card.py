@@ -16,8 +16,10 @@ from training.reports.report import confusion_table, headline_table, per_class_t
 CARD_TEMPLATE = """# Model card: `{name}`
 
 The published design, reproduced: `{model_path}`, trained as below, and
-`{onnx_path}`, its ONNX export. The service runs it when `MODEL_PATH` points at that file; its
-default is now `models/resnet_small_2x` (see [the models overview](../README.md) for why).
+`{onnx_path}`, its ONNX export. The service serves it beside its other
+classifiers (a request picks it with `?model=paper_cnn`; `MODEL_PATH` pointing at that file
+serves it alone); its default is `models/resnet_small_2x` (see
+[the models overview](../README.md) for why).
 `python -m training.export` checks on every export that the two agree within 1e-4, and the
 service's tests check the API against the Keras model within 1e-4.
 

@@ -10,6 +10,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDeco
 
 from backend.errors import ApiError
 from backend.formats import ACCEPTED_MEDIA_TYPES
+from backend.request_log import note_upload_sizes
 
 FIELD = "file"  # the multipart field that carries images
 
@@ -84,9 +85,9 @@ def read_uploads(request: Request, max_files: int) -> list[Upload]:
     Only the request is checked here; each image is checked when it is decoded."""
     mimetype = request.mimetype or ""
     if mimetype == "multipart/form-data":
-        return _form_uploads(request, max_files)
+        return _noted(_form_uploads(request, max_files))
     if mimetype.startswith("image/") or mimetype == "application/octet-stream":
-        return [Upload(request.get_data(cache=False), None)]
+        return _noted([Upload(request.get_data(cache=False), None)])
     if not mimetype and not request.content_length:
         raise ApiError(
             400, "missing_file", "no image sent: POST multipart field 'file' or an image body"
@@ -97,6 +98,12 @@ def read_uploads(request: Request, max_files: int) -> list[Upload]:
         f"Content-Type {mimetype!r} is not accepted; send multipart/form-data with field "
         f"'file', or a raw image body ({', '.join(ACCEPTED_MEDIA_TYPES)})",
     )
+
+
+def _noted(uploads: list[Upload]) -> list[Upload]:
+    """Return `uploads` after giving their sizes in bytes to the request log (sizes only)."""
+    note_upload_sizes([len(upload.data) for upload in uploads])
+    return uploads
 
 
 def describe(upload: Upload, position: int, count: int) -> str:

@@ -124,6 +124,15 @@ def test_a_refused_request_is_logged_with_its_status(client, request_lines):
     assert (line["status"], line["images"], line["model"]) == (415, 0, None)
 
 
+def test_a_multi_file_predict_logs_each_images_size_in_bytes(client, request_lines, sample_jpeg):
+    client.post(
+        "/predict",
+        data={"file": [(io.BytesIO(sample_jpeg), "a.jpg"), (io.BytesIO(b"x" * 10), "b.jpg")]},
+    )
+    (line,) = request_lines()
+    assert line["image_bytes"] == [len(sample_jpeg), 10]
+
+
 def test_the_upload_reader_can_add_each_images_size(app, request_lines):
     app.add_url_rule("/sized", "sized", lambda: note_upload_sizes([120, 3400]) or "ok")
     app.test_client().get("/sized")

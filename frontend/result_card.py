@@ -48,9 +48,14 @@ def show_outcome(
         with right:
             unreliable = show_answer(outcome, model)
         height, width = model.input_size if model else (meta.input_size, meta.input_size)
+        shape = (
+            "its aspect ratio not kept"
+            if height == width
+            else "stretched to that shape if it has another"
+        )
         right.caption(
-            f"What the model sees: this image shrunk to {width}×{height} pixels, its aspect "
-            "ratio not kept, so fine detail of a large photo does not reach it."
+            f"What the model sees: this image shrunk to {width}×{height} pixels, {shape}, so "
+            "fine detail of a large photo does not reach it."
         )
         if sample is not None:
             names = {c.code: c.name for c in meta.classes}

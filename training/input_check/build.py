@@ -24,10 +24,6 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from training.cli import (
-    SettingsError,
-    cache_option,
-    check_data,
-    data_option,
     option,
     parse,
     setup_logging,
@@ -36,7 +32,7 @@ from training.data import DataError, cached, load_dataset
 from training.input_check.features import CHECK_SIZE, FEATURES, build_feature_model
 from training.input_check.ood_data import KINDS, load_ood
 from training.input_check.scores import CombinedScorer
-from training.input_check.study import SPLIT, blur_watermark, ood_halves
+from training.input_check.study import SPLIT, CheckDataSettings, blur_watermark, ood_halves
 from training.split import load_split
 
 FLAG_RATE = 0.008  # of validation dermoscopy, per scorer
@@ -86,19 +82,10 @@ def rename_output(path: Path, old: str, new: str) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class BuildSettings:
+class BuildSettings(CheckDataSettings):
     """Command-line settings of `python -m training.input_check.build`."""
 
-    data: Path = data_option()
-    ood: Path = option(Path("../shared/data/ood"), "the non-dermoscopic images (shared/data/ood)")
     out: Path = option(help="folder for model.onnx and config.json")
-    cache_dir: Path = cache_option()
-
-    def check(self) -> None:
-        """Raise SettingsError when a data folder is missing."""
-        check_data(self.data, folder_only=True)
-        if not (self.ood / "index.csv").is_file():
-            raise SettingsError(f"--ood {self.ood}: no index.csv; point it at shared/data/ood")
 
 
 def main(argv: list[str] | None = None) -> int:

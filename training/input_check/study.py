@@ -130,12 +130,11 @@ def evaluate(
 
 
 @dataclass(frozen=True, kw_only=True)
-class StudySettings:
-    """Command-line settings of `python -m training.input_check.study`."""
+class CheckDataSettings:
+    """The data every input-check CLI reads: HAM10000 and the non-dermoscopic images."""
 
     data: Path = data_option()
     ood: Path = option(Path("../shared/data/ood"), "the non-dermoscopic images (shared/data/ood)")
-    out: Path | None = option(None, "write the figures here (JSON)")
     cache_dir: Path = cache_option()
 
     def check(self) -> None:
@@ -143,6 +142,13 @@ class StudySettings:
         check_data(self.data, folder_only=True)
         if not (self.ood / "index.csv").is_file():
             raise SettingsError(f"--ood {self.ood}: no index.csv; point it at shared/data/ood")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StudySettings(CheckDataSettings):
+    """Command-line settings of `python -m training.input_check.study`."""
+
+    out: Path | None = option(None, "write the figures here (JSON)")
 
 
 def main(argv: list[str] | None = None) -> int:

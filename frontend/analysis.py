@@ -40,32 +40,30 @@ def analyse(
     backend that is down raises BackendError.
     """
     refused: dict[str, BackendError] = {}
-    unlocalised: list[ImageFile] = []
-    for file in files:
-        key = fingerprint(file[1])
+    keys = [fingerprint(file[1]) for file in files]
+    unlocalised: list[tuple[ImageFile, str]] = []  # with their fingerprints
+    for file, key in zip(files, keys, strict=True):
         if key in refused or remembered(key, localizations, predictions):
             continue
         # Once the backend says it cannot localise, the other images go straight to /predict,
         # and are remembered as not localisable, so their result cards do not ask either.
         if unlocalised or (key, "") in localizations:
             localizations[(key, "")] = None
-            unlocalised.append(file)
+            unlocalised.append((file, key))
             continue
         try:
             localizations[(key, "")] = client.localize(file)
         except LocalizationUnavailable:
             localizations[(key, "")] = None
-            unlocalised.append(file)
+            unlocalised.append((file, key))
         except BackendError as exc:
             if not _refused(exc):
                 raise
             refused[key] = exc
-    for file, outcome in zip(
-        unlocalised, classify(client, unlocalised, max_files, max_bytes, predictions), strict=True
-    ):
+    outcomes = classify(client, [f for f, _ in unlocalised], max_files, max_bytes, predictions)
+    for (_, key), outcome in zip(unlocalised, outcomes, strict=True):
         if isinstance(outcome, BackendError):
-            refused[fingerprint(file[1])] = outcome
-    keys = [fingerprint(f[1]) for f in files]
+            refused[key] = outcome
     return [remembered(k, localizations, predictions) or refused[k] for k in keys]
 
 

@@ -30,12 +30,12 @@ CALIBRATED_MODEL = "model_calibrated.keras"
 CALIBRATED_ONNX = "model_calibrated.onnx"
 
 
-def view_probabilities(model, images: np.ndarray) -> np.ndarray:
-    """Return (4, N, 7) probabilities of the model on each flip of the images."""
+def view_probabilities(session, images: np.ndarray) -> np.ndarray:
+    """Return (4, N, 7) probabilities of a model's ONNX session on each flip of the images."""
     from training.classifier.tta import flip_views
-    from training.highres.features import onnx_predict
+    from training.highres.features import run_batched
 
-    return np.stack([onnx_predict(model, np.ascontiguousarray(v)) for v in flip_views(images)])
+    return np.stack([run_batched(session, view) for view in flip_views(images)])
 
 
 def finish(run: Path, data: Path, cache_dir: Path | None) -> dict:
@@ -51,6 +51,7 @@ def finish(run: Path, data: Path, cache_dir: Path | None) -> dict:
     from training.classifier.tta import with_tta
     from training.data import load_dataset
     from training.export import export_model
+    from training.highres.features import exported
     from training.metrics import classification_metrics
     from training.split import load_split
 
@@ -59,14 +60,15 @@ def finish(run: Path, data: Path, cache_dir: Path | None) -> dict:
     split = load_split(dataset, run / "split.csv")
     model = keras.models.load_model(run / "model.keras", compile=False)
     val, test = dataset.subset(split.val), dataset.subset(split.test)
-    val_views = view_probabilities(model, val.images)
+    session = exported(model)
+    val_views = view_probabilities(session, val.images)
     one = classification_metrics(val.labels, val_views[0])["balanced_accuracy"]
     four = classification_metrics(val.labels, val_views.mean(axis=0))["balanced_accuracy"]
     tta = four >= one
     print(f"validation balanced accuracy: one view {one:.4f}, four flips {four:.4f}")
     val_proba = val_views if tta else val_views[0]
     temperature = fit_temperature(val_proba, val.labels)
-    test_views = view_probabilities(model, test.images)
+    test_views = view_probabilities(session, test.images)
     record = calibration_record(
         temperature,
         0.0,

@@ -28,11 +28,17 @@ from training.cli import (
     parse,
     setup_logging,
 )
-from training.data import DataError, cached, load_dataset
+from training.data import DataError, load_dataset
 from training.input_check.features import CHECK_SIZE, FEATURES, build_feature_model
 from training.input_check.ood_data import KINDS, load_ood
 from training.input_check.scores import CombinedScorer
-from training.input_check.study import SPLIT, CheckDataSettings, blur_watermark, ood_halves
+from training.input_check.study import (
+    SPLIT,
+    CheckDataSettings,
+    blur_watermark,
+    ood_halves,
+    study_features,
+)
 from training.split import load_split
 
 FLAG_RATE = 0.008  # of validation dermoscopy, per scorer
@@ -102,11 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     split = load_split(dataset, SPLIT)
     fit_rows, held_rows = ood_halves(ood)
-    from training.input_check.features import imagenet_features
-
-    cache = args.cache_dir / f"input-check-{CHECK_SIZE}-{len(dataset)}-{len(ood.kinds)}.npz"
-    feats = cached(cache, lambda: {"lite0": imagenet_features(dataset.images),
-                                   "lite0_ood": imagenet_features(ood.images)})  # fmt: skip
+    feats = study_features(dataset, ood, args.cache_dir)
     ham, other = feats["lite0"], feats["lite0_ood"]
     scorer = CombinedScorer(FLAG_RATE).fit(
         ham[split.train], dataset.labels[split.train], other[fit_rows], ham[split.val]
@@ -114,12 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     model = build_check_model(scorer)
 
     from training.export import OUTPUT_NAME, export_model
-    from training.highres.features import onnx_predict
+    from training.highres.features import onnx_session, run_batched
 
     args.out.mkdir(parents=True, exist_ok=True)
     difference = export_model(model, args.out / "model.onnx")
     rename_output(args.out / "model.onnx", OUTPUT_NAME, SCORE_OUTPUT)
-    score = lambda images: onnx_predict(model, images)[:, 0]  # noqa: E731
+    session = onnx_session(args.out / "model.onnx")
+    score = lambda images: run_batched(session, images)[:, 0]  # noqa: E731
     test_scores, held_scores = score(dataset.images[split.test]), score(ood.images[held_rows])
     clinical = held_rows[ood.kinds[held_rows] == "clinical_skin"]
     blurred = np.stack([blur_watermark(image) for image in ood.images[clinical]])

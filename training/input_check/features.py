@@ -37,11 +37,14 @@ def build_feature_model(size: int = CHECK_SIZE) -> keras.Model:
     return model
 
 
-def imagenet_features(images: np.ndarray) -> np.ndarray:
-    """Return (N, 1280) pooled ImageNet features of (N, size, size, 3) uint8 images."""
-    from training.highres.features import onnx_predict
+def imagenet_features(image_sets: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Return {name: (N, 1280) pooled ImageNet features} for named (N, size, size, 3) uint8
+    image sets of one size, with one exported feature model for all of them."""
+    from training.highres.features import exported, run_batched
 
-    return onnx_predict(build_feature_model(images.shape[1]), images)
+    size = next(iter(image_sets.values())).shape[1]
+    session = exported(build_feature_model(size))
+    return {name: run_batched(session, images) for name, images in image_sets.items()}
 
 
 def colour_features(images: np.ndarray) -> np.ndarray:

@@ -129,6 +129,29 @@ def evaluate(
     return result
 
 
+def study_features(dataset, ood: OodImages, cache_dir: Path | None) -> dict[str, np.ndarray]:
+    """Return the ImageNet and colour features of HAM10000 (`lite0`, `colour`), the
+    non-dermoscopic images (`…_ood`) and those with the clinical photos' logo blurred
+    (`…_ood_blurred`); cached, so the study and the build compute them once."""
+    blurred = np.stack([blur_watermark(i) if k == "clinical_skin" else i
+                        for i, k in zip(ood.images, ood.kinds, strict=True)])  # fmt: skip
+
+    def compute() -> dict[str, np.ndarray]:
+        return {
+            **imagenet_features(
+                {"lite0": dataset.images, "lite0_ood": ood.images, "lite0_ood_blurred": blurred}
+            ),
+            "colour": colour_features(dataset.images),
+            "colour_ood": colour_features(ood.images),
+            "colour_ood_blurred": colour_features(blurred),
+        }
+
+    cache = None
+    if cache_dir is not None:
+        cache = cache_dir / f"input-check-{CHECK_SIZE}-{len(dataset)}-{len(ood.kinds)}.npz"
+    return cached(cache, compute)
+
+
 @dataclass(frozen=True, kw_only=True)
 class CheckDataSettings:
     """The data every input-check CLI reads: HAM10000 and the non-dermoscopic images."""
@@ -161,21 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     dataset = load_dataset(args.data, CHECK_SIZE, args.cache_dir)
     split = load_split(dataset, SPLIT)
     ood = load_ood(args.ood, CHECK_SIZE)
-    blurred = np.stack([blur_watermark(i) if k == "clinical_skin" else i
-                        for i, k in zip(ood.images, ood.kinds, strict=True)])  # fmt: skip
-
-    def compute() -> dict[str, np.ndarray]:
-        return {
-            "lite0": imagenet_features(dataset.images),
-            "lite0_ood": imagenet_features(ood.images),
-            "lite0_ood_blurred": imagenet_features(blurred),
-            "colour": colour_features(dataset.images),
-            "colour_ood": colour_features(ood.images),
-            "colour_ood_blurred": colour_features(blurred),
-        }
-
-    cache = args.cache_dir / f"input-check-{CHECK_SIZE}-{len(dataset)}-{len(ood.kinds)}.npz"
-    feats = cached(cache, compute)
+    feats = study_features(dataset, ood, args.cache_dir)
     fit_rows, held_rows = ood_halves(ood)
     results = {}
     candidates = ("lite0+mahalanobis", "lite0+logistic", "lite0+combined", "colour+mahalanobis",

@@ -15,8 +15,9 @@ from frontend.samples import Sample
 
 OVERLAY_NOTE = (
     "The outline comes from a segmentation model. The heat-map shows which image regions pushed "
-    "the model toward the chosen class (Grad-CAM on a 7×7 feature map, so it is coarse). Both "
-    "are research aids, not a diagnosis."
+    "the model toward the chosen class (Grad-CAM on the model's last feature map: 7×7 cells for "
+    "the 28×28 models, 4×5 for the 160×120 one, so it is coarse). Both are research aids, not a "
+    "diagnosis."
 )
 # The heat-map picker's first choice; no class code is spelt like it.
 PREDICTED = "predicted"

@@ -283,7 +283,8 @@ def test_overlay_toggles_exist_and_start_on(
     assert at.subheader[0].value == "Melanoma (mel)"
     assert len(at.image) == 1
     [note] = [c.value for c in at.caption if "research aids" in c.value]
-    assert "Heat-map for Melanoma (mel)" in note and "Grad-CAM on a 7×7 feature map" in note
+    assert "Heat-map for Melanoma (mel)" in note
+    assert "Grad-CAM on the model's last feature map" in note
     assert "not a diagnosis" in at.warning[0].value, "the research-tool note stays"
 
 

@@ -38,7 +38,9 @@ def limit_rate(app: Flask, limit: str | None, storage_uri: str) -> Limiter | Non
     @app.errorhandler(RateLimitExceeded)
     def _too_many_requests(exc: RateLimitExceeded) -> tuple[Response, int]:
         current = limiter.current_limit
-        wait = max(1, math.ceil(current.reset_at - time.time())) if current else 1
+        window = exc.limit.limit.get_expiry()  # seconds: no wait is longer than one window
+        wait = math.ceil(current.reset_at - time.time()) if current else 1
+        wait = min(max(1, wait), window)
         response = jsonify(
             error_body(
                 "rate_limited",

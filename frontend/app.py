@@ -16,7 +16,7 @@ from frontend.result_card import show_outcome
 from frontend.results import summary_frame, summary_table, to_csv
 from frontend.samples import ATTRIBUTION, load_samples
 from frontend.settings import Settings, SettingsError
-from frontend.sidebar import init_status, show_model_facts, show_status
+from frontend.sidebar import init_status, note_stopped, show_model_facts, show_status
 
 NOTE = (
     "**Research tool, not a diagnosis.** The model was trained on dermatoscopic images from the "
@@ -172,6 +172,7 @@ if problem is None:
         catalogue = client.models()
     except BackendError as exc:
         problem = exc
+note_stopped(problem is not None)
 if problem is not None:
     if st.session_state.was_connected:
         stop_with(

@@ -3,6 +3,8 @@ limits and the served model's figures."""
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from frontend.client import BackendClient, BackendError
@@ -28,6 +30,14 @@ def init_status() -> None:
         st.session_state.health = None
     if "was_connected" not in st.session_state:
         st.session_state.was_connected = False
+    if "stopped_at" not in st.session_state:
+        st.session_state.stopped_at = None
+
+
+def note_stopped(stopped: bool) -> None:
+    """Record whether this run of the page stopped on a problem with the backend (and when), so
+    that the status check draws the page again once the backend answers."""
+    st.session_state.stopped_at = time.monotonic() if stopped else None
 
 
 def check(client: BackendClient) -> Health | BackendError:
@@ -52,6 +62,12 @@ def show_status(client: BackendClient, url: str) -> None:
         st.error(f"Not reachable at {url}")
     if before is not None and _up(before) != _up(now):
         # The page below was drawn for the other state: draw it again for this one.
+        st.rerun()
+    stopped_at = st.session_state.stopped_at
+    if _up(now) and stopped_at is not None and time.monotonic() - stopped_at >= CHECK_EVERY_SECONDS:
+        # /health answers but the page stopped on another request (say /metadata timed out):
+        # draw it again, at most once per check.
+        note_stopped(False)
         st.rerun()
 
 

@@ -177,3 +177,27 @@ def test_page_says_so_when_the_service_goes_away_and_comes_back(
     expect(page.get_by_text("Connected to")).to_be_visible(timeout=60_000)
     expect(gone).to_have_count(0)
     page.close()
+
+
+def test_page_stopped_by_a_failed_metadata_request_carries_on_by_itself(
+    browser, localizing_stub_page
+) -> None:
+    from playwright.sync_api import expect
+
+    from tests.frontend.stub_backend import METADATA_OK
+
+    stub, url = localizing_stub_page
+    error = {"error": {"code": "unavailable", "message": "warming up"}}
+    stub.reply("GET", "/metadata", 503, error)  # /health still answers
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(60_000)
+        page.goto(url)
+        expect(page.get_by_text("warming up", exact=False)).to_be_visible()
+        expect(page.locator("input[type=file]")).to_have_count(0)
+    finally:
+        stub.reply("GET", "/metadata", 200, METADATA_OK)
+    # No click, no reload: the sidebar's next check draws the page again.
+    expect(page.locator("input[type=file]")).to_have_count(1, timeout=60_000)
+    expect(page.get_by_text("warming up", exact=False)).to_have_count(0)
+    page.close()

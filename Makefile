@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DATA ?= $(or $(HAM10000_DIR),../shared/data/ham10000)
 MODEL ?= models/resnet_small_2x/model.keras
 RUN_OUT ?= runs/$(shell date +%Y%m%d-%H%M%S)
+TEST_WORKERS ?= 3  # pytest-xdist workers (3 keep 2 cores busy while tests wait on servers); 0: one process
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format train evaluate train-segmenter evaluate-segmenter bench clean all
@@ -28,8 +29,8 @@ install: $(STAMP) ## create .venv with the project and everything the tests need
 run: $(STAMP) ## serve the shipped models: backend on 127.0.0.1:8000, UI on 127.0.0.1:8501
 	scripts/run_local.sh
 
-test: $(STAMP) ## run the whole test suite
-	$(BIN)/python -m pytest
+test: $(STAMP) ## run the whole test suite (in TEST_WORKERS=3 processes)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP) ## check style and common bugs with ruff
 	$(BIN)/ruff check .

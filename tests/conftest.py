@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,25 @@ SHIPPED_SEGMENTER = REPO_ROOT / "models" / "lesion_segmenter" / "model.onnx"
 SHIPPED_INPUT_CHECK = REPO_ROOT / "models" / "input_check" / "model.onnx"
 PAPER_MODEL = REPO_ROOT / "models" / "paper_cnn" / "model.onnx"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data" / "ham10000"
+
+
+if workers := int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0")):
+    # Each worker's TensorFlow gets its share of the cores (before any test imports it), so
+    # that two workers do not run two thread pools of every core each.
+    share = str(max(1, (os.cpu_count() or 1) // workers))
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", share)
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", share)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put every test without an `xdist_group` mark in the group of its file. Under
+    `pytest -n N --dist loadgroup` (`make test`) a group runs on one worker, so each module
+    fixture is built once; files that share a costly session fixture or the Docker engine name
+    one group with their own `xdist_group` mark."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.path.relative_to(REPO_ROOT).as_posix()))
 
 
 def disc_mask(

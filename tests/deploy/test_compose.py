@@ -10,6 +10,8 @@ import pytest
 
 from tests.servers import REPO_ROOT, free_port
 
+pytestmark = pytest.mark.xdist_group("docker")  # the Docker stacks run one at a time
+
 SMOKE_SCRIPT = REPO_ROOT / "scripts" / "compose_smoke.sh"
 
 

@@ -16,6 +16,8 @@ import pytest
 from tests.deploy.test_compose import docker_unavailable
 from tests.servers import REPO_ROOT
 
+pytestmark = pytest.mark.xdist_group("docker")  # the Docker stacks run one at a time
+
 KEY = "compose-test-key-0123456789"
 REQUESTS = 40
 POLLS = 150  # 2 s apart: at most five minutes for the stack to be healthy

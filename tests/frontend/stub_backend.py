@@ -253,5 +253,7 @@ class _StubHandler(BaseHTTPRequestHandler):
 def start_stub(port: int | None = None) -> StubBackend:
     """Start a StubBackend on `port` (a free one by default) in a daemon thread."""
     server = StubBackend(port or free_port())
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # A short poll: shutdown() waits up to one interval, and every test that stops a stand-in
+    # would wait half a second with the default.
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     return server

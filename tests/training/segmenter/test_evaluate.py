@@ -21,6 +21,8 @@ from training.segmenter.evaluate import (
     segment_with_otsu,
 )
 
+pytestmark = pytest.mark.xdist_group("segmenter_run")  # one worker trains it for both files
+
 METHODS = ("segmenter", "otsu_baseline")
 SCORES = ("images", "jaccard", "dice", "thresholded_jaccard", "box_iou")
 UPLOAD_SIZE = (300, 225)

@@ -17,6 +17,8 @@ from training.segmenter import train as train_segmenter
 from training.segmenter.recipe import batches, binary_target, dice_bce_loss
 from training.segmenter.train import SegmenterConfig
 
+pytestmark = pytest.mark.xdist_group("segmenter_run")  # one worker trains it for both files
+
 WIDTH, HEIGHT = SEGMENTER_INPUT
 RUN_FILES = ["model.keras", "model.onnx", "split.csv", "history.csv", "config.json", "loss.png"]
 IMAGES = 70

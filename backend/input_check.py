@@ -9,15 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from backend.metrics import record_input_check_flag
 from backend.model_file import ModelLoadError, model_version, open_session, read_sidecar
 from backend.model_timing import timed
 from backend.uploads import Upload
 from lesion_api.predictions import InputCheck
-from lesion_core.image_quality import MEASURE_SIZE, quality_warnings
-from lesion_core.preprocess import image_to_array, open_image, preprocess, upright_size
+from lesion_core.check_input import check_views
 
 SCORE_OUTPUT = "dermoscopic_score"
 NOT_DERMOSCOPIC = (
@@ -74,12 +72,14 @@ class InputChecker:
 
     def check(self, uploads: Sequence[Upload], max_pixels: int) -> list[InputCheck]:
         """Return each upload's verdict, in order (the uploads must decode: the classifier took
-        them); the images go through the model in one call."""
+        them). Each is decoded once for the model and the quality warnings; the images go
+        through the model in one call."""
         if not uploads:
             return []
         height, width = self.info.input_size
-        images = np.stack([preprocess(u.data, (width, height), max_pixels) for u in uploads])
-        found = [_quality(u.data, max_pixels) for u in uploads]
+        views = [check_views(u.data, (width, height), max_pixels) for u in uploads]
+        images = np.stack([v.model_input for v in views])
+        found = [v.quality_warnings() for v in views]
         with timed(self.info.name, self.info.version):
             scores = self.scores(images)
         return [self.verdict(float(s), w) for s, w in zip(scores, found, strict=True)]
@@ -96,16 +96,3 @@ class InputChecker:
             score=score,
             warnings=quality if dermoscopic else [NOT_DERMOSCOPIC, *quality],
         )
-
-
-def _quality(data: bytes, max_pixels: int) -> list[str]:
-    """Return the quality warnings of an upload, judged on it upright and in 8-bit RGB.
-
-    The checks measure at MEASURE_SIZE, so a large upload is first shrunk (its aspect kept) to
-    just cover that size, which lets a JPEG decode at a reduced scale; an image that small has
-    a short side above MIN_SIDE, so "too small" reads the same as on the full upload."""
-    with open_image(data, max_pixels) as image:
-        width, height = upright_size(image)
-        shrink = max(1.0, min(width / MEASURE_SIZE[0], height / MEASURE_SIZE[1]))
-        rgb = image_to_array(image, (round(width / shrink), round(height / shrink)))
-    return quality_warnings(Image.fromarray(rgb))

@@ -24,10 +24,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from backend.app import create_app  # noqa: E402
-from backend.input_check import InputChecker, _quality  # noqa: E402
+from backend.input_check import InputChecker  # noqa: E402
 from backend.predictor import Predictor  # noqa: E402
 from backend.settings import DEFAULT_INPUT_CHECK_PATH, DEFAULT_MODEL_PATH, Settings  # noqa: E402
 from backend.uploads import Upload  # noqa: E402
+from lesion_core.check_input import check_views  # noqa: E402
 
 DEFAULT_IMAGE = REPO_ROOT / "samples" / "ISIC_0024335.jpg"  # 600×450, the median size
 
@@ -84,7 +85,13 @@ def main() -> int:
             totals[1].extend(cpu)
     upload = Upload(data, "lesion.jpg")
     check = milliseconds(lambda: checker.check([upload], settings.max_image_pixels), args.count)
-    quality = milliseconds(lambda: _quality(data, settings.max_image_pixels), args.count)
+    height, width = checker.info.input_size
+    views = check_views(data, (width, height), settings.max_image_pixels)
+    decode = milliseconds(
+        lambda: check_views(data, (width, height), settings.max_image_pixels), args.count
+    )
+    quality = milliseconds(views.quality_warnings, args.count)
+    model = milliseconds(lambda: checker.scores(views.model_input[None]), args.count)
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     print(f"image: {args.image.name} ({len(data):,} bytes); check: {checker.info.version}")
@@ -95,7 +102,9 @@ def main() -> int:
         f"{paired(on[1], off[1]):.2f} ms CPU"
     )
     report("  the check alone", *check)
+    report("  of which one decode of the upload (model input and quality copy)", *decode)
     report("  of which quality warnings", *quality)
+    report("  of which the check's model", *model)
     return 0
 
 

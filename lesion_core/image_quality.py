@@ -43,10 +43,11 @@ def sharpness(grey: np.ndarray) -> float:
     return float(laplacian.var())
 
 
-def quality_warnings(image: Image.Image) -> list[str]:
-    """Return a plain sentence for each quality problem of an upright RGB image; [] when fine."""
+def quality_warnings(image: Image.Image, size: tuple[int, int] | None = None) -> list[str]:
+    """Return a plain sentence for each quality problem of an upright RGB image; [] when fine.
+    `size` is the (width, height) of the upload when `image` is a smaller copy of it."""
     warnings = []
-    width, height = image.size
+    width, height = size or image.size
     if min(width, height) < MIN_SIDE:
         warnings.append(TOO_SMALL.format(width=width, height=height))
     grey = luminance_at_measure_size(image)

@@ -121,19 +121,36 @@ def upright_size(image: Image.Image) -> tuple[int, int]:
     return (height, width) if _is_transposed(image) else (width, height)
 
 
-def resized_rgb(image: Image.Image, width: int, height: int) -> np.ndarray:
-    """Return an opened image as upright 8-bit RGB resized to (height, width, 3) uint8."""
+def decoded_rgb(image: Image.Image, width: int, height: int) -> Image.Image:
+    """Return an opened image decoded as upright 8-bit RGB, a JPEG at the smallest DCT scale
+    that still covers (width, height) on both sides."""
     try:
         if image.format == "JPEG":
-            # Decode at the smallest DCT scale that still covers the target on both sides.
             image.draft("RGB", (height, width) if _is_transposed(image) else (width, height))
-        image = ImageOps.exif_transpose(image)
-        rgb = _to_rgb(image)
-        small = rgb.resize((width, height), RESAMPLE)
+        return _to_rgb(ImageOps.exif_transpose(image))
     except (OSError, ValueError, SyntaxError) as exc:
         # Truncated or corrupt data surfaces only when pixels are decoded.
         raise InvalidImageError(f"cannot decode image: {exc}") from exc
+
+
+def resized_rgb(image: Image.Image, width: int, height: int) -> np.ndarray:
+    """Return an opened image as upright 8-bit RGB resized to (height, width, 3) uint8."""
+    small = decoded_rgb(image, width, height).resize((width, height), RESAMPLE)
     return np.asarray(small, dtype=np.uint8)
+
+
+def preprocess_views(
+    source: bytes | str | Path, sizes: list[Size], max_pixels: int = DEFAULT_MAX_PIXELS
+) -> tuple[list[np.ndarray], tuple[int, int]]:
+    """Return the image resized to each of `sizes` from one decode, at the reduced JPEG scale
+    that covers them all, and its upright (width, height): several views for the price of one
+    decode, each made the way `preprocess` makes one."""
+    pairs = [width_height(size) for size in sizes]
+    cover = (max(w for w, _ in pairs), max(h for _, h in pairs))
+    with open_image(source, max_pixels) as image:
+        full_size = upright_size(image)
+        rgb = decoded_rgb(image, *cover)
+        return [np.asarray(rgb.resize(p, RESAMPLE), dtype=np.uint8) for p in pairs], full_size
 
 
 def width_height(size: Size) -> tuple[int, int]:

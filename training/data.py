@@ -31,6 +31,15 @@ METADATA_NAMES = ("HAM10000_metadata.csv", "metadata.csv", "HAM10000_metadata")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
+@dataclass(frozen=True)
+class Decoder:
+    """How a release's image files become arrays: `function(path, size)`, named by `id` (part
+    of the cache key)."""
+
+    id: str
+    function: Callable[[Path, Size], np.ndarray]
+
+
 class DataError(Exception):
     """The data on disk is missing, malformed or mislabelled; the message names the file."""
 
@@ -59,14 +68,20 @@ class Dataset:
         )
 
 
-def load_dataset(path: Path, size: Size = INPUT_SIZE, cache_dir: Path | None = None) -> Dataset:
-    """Return the dataset at `path`: a release folder (metadata + images) or an HMNIST CSV."""
+def load_dataset(
+    path: Path,
+    size: Size = INPUT_SIZE,
+    cache_dir: Path | None = None,
+    decoder: Decoder | None = None,
+) -> Dataset:
+    """Return the dataset at `path`: a release folder (metadata + images) or an HMNIST CSV.
+    A release's images go through `decoder` (the shared preprocessing by default)."""
     if not path.exists():
         raise DataError(f"{path}: no such file or folder")
     if path.is_file():
         return load_hmnist_csv(path, size)
     metadata = find_metadata(path)
-    return load_release(metadata, find_image_folders(path), size, cache_dir)
+    return load_release(metadata, find_image_folders(path), size, cache_dir, decoder)
 
 
 def find_metadata(folder: Path) -> Path:
@@ -115,9 +130,15 @@ def read_metadata(metadata: Path) -> pd.DataFrame:
 
 
 def load_release(
-    metadata: Path, folders: list[Path], size: Size = INPUT_SIZE, cache_dir: Path | None = None
+    metadata: Path,
+    folders: list[Path],
+    size: Size = INPUT_SIZE,
+    cache_dir: Path | None = None,
+    decoder: Decoder | None = None,
 ) -> Dataset:
-    """Return the official release's images, decoded through the shared preprocessing."""
+    """Return the official release's images, decoded through the shared preprocessing (or
+    `decoder`)."""
+    decoder = decoder or Decoder(PREPROCESSING_ID, preprocess)
     table = read_metadata(metadata)
     files = index_images(folders)
     paths = []
@@ -133,12 +154,12 @@ def load_release(
         images = np.empty((len(paths), height, width, 3), dtype=np.uint8)
         for i, file in enumerate(tqdm(paths, desc="decoding images", unit="img")):
             try:
-                images[i] = preprocess(file, size)
+                images[i] = decoder.function(file, size)
             except (InvalidImageError, ImageTooLargeError) as exc:
                 raise DataError(f"{file}: {exc}") from None
         return {"images": images}
 
-    cache_file = cache_path(cache_dir, "ham10000", metadata, paths, size)
+    cache_file = cache_path(cache_dir, "ham10000", metadata, paths, size, decoder.id)
     images = cached(cache_file, decode)["images"]
     return release_dataset(table, images, f"HAM10000 release ({metadata})")
 
@@ -173,18 +194,23 @@ def cached(
 
 
 def cache_path(
-    cache_dir: Path | None, prefix: str, metadata: Path, files: list[Path], size: int | tuple
+    cache_dir: Path | None,
+    prefix: str,
+    metadata: Path,
+    files: list[Path],
+    size: int | tuple,
+    preprocessing: str = PREPROCESSING_ID,
 ) -> Path | None:
     """Return the cache file for these inputs (None without a cache folder)."""
     if cache_dir is None:
         return None
-    return cache_dir / f"{prefix}-{_cache_key(metadata, files, size)}.npz"
+    return cache_dir / f"{prefix}-{_cache_key(metadata, files, size, preprocessing)}.npz"
 
 
-def _cache_key(metadata: Path, paths: list[Path], size: int | tuple) -> str:
+def _cache_key(metadata: Path, paths: list[Path], size: int | tuple, preprocessing: str) -> str:
     """Return a key that changes with the metadata, any image file, the size or preprocessing."""
     digest = hashlib.sha1(metadata.read_bytes())
-    digest.update(f"{size}|{PREPROCESSING_ID}".encode())
+    digest.update(f"{size}|{preprocessing}".encode())
     for file in paths:
         stat = file.stat()
         digest.update(f"{file.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())

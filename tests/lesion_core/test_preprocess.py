@@ -193,3 +193,18 @@ def test_segmenter_preprocessing_reads_a_path_like_bytes(tmp_path):
 def test_segmenter_preprocessing_refuses_an_image_over_the_pixel_limit():
     with pytest.raises(ImageTooLargeError, match="limit"):
         preprocess_for_segmenter(encode(Image.new("L", (200, 200)), "PNG"), max_pixels=10_000)
+
+
+def test_views_from_one_decode_are_each_what_preprocess_makes():
+    from lesion_core.preprocess import preprocess_views
+
+    image = lesion_like_image(300, 225)
+    png = encode(image, "PNG")  # no reduced-scale decoding: every view is exact
+    views, size = preprocess_views(png, [28, (200, 150), (64, 48)])
+    assert size == (300, 225)
+    for view, target in zip(views, [28, (200, 150), (64, 48)], strict=True):
+        np.testing.assert_array_equal(view, preprocess(png, target))
+    jpeg = encode(image, "JPEG", quality=90)  # decoded at the scale of the largest view
+    views, _ = preprocess_views(jpeg, [28, (200, 150)])
+    np.testing.assert_array_equal(views[1], preprocess(jpeg, (200, 150)))
+    assert np.abs(views[0].astype(int) - preprocess(jpeg, 28)).mean() < 4  # another DCT scale

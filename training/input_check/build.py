@@ -29,7 +29,12 @@ from training.cli import (
     setup_logging,
 )
 from training.data import DataError, load_dataset
-from training.input_check.features import CHECK_SIZE, FEATURES, build_feature_model
+from training.input_check.features import (
+    CHECK_DECODER,
+    CHECK_SIZE,
+    FEATURES,
+    build_feature_model,
+)
 from training.input_check.ood_data import KINDS, load_ood
 from training.input_check.scores import CombinedScorer
 from training.input_check.study import (
@@ -101,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     setup_logging()
     try:
-        dataset = load_dataset(args.data, CHECK_SIZE, args.cache_dir)
+        dataset = load_dataset(args.data, CHECK_SIZE, args.cache_dir, CHECK_DECODER)
         ood = load_ood(args.ood, CHECK_SIZE)
     except DataError as exc:
         log.error("%s", exc)

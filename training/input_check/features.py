@@ -1,8 +1,12 @@
-"""What the input check looks at: ImageNet features of a small, squashed copy of the image.
+"""What the input check looks at: statistics of ImageNet features of a small, squashed copy of
+the image (`lesion_core.check_input`).
 
-EfficientNet-Lite0 with its ImageNet weights, pooled over its last feature map, at 64×64: an
-ImageNet network tells photos, radiographs and dermoscopy apart from its first look, and at
-this size it costs about as much as the 28×28 classifier.
+EfficientNet-Lite0 with its ImageNet weights, cut after MBConv block 10 (stride 16, 112 channels):
+the mean and the spread over the image of each channel that blocks 7 and 10 output, 384 numbers
+that describe its textures and colours. The study measured the alternatives: the network's last
+feature map misses flat patterns and brain MRI when none are in training and costs three times
+as much; these middle layers catch every kind of the study but some clinical photos, at about
+1 ms per 64×64 image.
 """
 
 from __future__ import annotations
@@ -11,17 +15,25 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lesion_core.check_input import CHECK_SIZE, check_views
+from training.data import Decoder
+
 if TYPE_CHECKING:
     import keras
 
-CHECK_SIZE = 64  # side of the square the check sees, aspect ratio not kept
 FEATURES = "imagenet_features"
+TAPS = ("block7_add", "block10_add")  # the blocks whose outputs are summarised
+STOP_BLOCK = 11  # the network is cut before this block
+CHECK_DECODER = Decoder(
+    "check-views/v1", lambda path, size: check_views(path, size).model_input
+)  # how the check's images are read when it is fitted, as the service reads them
 
 
 def build_feature_model(size: int = CHECK_SIZE) -> keras.Model:
-    """Return Lite0 (ImageNet weights): a size×size uint8-range image to 1280 pooled features."""
+    """Return Lite0 (ImageNet weights) up to block 10: a size×size uint8-range image to the
+    per-channel mean and spread of the TAPS outputs (384 features)."""
     import keras  # here: the CLIs' --help must not load TensorFlow
-    from keras import layers
+    from keras import layers, ops
 
     from training.highres.efficientnet_lite import (
         default_checkpoint,
@@ -30,11 +42,16 @@ def build_feature_model(size: int = CHECK_SIZE) -> keras.Model:
     )
 
     inputs = keras.Input((size, size, 3), name="image")
-    x = efficientnet_lite0_layers(inputs)
-    outputs = layers.GlobalAveragePooling2D(name=FEATURES)(x)
-    model = keras.Model(inputs, outputs, name="input_check_features")
-    load_imagenet_weights(model, default_checkpoint())
-    return model
+    trunk = keras.Model(inputs, efficientnet_lite0_layers(inputs, blocks=(0, STOP_BLOCK)))
+    load_imagenet_weights(trunk, default_checkpoint())
+    stats = []
+    for name in TAPS:
+        x = trunk.get_layer(name).output
+        mean = ops.mean(x, axis=(1, 2), keepdims=True)
+        spread = ops.sqrt(ops.mean(ops.square(x - mean), axis=(1, 2)) + 1e-6)
+        stats += [ops.squeeze(mean, axis=(1, 2)), spread]
+    outputs = layers.Concatenate(name=FEATURES)(stats)
+    return keras.Model(inputs, outputs, name="input_check_features")
 
 
 def imagenet_features(image_sets: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lesion_core.preprocess import Size, preprocess, width_height
+from lesion_core.check_input import check_views
+from lesion_core.preprocess import Size, width_height
 from training.data import DataError
 
 KINDS = ("clinical_skin", "chest_xray", "brain_mri", "everyday", "synthetic")
@@ -41,13 +42,13 @@ def group_of(kind: str, original: str, path: str) -> str:
 
 
 def load_ood(folder: Path, size: Size) -> OodImages:
-    """Return every image of `folder/index.csv`, preprocessed to `size` like an upload."""
+    """Return every image of `folder/index.csv` as the input check's model sees an upload."""
     index = folder / "index.csv"
     if not index.is_file():
         raise DataError(f"{folder}: no index.csv; point at shared/data/ood")
     with open(index, newline="") as f:
         rows = [row for row in csv.DictReader(f) if row["kind"] in COLLECTED]
-    images = [preprocess(folder / row["path"], size) for row in rows]
+    images = [check_views(folder / row["path"], size).model_input for row in rows]
     kinds = [row["kind"] for row in rows]
     groups = [group_of(row["kind"], row["original"], row["path"]) for row in rows]
     paths = [row["path"] for row in rows]

@@ -31,7 +31,12 @@ from training.cli import (
     setup_logging,
 )
 from training.data import cached, load_dataset
-from training.input_check.features import CHECK_SIZE, colour_features, imagenet_features
+from training.input_check.features import (
+    CHECK_DECODER,
+    CHECK_SIZE,
+    colour_features,
+    imagenet_features,
+)
 from training.input_check.ood_data import KINDS, OodImages, load_ood
 from training.input_check.scores import CombinedScorer, LogisticScorer, MahalanobisScorer
 from training.split import load_split
@@ -148,7 +153,7 @@ def study_features(dataset, ood: OodImages, cache_dir: Path | None) -> dict[str,
 
     cache = None
     if cache_dir is not None:
-        cache = cache_dir / f"input-check-{CHECK_SIZE}-{len(dataset)}-{len(ood.kinds)}.npz"
+        cache = cache_dir / f"input-check-stats-{CHECK_SIZE}-{len(dataset)}-{len(ood.kinds)}.npz"
     return cached(cache, compute)
 
 
@@ -181,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     setup_logging()
 
-    dataset = load_dataset(args.data, CHECK_SIZE, args.cache_dir)
+    dataset = load_dataset(args.data, CHECK_SIZE, args.cache_dir, CHECK_DECODER)
     split = load_split(dataset, SPLIT)
     ood = load_ood(args.ood, CHECK_SIZE)
     feats = study_features(dataset, ood, args.cache_dir)

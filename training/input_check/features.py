@@ -3,10 +3,10 @@ the image (`lesion_core.check_input`).
 
 EfficientNet-Lite0 with its ImageNet weights, cut after MBConv block 10 (stride 16, 112 channels):
 the mean and the spread over the image of each channel that blocks 7 and 10 output, 384 numbers
-that describe its textures and colours. The study measured the alternatives: the network's last
-feature map misses flat patterns and brain MRI when none are in training and costs three times
-as much; these middle layers catch every kind of the study but some clinical photos, at about
-1 ms per 64×64 image.
+that describe its textures and colours. The experiment log (docs/experiments.md, session 6)
+compares the layers: the network's last feature map misses flat patterns and brain MRI when none
+are in training and costs three times as much; these middle layers catch every kind but some
+clinical photos, at about 1 ms per 64×64 image.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,9 @@ import pytest
 
 from lesion_core.labels import CLASS_CODES, HMNIST_LABEL_TO_CODE
 from tests.conftest import disc_mask, lesion_like_image
+
+if TYPE_CHECKING:
+    import keras
 
 IMAGES_PER_LESION = 2
 LESIONS_PER_CLASS = 5
@@ -107,6 +111,19 @@ def write_full_res(release: Path, size: tuple[int, int] = (300, 225)) -> Path:
         mask = disc_mask(*size).astype(np.uint8) * 255
         Image.fromarray(mask).save(release / "full_res_masks" / f"{image_id}.png")
     return release
+
+
+def small_classifier() -> keras.Model:
+    """Return an untrained 28×28 classifier shaped like the real ones (feature map → global
+    average pooling → softmax Dense, so Grad-CAM, TTA and temperature folding apply) but a few
+    layers deep, for tests of what wraps, exports or calibrates a model, not of the model."""
+    import keras
+
+    inputs = keras.Input((28, 28, 3), name="image")
+    x = keras.layers.Rescaling(1 / 255)(inputs)
+    x = keras.layers.Conv2D(8, 3, strides=2, activation="relu")(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, keras.layers.Dense(7, activation="softmax")(x), name="small")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from tests.training.conftest import write_release
+from tests.training.conftest import small_classifier, write_release
 from training.classifier import calibration as calibration_cli
 from training.classifier.calibration import (
     CALIBRATED_MODEL,
@@ -111,7 +111,7 @@ def run_dir(release_dir, tmp_path):
     run.mkdir()
     data = load_dataset(release_dir)
     save_split(data, make_split(data), run / "split.csv")
-    build_resnet_small().save(run / "model.keras")
+    small_classifier().save(run / "model.keras")
     return run
 
 

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from tests.training.conftest import small_classifier
 from training.classifier.model import build_resnet_small
 from training.classifier.tta import dihedral_views, flip_views, with_tta, with_tta_maps
 
@@ -17,7 +18,7 @@ def images() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def model() -> keras.Model:
-    return build_resnet_small()
+    return small_classifier()
 
 
 def test_dihedral_views_are_the_eight_distinct_symmetries(images):

@@ -148,7 +148,7 @@ def preprocess_views(
     pairs = [width_height(size) for size in sizes]
     cover = (max(w for w, _ in pairs), max(h for _, h in pairs))
     with open_image(source, max_pixels) as image:
-        full_size = upright_size(image)
+        full_size = upright_size(image)  # before decoding: JPEG drafting shrinks image.size
         rgb = decoded_rgb(image, *cover)
         return [np.asarray(rgb.resize(p, RESAMPLE), dtype=np.uint8) for p in pairs], full_size
 
@@ -180,6 +180,5 @@ def preprocess_for_segmenter(
 ) -> tuple[np.ndarray, tuple[int, int]]:
     """Return the segmenter input (height, width, 3) uint8 for a `size` = (width, height), and
     the image's upright (width, height), which its mask is scaled back to."""
-    with open_image(source, max_pixels) as image:
-        full_size = upright_size(image)  # before decoding: JPEG drafting shrinks image.size
-        return resized_rgb(image, *size), full_size
+    (array,), full_size = preprocess_views(source, [size], max_pixels)
+    return array, full_size

@@ -40,6 +40,9 @@ class Decoder:
     function: Callable[[Path, Size], np.ndarray]
 
 
+SHARED_PREPROCESSING = Decoder(PREPROCESSING_ID, preprocess)
+
+
 class DataError(Exception):
     """The data on disk is missing, malformed or mislabelled; the message names the file."""
 
@@ -72,10 +75,10 @@ def load_dataset(
     path: Path,
     size: Size = INPUT_SIZE,
     cache_dir: Path | None = None,
-    decoder: Decoder | None = None,
+    decoder: Decoder = SHARED_PREPROCESSING,
 ) -> Dataset:
     """Return the dataset at `path`: a release folder (metadata + images) or an HMNIST CSV.
-    A release's images go through `decoder` (the shared preprocessing by default)."""
+    A release's images go through `decoder`."""
     if not path.exists():
         raise DataError(f"{path}: no such file or folder")
     if path.is_file():
@@ -134,11 +137,10 @@ def load_release(
     folders: list[Path],
     size: Size = INPUT_SIZE,
     cache_dir: Path | None = None,
-    decoder: Decoder | None = None,
+    decoder: Decoder = SHARED_PREPROCESSING,
 ) -> Dataset:
-    """Return the official release's images, decoded through the shared preprocessing (or
-    `decoder`)."""
-    decoder = decoder or Decoder(PREPROCESSING_ID, preprocess)
+    """Return the official release's images, decoded through `decoder` (by default the shared
+    preprocessing)."""
     table = read_metadata(metadata)
     files = index_images(folders)
     paths = []

@@ -138,10 +138,10 @@ def study_features(dataset, ood: OodImages, cache_dir: Path | None) -> dict[str,
     """Return the ImageNet and colour features of HAM10000 (`lite0`, `colour`), the
     non-dermoscopic images (`…_ood`) and those with the clinical photos' logo blurred
     (`…_ood_blurred`); cached, so the study and the build compute them once."""
-    blurred = np.stack([blur_watermark(i) if k == "clinical_skin" else i
-                        for i, k in zip(ood.images, ood.kinds, strict=True)])  # fmt: skip
 
     def compute() -> dict[str, np.ndarray]:
+        blurred = np.stack([blur_watermark(i) if k == "clinical_skin" else i
+                            for i, k in zip(ood.images, ood.kinds, strict=True)])  # fmt: skip
         return {
             **imagenet_features(
                 {"lite0": dataset.images, "lite0_ood": ood.images, "lite0_ood_blurred": blurred}

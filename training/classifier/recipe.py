@@ -24,6 +24,7 @@ from training.classifier.evaluate import evaluate
 from training.classifier.losses import LogitAdjustedCrossentropy
 from training.classifier.model import build_model
 from training.classifier.train import TrainConfig
+from training.compile import compile_for_training
 from training.data import Dataset, load_dataset
 from training.export import export_onnx
 from training.progress import BatchProgress
@@ -121,8 +122,9 @@ def train(config: TrainConfig) -> dict:
     input_shape = (config.image_size, config.image_size, 3)
     model = build_model(config.architecture, input_shape)
     steps_per_epoch = -(-len(train_rows) // config.batch_size)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate(config, steps_per_epoch)),
+    compile_for_training(
+        model,
+        keras.optimizers.Adam(learning_rate(config, steps_per_epoch)),
         loss=loss_for(config, dataset.labels[split.train]),
         metrics=["accuracy"],
     )

@@ -22,6 +22,7 @@ from keras import layers
 
 from lesion_core.labels import NUM_CLASSES
 from training.classifier.losses import LogitAdjustedCrossentropy
+from training.compile import compile_for_training
 from training.data import load_dataset
 from training.highres.efficientnet_lite import (
     block_input_shape,
@@ -106,9 +107,10 @@ def fit(
         warmup_target=config.learning_rate,
         warmup_steps=int(WARMUP_EPOCHS * steps),
     )
-    model.compile(
+    compile_for_training(
+        model,
         keras.optimizers.AdamW(schedule, weight_decay=WEIGHT_DECAY),
-        LogitAdjustedCrossentropy(log_prior(labels)),
+        loss=LogitAdjustedCrossentropy(log_prior(labels)),
         metrics=["accuracy"],
     )
     history, best, best_weights = [], -1.0, None

@@ -20,6 +20,8 @@ from lesion_core.preprocess import PREPROCESSING_ID, SEGMENTER_INPUT
 from training.augment import augment_with_masks
 from training.callbacks import EpochLog
 from training.classifier.recipe import refuse_non_empty
+from training.compile import compile_for_training
+from training.data import DataError
 from training.export import export_onnx
 from training.progress import BatchProgress
 from training.reports.plots import plot_curve
@@ -48,11 +50,12 @@ def binary_target(masks: tf.Tensor | np.ndarray) -> tf.Tensor:
 
 
 def batches(images: np.ndarray, masks: np.ndarray, config: SegmenterConfig) -> tf.data.Dataset:
-    """Return shuffled, augmented training batches of (image, mask in 0..1)."""
+    """Return shuffled, augmented training batches of (image, mask in 0..1), all full: a short
+    last batch would give BatchNorm noisy statistics and TensorFlow a second graph to trace."""
     return (
         tf.data.Dataset.from_tensor_slices((images, masks[..., None]))
         .shuffle(len(images), seed=config.seed, reshuffle_each_iteration=True)
-        .batch(config.batch_size)
+        .batch(config.batch_size, drop_remainder=True)
         .map(augment_with_masks, num_parallel_calls=tf.data.AUTOTUNE)
         .map(lambda x, y: (x, binary_target(y)))
         .prefetch(tf.data.AUTOTUNE)
@@ -64,16 +67,23 @@ def train_segmenter(config: SegmenterConfig) -> dict:
     refuse_non_empty(config.out, config.overwrite)
     keras.utils.set_random_seed(config.seed)
     data = load_masked_images(config.data, SEGMENTER_INPUT, config.cache_dir)
-    config.out.mkdir(parents=True, exist_ok=True)  # only now: a failed load leaves no folder
     split = make_split(data.dataset, config.test_fraction, config.val_fraction, config.seed)
+    steps_per_epoch = len(split.train) // config.batch_size
+    if steps_per_epoch == 0:
+        raise DataError(
+            f"{len(split.train)} training images do not fill one batch of {config.batch_size}: "
+            "use a smaller --batch-size"
+        )
+    config.out.mkdir(parents=True, exist_ok=True)  # only now: a failed load leaves no folder
     save_split(data.dataset, split, config.out / "split.csv")
     images, masks = data.dataset.images, data.masks
     log.info("train %d, validation %d, test %d", len(split.train), len(split.val), len(split.test))
 
     model = build_unet()
-    steps = config.epochs * -(-len(split.train) // config.batch_size)
-    model.compile(
-        optimizer=keras.optimizers.Adam(
+    steps = config.epochs * steps_per_epoch
+    compile_for_training(
+        model,
+        keras.optimizers.Adam(
             keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps)
         ),
         loss=dice_bce_loss,

@@ -17,7 +17,10 @@ from training.segmenter import train as train_segmenter
 from training.segmenter.recipe import batches, binary_target, dice_bce_loss
 from training.segmenter.train import SegmenterConfig
 
-pytestmark = pytest.mark.xdist_group("segmenter_run")  # one worker trains it for both files
+pytestmark = [
+    pytest.mark.xdist_group("segmenter_run"),  # one worker trains it for both files
+    pytest.mark.heavy,
+]
 
 WIDTH, HEIGHT = SEGMENTER_INPUT
 RUN_FILES = ["model.keras", "model.onnx", "split.csv", "history.csv", "config.json", "loss.png"]
@@ -30,7 +33,7 @@ def test_cli_run_exits_zero_and_names_the_run_folder(segmenter_run):
 
 
 def test_cli_run_shows_progress_within_each_epoch(segmenter_run):
-    assert re.search(r"^  batch \d+/\d+ \(50%\), \d+ s, loss \d", segmenter_run.stdout, re.M)
+    assert re.search(r"^  batch \d+/\d+ \(\d+%\), \d+ s, loss \d", segmenter_run.stdout, re.M)
 
 
 @pytest.mark.parametrize("name", RUN_FILES)
@@ -108,6 +111,17 @@ def test_a_non_empty_out_without_overwrite_is_a_usage_error(segmenter_run, capsy
         )
     assert exited.value.code == 2
     assert "not empty; choose another --out or pass --overwrite" in capsys.readouterr().err
+
+
+def test_a_batch_larger_than_the_training_part_is_refused_before_any_output(
+    segmenter_run, tmp_path, capsys
+):
+    out = tmp_path / "run"
+    argv = ["--data", str(segmenter_run.data), "--out", str(out), "--batch-size", "64"]
+    argv += ["--cache-dir", str(segmenter_run.cache_dir), "--val-fraction", "0.25"]
+    assert train_segmenter.main(argv) == 2
+    assert "training images do not fill one batch of 64" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_cli_defaults_are_the_recipe_constants(tmp_path):

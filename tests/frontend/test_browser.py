@@ -7,34 +7,30 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import REPO_ROOT
+from tests.frontend.browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    open_connected_page,
+    open_page,
+    skip_without_chromium,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOT = REPO_ROOT / "test-artifacts" / "frontend_result.png"
-OVERLAY_SCREENSHOT = REPO_ROOT / "test-artifacts" / "frontend_overlays.png"
-TABLE_SCREENSHOT = REPO_ROOT / "test-artifacts" / "frontend_table.png"
-GONE_SCREENSHOT = REPO_ROOT / "test-artifacts" / "frontend_service_gone.png"
+SCREENSHOT = ARTIFACTS / "frontend_result.png"
+OVERLAY_SCREENSHOT = ARTIFACTS / "frontend_overlays.png"
+TABLE_SCREENSHOT = ARTIFACTS / "frontend_table.png"
+GONE_SCREENSHOT = ARTIFACTS / "frontend_service_gone.png"
 CODES = ("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # The result heading: a class name followed by its code in brackets.
 RESULT_HEADING = re.compile(r"\((akiec|bcc|bkl|df|mel|nv|vasc)\)$")
 
-pytestmark = [pytest.mark.browser, pytest.mark.server]
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.heavy]
 
 
 @pytest.fixture(scope="module")
 def browser():
     """A headless Debian Chromium driven by Playwright; skips when it is not installed."""
-    if not CHROMIUM.is_file():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    skip_without_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -46,10 +42,7 @@ def browser():
 def test_uploaded_jpeg_shows_class_and_chart(
     browser, streamlit_url: str, sample_paths: list[Path]
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 1200})
-    page.set_default_timeout(60_000)
-    page.goto(streamlit_url)
-    page.get_by_text("Connected to").wait_for()
+    page = open_connected_page(browser, streamlit_url, 1280, 1200)
     # A melanoma from the shipped model's held-out test part: an honest example to look at.
     melanoma = next(p for p in sample_paths if p.stem == "ISIC_0024400")
     page.locator("input[type=file]").set_input_files(str(melanoma))
@@ -72,10 +65,7 @@ def test_uploaded_jpeg_shows_overlays_with_their_toggles(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 1280, "height": 1200})
-    page.set_default_timeout(60_000)
-    page.goto(localizing_streamlit_url)
-    page.get_by_text("Connected to").wait_for()
+    page = open_connected_page(browser, localizing_streamlit_url, 1280, 1200)
     melanoma = next(p for p in sample_paths if p.stem == "ISIC_0024400")
     page.locator("input[type=file]").set_input_files(str(melanoma))
 
@@ -102,10 +92,7 @@ def test_results_table_shows_every_class_and_a_refusal_in_full_at_1400_px(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(60_000)
-    page.goto(streamlit_url)
-    page.get_by_text("Connected to").wait_for()
+    page = open_connected_page(browser, streamlit_url, 1400, 1000)
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not a picture")
     page.locator("input[type=file]").set_input_files([*map(str, sample_paths[:3]), str(broken)])
@@ -137,10 +124,7 @@ def test_a_file_over_the_upload_cap_is_named_beside_the_uploader(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(60_000)
-    page.goto(streamlit_url)
-    page.get_by_text("Connected to").wait_for()
+    page = open_connected_page(browser, streamlit_url, 1400, 1000)
     expect(page.get_by_text("Add one or several images")).to_be_visible()
     huge = tmp_path / "huge.jpg"
     huge.write_bytes(b"\xff" * 12 * 2**20)  # over the backend's default 10 MB
@@ -158,10 +142,7 @@ def test_page_says_so_when_the_service_goes_away_and_comes_back(
     from playwright.sync_api import expect
 
     stub, url = localizing_stub_page
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-    page.set_default_timeout(60_000)
-    page.goto(url)
-    page.get_by_text("Connected to").wait_for()
+    page = open_connected_page(browser, url, 1400, 900)
     # No click, no reload from here on: the sidebar's own check notices within seconds.
     stub.gone = True
     try:
@@ -190,9 +171,7 @@ def test_page_stopped_by_a_failed_metadata_request_carries_on_by_itself(
     error = {"error": {"code": "unavailable", "message": "warming up"}}
     stub.reply("GET", "/metadata", 503, error)  # /health still answers
     try:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(60_000)
-        page.goto(url)
+        page = open_page(browser, url, 1280, 900)
         expect(page.get_by_text("warming up", exact=False)).to_be_visible()
         expect(page.locator("input[type=file]")).to_have_count(0)
     finally:

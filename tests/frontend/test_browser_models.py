@@ -11,15 +11,21 @@ import pytest
 from frontend.input_check import NOT_DERMOSCOPIC_TITLE
 from frontend.model_picker import COMPARE_LABEL
 from tests.backend.images import not_dermoscopy
+from tests.frontend.browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    open_connected_page,
+    skip_without_chromium,
+)
 from tests.frontend.conftest import streamlit_server
 from tests.frontend.several_models import several_models_backend
-from tests.frontend.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import REPO_ROOT
 
-SCREENSHOT = REPO_ROOT / "test-artifacts" / "frontend_models_side_by_side.png"
+SCREENSHOT = ARTIFACTS / "frontend_models_side_by_side.png"
 DERMOSCOPY = REPO_ROOT / "samples" / "ISIC_0024318.jpg"
 
-pytestmark = [pytest.mark.browser, pytest.mark.server]
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.heavy]
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +42,7 @@ def models_page(tmp_path_factory: pytest.TempPathFactory, input_check_path: Path
 def test_every_model_side_by_side_and_a_non_dermoscopic_upload_warned(
     models_page: str, tmp_path: Path
 ) -> None:
-    if not CHROMIUM.is_file():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    skip_without_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=60_000)  # a busy machine renders six charts slowly
@@ -46,10 +51,7 @@ def test_every_model_side_by_side_and_a_non_dermoscopic_upload_warned(
     stripes.write_bytes(not_dermoscopy())
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 2400})
-        page.set_default_timeout(60_000)
-        page.goto(models_page)
-        page.get_by_text("Connected to").wait_for()
+        page = open_connected_page(browser, models_page, 1400, 2400)
         page.get_by_text(COMPARE_LABEL).click()
         expect(page.get_by_role("switch", name=COMPARE_LABEL)).to_be_checked()
         page.locator("input[type=file]").set_input_files([str(DERMOSCOPY), str(stripes)])

@@ -1,0 +1,63 @@
+"""Headless Debian Chromium driven by Playwright, for the page's end-to-end tests."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.servers import REPO_ROOT
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+# How long a step may take: a busy machine renders several charts slowly.
+STEP_TIMEOUT_MS = 60_000
+
+
+def skip_without_chromium() -> None:
+    """Skip the calling test when Debian's Chromium is not installed."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+
+
+def open_page(browser: Browser, url: str, width: int, height: int) -> Page:
+    """Open the page at `url` in a `width`×`height` viewport, with STEP_TIMEOUT_MS for every
+    step, without waiting for it to connect."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    page.goto(url)
+    return page
+
+
+def open_connected_page(browser: Browser, url: str, width: int, height: int) -> Page:
+    """Open the page like `open_page` and wait until its sidebar says "Connected to"; fail
+    with what it shows instead, and a screenshot, when it does not."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page = open_page(browser, url, width, height)
+    try:
+        page.get_by_text("Connected to").wait_for()
+    except PlaywrightTimeout:
+        ARTIFACTS.mkdir(exist_ok=True)
+        screenshot = ARTIFACTS / f"not_connected_{time.strftime('%H%M%S')}.png"
+        page.screenshot(path=str(screenshot), full_page=True)
+        shown = page.locator("body").inner_text(timeout=5_000)
+        pytest.fail(
+            f"{url} did not say 'Connected to' within {STEP_TIMEOUT_MS / 1000:g} s; "
+            f"it shows:\n{shown[:3000]}\n(screenshot: {screenshot})"
+        )
+    return page

@@ -31,13 +31,24 @@ if workers := int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0")):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Put every test without an `xdist_group` mark in the group of its file. Under
-    `pytest -n N --dist loadgroup` (`make test`) a group runs on one worker, so each module
-    fixture is built once; files that share a costly session fixture or the Docker engine name
-    one group with their own `xdist_group` mark."""
+    """Put every test without an `xdist_group` mark in the group of its file, and order the
+    groups for `pytest -n N --dist loadgroup --no-loadscope-reorder` (`make test`).
+
+    A group runs on one worker, so each module fixture is built once; files that share a costly
+    session fixture or the Docker engine name one group with their own `xdist_group` mark.
+    Workers take groups in order as they finish one: groups with a `heavy` test go first, the
+    rest follow by size, so that no worker starts a long group while the others run dry."""
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.path.relative_to(REPO_ROOT).as_posix()))
+    groups: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        groups.setdefault(item.get_closest_marker("xdist_group").args[0], []).append(item)
+    heavy = {
+        name for name, group in groups.items() if any(t.get_closest_marker("heavy") for t in group)
+    }
+    order = sorted(groups, key=lambda name: (name not in heavy, -len(groups[name])))
+    items[:] = [item for name in order for item in groups[name]]
 
 
 def disc_mask(

@@ -10,7 +10,10 @@ import pytest
 
 from tests.servers import REPO_ROOT, free_port
 
-pytestmark = pytest.mark.xdist_group("docker")  # the Docker stacks run one at a time
+pytestmark = [
+    pytest.mark.xdist_group("docker"),  # the Docker stacks run one at a time
+    pytest.mark.heavy,
+]
 
 SMOKE_SCRIPT = REPO_ROOT / "scripts" / "compose_smoke.sh"
 

@@ -16,7 +16,10 @@ import pytest
 from tests.deploy.test_compose import docker_unavailable
 from tests.servers import REPO_ROOT
 
-pytestmark = pytest.mark.xdist_group("docker")  # the Docker stacks run one at a time
+pytestmark = [
+    pytest.mark.xdist_group("docker"),  # the Docker stacks run one at a time
+    pytest.mark.heavy,
+]
 
 KEY = "compose-test-key-0123456789"
 REQUESTS = 40

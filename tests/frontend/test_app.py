@@ -13,6 +13,8 @@ from tests.conftest import encode
 from tests.frontend.stub_backend import METADATA_OK, StubBackend, start_stub
 from tests.servers import REPO_ROOT, free_port, gunicorn_server, stop
 
+pytestmark = pytest.mark.heavy
+
 APP = str(REPO_ROOT / "frontend" / "app.py")
 CLASS_NAMES = (
     "Actinic keratoses and intraepithelial carcinoma",

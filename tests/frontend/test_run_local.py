@@ -16,6 +16,8 @@ import requests
 
 from tests.servers import REPO_ROOT, free_port, stop, wait_until_up
 
+pytestmark = pytest.mark.heavy
+
 SCRIPT = REPO_ROOT / "scripts" / "run_local.sh"
 
 

@@ -27,6 +27,8 @@ from training.classifier.tta import dihedral_views
 from training.data import load_dataset
 from training.split import make_split, save_split
 
+pytestmark = pytest.mark.heavy
+
 
 def softmax(logits: np.ndarray) -> np.ndarray:
     exp = np.exp(logits - logits.max(axis=1, keepdims=True))

@@ -27,6 +27,8 @@ from training.cli import parse
 from training.data import load_dataset
 from training.split import make_split, save_split
 
+pytestmark = pytest.mark.heavy
+
 RUN_FILES = [
     "model.keras",
     "model.onnx",

@@ -10,6 +10,8 @@ from tests.training.conftest import small_classifier
 from training.classifier.model import build_resnet_small
 from training.classifier.tta import dihedral_views, flip_views, with_tta, with_tta_maps
 
+pytestmark = pytest.mark.heavy
+
 
 @pytest.fixture(scope="module")
 def images() -> np.ndarray:

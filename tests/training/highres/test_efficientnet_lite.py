@@ -16,6 +16,8 @@ from training.highres.efficientnet_lite import (
 )
 from training.highres.imagenet_check import imagenet_eval_array, labelled_photos, top_k_accuracy
 
+pytestmark = pytest.mark.heavy
+
 OOD = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "ood"
 
 

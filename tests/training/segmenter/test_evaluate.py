@@ -21,7 +21,10 @@ from training.segmenter.evaluate import (
     segment_with_otsu,
 )
 
-pytestmark = pytest.mark.xdist_group("segmenter_run")  # one worker trains it for both files
+pytestmark = [
+    pytest.mark.xdist_group("segmenter_run"),  # one worker trains it for both files
+    pytest.mark.heavy,
+]
 
 METHODS = ("segmenter", "otsu_baseline")
 SCORES = ("images", "jaccard", "dice", "thresholded_jaccard", "box_iou")

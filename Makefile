@@ -30,7 +30,7 @@ run: $(STAMP) ## serve the shipped models: backend on 127.0.0.1:8000, UI on 127.
 	scripts/run_local.sh
 
 test: $(STAMP) ## run the whole test suite (in TEST_WORKERS=3 processes)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=20
 
 lint: $(STAMP) ## check style and common bugs with ruff
 	$(BIN)/ruff check .

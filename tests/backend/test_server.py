@@ -57,7 +57,7 @@ def test_unknown_route_is_json_404_over_http(live_backend):
 
 
 def test_mixed_concurrent_load_keeps_answers_right_and_server_healthy(live_backend):
-    """8 threads × 50 requests, good and bad mixed: every answer right, server still up."""
+    """8 threads × 20 requests, good and bad mixed: every answer right, server still up."""
     good = {s.name: s.read_bytes() for s in SAMPLES}
     reference = {
         name: predict(live_backend, data).json()["probabilities"] for name, data in good.items()
@@ -86,7 +86,7 @@ def test_mixed_concurrent_load_keeps_answers_right_and_server_healthy(live_backe
         return None
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        failures = [f for f in pool.map(one, range(400)) if f]
+        failures = [f for f in pool.map(one, range(160)) if f]
     assert failures == []
     assert requests.get(f"{live_backend}/health", timeout=10).status_code == 200
 

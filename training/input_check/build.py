@@ -53,12 +53,13 @@ SCORE_OUTPUT = "dermoscopic_score"
 log = logging.getLogger(__name__)
 
 
-def build_check_model(scorer: CombinedScorer):
-    """Return the Keras model computing `scorer.score` from a CHECK_SIZE² uint8-range image."""
+def build_check_model(scorer: CombinedScorer, features_model=None):
+    """Return the Keras model computing `scorer.score` from a CHECK_SIZE² uint8-range image, on
+    `features_model` (build_feature_model's, built afresh when None)."""
     import keras
     from keras import layers, ops
 
-    features_model = build_feature_model(CHECK_SIZE)
+    features_model = features_model or build_feature_model(CHECK_SIZE)
     features = features_model.get_layer(FEATURES).output
     weights, bias = scorer.logistic.folded()
     logit = layers.Dense(1, name="logistic")(features)

@@ -55,10 +55,11 @@ def test_exported_check_model_computes_the_combined_score():
     rng = np.random.default_rng(1)
     images = rng.integers(0, 256, (48, CHECK_SIZE, CHECK_SIZE, 3), dtype=np.uint8)
     images[24:] //= 4  # darker half: a second "kind"
-    features = build_feature_model(CHECK_SIZE).predict(images.astype(np.float32), verbose=0)
+    features_model = build_feature_model(CHECK_SIZE)
+    features = features_model.predict(images.astype(np.float32), verbose=0)
     scorer = CombinedScorer(flag_rate=0.1).fit(
         features[:16], np.arange(16) % 2, features[24:40], features[16:24]
     )
-    model = build_check_model(scorer)
+    model = build_check_model(scorer, features_model)
     from_graph = model.predict(images.astype(np.float32), verbose=0)[:, 0]
     np.testing.assert_allclose(from_graph, scorer.score(features), atol=2e-3)

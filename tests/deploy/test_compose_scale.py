@@ -57,7 +57,7 @@ def scaled_stack() -> Iterator[list[str]]:
         )  # fmt: skip
 
     try:
-        built = run("build")
+        built = run("build", *(["--parallel"] if "docker-compose" in compose[0] else []))
         assert built.returncode == 0, built.stderr[-3000:]
         started = run("up", "-d", "--scale", "backend=2", timeout=300)
         assert started.returncode == 0, started.stderr[-3000:]

@@ -29,8 +29,12 @@ install: $(STAMP) ## create .venv with the project and everything the tests need
 run: $(STAMP) ## serve the shipped models: backend on 127.0.0.1:8000, UI on 127.0.0.1:8501
 	scripts/run_local.sh
 
+# Bytecode caches stay on for the tests (git ignores them): with PYTHONDONTWRITEBYTECODE set,
+# every worker and every server the tests start compiles the project and rewrites the test
+# modules' asserts again (5 s of CPU per worker).
 test: $(STAMP) ## run the whole test suite (in TEST_WORKERS=3 processes)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=20
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup \
+		--no-loadscope-reorder --durations=20
 
 lint: $(STAMP) ## check style and common bugs with ruff
 	$(BIN)/ruff check .

@@ -36,19 +36,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     A group runs on one worker, so each module fixture is built once; files that share a costly
     session fixture or the Docker engine name one group with their own `xdist_group` mark.
-    Workers take groups in order as they finish one: groups with a `heavy` test go first, the
-    rest follow by size, so that no worker starts a long group while the others run dry."""
+    Workers take groups in order as they finish one: the groups whose files are marked
+    `heavy(seconds)` go first, longest first, so that no worker starts a long group while the
+    others run dry; the rest keep their order."""
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.path.relative_to(REPO_ROOT).as_posix()))
-    groups: dict[str, list[pytest.Item]] = {}
+    seconds: dict[str, dict[Path, float]] = {}  # group → its heavy files' expected seconds
     for item in items:
-        groups.setdefault(item.get_closest_marker("xdist_group").args[0], []).append(item)
-    heavy = {
-        name for name, group in groups.items() if any(t.get_closest_marker("heavy") for t in group)
-    }
-    order = sorted(groups, key=lambda name: (name not in heavy, -len(groups[name])))
-    items[:] = [item for name in order for item in groups[name]]
+        group = seconds.setdefault(item.get_closest_marker("xdist_group").args[0], {})
+        if heavy := item.get_closest_marker("heavy"):
+            group[item.path] = heavy.args[0]
+    order = {name: -sum(files.values()) for name, files in seconds.items()}
+    items.sort(key=lambda item: order[item.get_closest_marker("xdist_group").args[0]])
 
 
 def disc_mask(

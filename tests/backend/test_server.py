@@ -16,7 +16,7 @@ from lesion_core.preprocess import preprocess
 from tests.backend.images import png_bomb
 from tests.servers import BIN, REPO_ROOT, free_port
 
-pytestmark = [pytest.mark.server, pytest.mark.heavy]
+pytestmark = [pytest.mark.server, pytest.mark.heavy(35)]
 
 SAMPLES = sorted((REPO_ROOT / "samples").glob("*.jpg"))
 

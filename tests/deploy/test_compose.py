@@ -12,7 +12,7 @@ from tests.servers import REPO_ROOT, free_port
 
 pytestmark = [
     pytest.mark.xdist_group("docker"),  # the Docker stacks run one at a time
-    pytest.mark.heavy,
+    pytest.mark.heavy(140),
 ]
 
 SMOKE_SCRIPT = REPO_ROOT / "scripts" / "compose_smoke.sh"

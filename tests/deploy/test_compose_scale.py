@@ -18,7 +18,7 @@ from tests.servers import REPO_ROOT
 
 pytestmark = [
     pytest.mark.xdist_group("docker"),  # the Docker stacks run one at a time
-    pytest.mark.heavy,
+    pytest.mark.heavy(30),
 ]
 
 KEY = "compose-test-key-0123456789"

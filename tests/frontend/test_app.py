@@ -13,7 +13,7 @@ from tests.conftest import encode
 from tests.frontend.stub_backend import METADATA_OK, StubBackend, start_stub
 from tests.servers import REPO_ROOT, free_port, gunicorn_server, stop
 
-pytestmark = pytest.mark.heavy
+pytestmark = pytest.mark.heavy(65)
 
 APP = str(REPO_ROOT / "frontend" / "app.py")
 CLASS_NAMES = (

@@ -24,7 +24,7 @@ CODES = ("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc")
 # The result heading: a class name followed by its code in brackets.
 RESULT_HEADING = re.compile(r"\((akiec|bcc|bkl|df|mel|nv|vasc)\)$")
 
-pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.heavy]
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.heavy(60)]
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from tests.servers import REPO_ROOT
 SCREENSHOT = ARTIFACTS / "frontend_models_side_by_side.png"
 DERMOSCOPY = REPO_ROOT / "samples" / "ISIC_0024318.jpg"
 
-pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.heavy]
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.heavy(17)]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from tests.conftest import encode
 from tests.frontend.several_models import several_models_backend
 from tests.servers import REPO_ROOT
 
-pytestmark = [pytest.mark.server, pytest.mark.heavy]
+pytestmark = [pytest.mark.server, pytest.mark.heavy(18)]
 
 APP = str(REPO_ROOT / "frontend" / "app.py")
 DERMOSCOPY = REPO_ROOT / "samples" / "ISIC_0024318.jpg"

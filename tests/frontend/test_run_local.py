@@ -16,7 +16,7 @@ import requests
 
 from tests.servers import REPO_ROOT, free_port, stop, wait_until_up
 
-pytestmark = pytest.mark.heavy
+pytestmark = pytest.mark.heavy(25)
 
 SCRIPT = REPO_ROOT / "scripts" / "run_local.sh"
 

@@ -27,7 +27,7 @@ from training.classifier.tta import dihedral_views
 from training.data import load_dataset
 from training.split import make_split, save_split
 
-pytestmark = pytest.mark.heavy
+pytestmark = pytest.mark.heavy(50)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from training.classifier.gradcam import (
 from training.classifier.model import build_model
 from training.export import INPUT_NAME, OUTPUT_NAME, export_onnx
 
-pytestmark = pytest.mark.heavy
+pytestmark = pytest.mark.heavy(30)
 
 SHAPE = (28, 28, 3)
 MAP = (7, 7)  # both architectures end their convolutions at a quarter of 28

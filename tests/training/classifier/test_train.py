@@ -27,7 +27,7 @@ from training.cli import parse
 from training.data import load_dataset
 from training.split import make_split, save_split
 
-pytestmark = pytest.mark.heavy
+pytestmark = pytest.mark.heavy(85)
 
 RUN_FILES = [
     "model.keras",

@@ -10,7 +10,7 @@ from tests.training.conftest import small_classifier
 from training.classifier.model import build_resnet_small
 from training.classifier.tta import dihedral_views, flip_views, with_tta, with_tta_maps
 
-pytestmark = pytest.mark.heavy
+pytestmark = pytest.mark.heavy(25)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from training.highres.efficientnet_lite import (
 )
 from training.highres.imagenet_check import imagenet_eval_array, labelled_photos, top_k_accuracy
 
-pytestmark = pytest.mark.heavy
+pytestmark = pytest.mark.heavy(20)
 
 OOD = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "ood"
 

@@ -23,7 +23,7 @@ from training.segmenter.evaluate import (
 
 pytestmark = [
     pytest.mark.xdist_group("segmenter_run"),  # one worker trains it for both files
-    pytest.mark.heavy,
+    pytest.mark.heavy(60),
 ]
 
 METHODS = ("segmenter", "otsu_baseline")

@@ -19,7 +19,7 @@ from training.segmenter.train import SegmenterConfig
 
 pytestmark = [
     pytest.mark.xdist_group("segmenter_run"),  # one worker trains it for both files
-    pytest.mark.heavy,
+    pytest.mark.heavy(10),
 ]
 
 WIDTH, HEIGHT = SEGMENTER_INPUT

@@ -140,16 +140,16 @@ class SegmenterRun:
 
 @pytest.fixture(scope="session")
 def segmenter_run(tmp_path_factory) -> SegmenterRun:
-    """Two epochs of the segmenter recipe through its CLI, on the 70-image release with a mask
-    for every image (two per lesion, so the lesion grouping of the split means something) and
-    full-resolution copies for the evaluation."""
+    """Two epochs of the segmenter recipe (a two-level U-Net) through its CLI, on the 70-image
+    release with a mask for every image (two per lesion, so the lesion grouping of the split
+    means something) and full-resolution copies for the evaluation."""
     from training.segmenter import train as train_segmenter
 
     root = tmp_path_factory.mktemp("segmenter")
     data = write_full_res(write_masks(write_release(root / "data")))
     out, cache_dir = root / "run", root / "cache"
     argv = ["--data", str(data), "--out", str(out), "--cache-dir", str(cache_dir)]
-    argv += ["--epochs", "2", "--batch-size", "8", "--val-fraction", "0.25"]
+    argv += ["--epochs", "2", "--batch-size", "8", "--val-fraction", "0.25", "--levels", "2"]
     printed = io.StringIO()
     with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(printed):
         warnings.simplefilter("always")  # recorded, so that a test can say which one

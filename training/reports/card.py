@@ -42,10 +42,10 @@ service's tests check the API against the Keras model within 1e-4.
 
 ## Recipe
 
-The published design, layer for layer (`training/classifier/model.py`, `build_paper_cnn`): Rescaling 1/255;
-Conv2D 16 → MaxPool → BatchNorm; Conv2D 32, Conv2D 64 → MaxPool → BatchNorm; Conv2D 128,
-Conv2D 256; Flatten (12,544); Dense 256-128-64 each with Dropout 0.2 and BatchNorm; Dense 32 +
-BatchNorm; Dense 7 softmax. {params:,} parameters.
+The published design, layer for layer (`training/classifier/model.py`, `build_paper_cnn`):
+Rescaling 1/255; Conv2D 16 → MaxPool → BatchNorm; Conv2D 32, Conv2D 64 → MaxPool → BatchNorm;
+Conv2D 128, Conv2D 256; Flatten (12,544); Dense 256-128-64 each with Dropout 0.2 and BatchNorm;
+Dense 32 + BatchNorm; Dense 7 softmax. {params:,} parameters.
 
 | setting | value |
 |---|---|

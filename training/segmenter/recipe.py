@@ -79,7 +79,8 @@ def train_segmenter(config: SegmenterConfig) -> dict:
     images, masks = data.dataset.images, data.masks
     log.info("train %d, validation %d, test %d", len(split.train), len(split.val), len(split.test))
 
-    model = build_unet()
+    levels = UNET_LEVELS[: config.levels]
+    model = build_unet(levels=levels)
     steps = config.epochs * steps_per_epoch
     compile_for_training(
         model,
@@ -118,7 +119,7 @@ def train_segmenter(config: SegmenterConfig) -> dict:
         "input_size": list(SEGMENTER_INPUT),
         "preprocessing": PREPROCESSING_ID,
         "settings": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
-        "levels": list(UNET_LEVELS),
+        "levels": list(levels),
         "parameters": model.count_params(),
         "optimizer": "Adam, cosine decay to 0 over the run",
         "loss": LOSS,

@@ -16,6 +16,7 @@ from training.cli import (
     cache_option,
     check_data,
     check_out,
+    check_range,
     check_run_settings,
     data_option,
     option,
@@ -30,6 +31,7 @@ LEARNING_RATE = 2e-3
 TEST_FRACTION = 0.2
 VAL_FRACTION = 0.1
 SEED = 42
+LEVELS = 4  # encoder levels of the shipped U-Net (unet.UNET_LEVELS)
 
 DESCRIPTION = (
     "Train the lesion segmenter on a HAM10000 release folder with a masks/ folder, and write a "
@@ -49,12 +51,14 @@ class SegmenterConfig:
     test_fraction: float = option(TEST_FRACTION, "share of lesions held out for the test part")
     val_fraction: float = option(VAL_FRACTION, "share of the rest's lesions for validation")
     seed: int = option(SEED, "seed of the split, the weights and the shuffling")
+    levels: int = option(LEVELS, "U-Net encoder levels, 1 to 4 (fewer: smaller and faster)")
     cache_dir: Path | None = cache_option()
     overwrite: bool = option(False, "allow a non-empty --out")
 
     def check(self) -> None:
         """Raise SettingsError for a setting that cannot work, saying how to fix it."""
         check_run_settings(self)
+        check_range("levels", self.levels, 1, LEVELS)
         check_data(self.data, folder_only=True)
         check_out(self.out, self.overwrite)
 

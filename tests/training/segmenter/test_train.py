@@ -16,6 +16,7 @@ from training.cli import parse
 from training.segmenter import train as train_segmenter
 from training.segmenter.recipe import batches, binary_target, dice_bce_loss
 from training.segmenter.train import SegmenterConfig
+from training.segmenter.unet import UNET_LEVELS
 
 pytestmark = [
     pytest.mark.xdist_group("segmenter_run"),  # one worker trains it for both files
@@ -73,6 +74,7 @@ def test_config_records_the_epochs_and_settings(segmenter_run):
     assert settings["cache_dir"] == str(segmenter_run.cache_dir)
     assert config["best_epoch"] in (1, 2)
     assert config["input_size"] == [WIDTH, HEIGHT] and config["lesion_grouped"] is True
+    assert config["levels"] == list(UNET_LEVELS[:2]) and settings["levels"] == 2
 
 
 def test_config_split_sizes_match_split_csv(segmenter_run):
@@ -130,6 +132,7 @@ def test_cli_defaults_are_the_recipe_constants(tmp_path):
     assert config.batch_size == train_segmenter.BATCH_SIZE
     assert config.learning_rate == train_segmenter.LEARNING_RATE
     assert config.overwrite is False
+    assert config.levels == train_segmenter.LEVELS == len(UNET_LEVELS)
 
 
 @pytest.mark.parametrize(
@@ -139,6 +142,7 @@ def test_cli_defaults_are_the_recipe_constants(tmp_path):
         (["--batch-size", "0"], "--batch-size must be at least 1 (got 0)"),
         (["--test-fraction", "0.6"], "--test-fraction must be between 0.05 and 0.5"),
         (["--val-fraction", "0.01"], "--val-fraction must be between 0.05 and 0.5"),
+        (["--levels", "5"], "--levels must be between 1 and 4 (got 5)"),
     ],
 )
 def test_parse_args_rejects_bad_numbers_with_advice(tmp_path, capsys, flags, message):

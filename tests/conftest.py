@@ -77,6 +77,19 @@ def lesion_like_image(
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
+def run_keras(model, inputs: np.ndarray):
+    """Return `model`'s output(s) for `inputs` as NumPy, from one eager call: for the handful of
+    images a test sends, `model.predict` would spend more on tracing the model than on it."""
+    import keras
+
+    batch = np.asarray(inputs, dtype=np.float32)
+    # A functional model whose inputs were given as a one-item list wants its input in one, too
+    # (a Sequential model not called yet has no `input`).
+    listed = not isinstance(model, keras.Sequential) and isinstance(model.input, list)
+    outputs = model([batch] if listed else batch, training=False)
+    return keras.tree.map_structure(keras.ops.convert_to_numpy, outputs)
+
+
 def encode(image: Image.Image, fmt: str = "JPEG", **options) -> bytes:
     """Return `image` encoded in `fmt`."""
     buffer = io.BytesIO()

@@ -9,12 +9,13 @@ import pytest
 from backend.model_file import ModelLoadError, check_model_file
 from backend.predictor import Predictor
 from tests.backend.onnx_models import colour_classifier
+from tests.conftest import run_keras
 from training.export import export_onnx
 
 
 def test_served_graph_matches_keras_predict(predictor, keras_model_path):
     images = np.random.default_rng(0).integers(0, 256, (16, 28, 28, 3), dtype=np.uint8)
-    expected = keras.models.load_model(keras_model_path, compile=False).predict(images, verbose=0)
+    expected = run_keras(keras.models.load_model(keras_model_path, compile=False), images)
     np.testing.assert_allclose(predictor.predict(images), expected, atol=1e-5)
 
 

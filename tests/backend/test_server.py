@@ -14,6 +14,7 @@ import requests
 
 from lesion_core.preprocess import preprocess
 from tests.backend.images import png_bomb
+from tests.conftest import run_keras
 from tests.servers import BIN, REPO_ROOT, free_port
 
 pytestmark = [pytest.mark.server, pytest.mark.heavy(35)]
@@ -41,7 +42,7 @@ def test_served_probabilities_match_the_keras_model(live_backend, keras_model_pa
     for sample in SAMPLES:
         data = sample.read_bytes()
         served = predict(live_backend, data).json()["probabilities"]
-        expected = model.predict(preprocess(data)[None], verbose=0)[0]
+        expected = run_keras(model, preprocess(data)[None])[0]
         np.testing.assert_allclose(list(served.values()), expected, atol=1e-4)
 
 

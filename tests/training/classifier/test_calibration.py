@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 
+from tests.conftest import run_keras
 from tests.training.conftest import small_classifier, write_release
 from training.classifier import calibration as calibration_cli
 from training.classifier.calibration import (
@@ -71,8 +72,8 @@ def test_folded_model_outputs_the_tempered_probabilities(architecture, tmp_path)
     folded = fold_temperature(model, 2.0)
     folded.save(tmp_path / "folded.keras")
     reloaded = keras.models.load_model(tmp_path / "folded.keras", compile=False)
-    expected = tempered(np.asarray(model.predict(images, verbose=0), dtype=np.float64), 2.0)
-    np.testing.assert_allclose(reloaded.predict(images, verbose=0), expected, atol=1e-5)
+    expected = tempered(np.asarray(run_keras(model, images), dtype=np.float64), 2.0)
+    np.testing.assert_allclose(run_keras(reloaded, images), expected, atol=1e-5)
 
 
 def test_folded_prior_shift_moves_the_bias_like_the_numpy_version():
@@ -80,8 +81,8 @@ def test_folded_prior_shift_moves_the_bias_like_the_numpy_version():
     images = np.random.default_rng(3).integers(0, 256, (8, 28, 28, 3)).astype(np.float32)
     shift = np.log(np.array([0.03, 0.05, 0.11, 0.01, 0.11, 0.67, 0.02]))
     folded = fold_temperature(model, 1.5, shift)
-    expected = tempered(np.asarray(model.predict(images, verbose=0), dtype=np.float64), 1.5, shift)
-    np.testing.assert_allclose(folded.predict(images, verbose=0), expected, atol=1e-5)
+    expected = tempered(np.asarray(run_keras(model, images), dtype=np.float64), 1.5, shift)
+    np.testing.assert_allclose(run_keras(folded, images), expected, atol=1e-5)
 
 
 def test_a_positive_prior_shift_favours_the_common_class(overconfident):
@@ -152,9 +153,9 @@ def test_calibrate_run_with_tta_saves_a_model_that_matches_its_record(run_dir, r
     assert model.name.endswith("_tta")
     base = keras.models.load_model(run_dir / "model.keras", compile=False)
     data = load_dataset(release_dir)
-    per_view = np.stack([base.predict(v, verbose=0) for v in dihedral_views(data.images[:5])])
+    per_view = np.stack([run_keras(base, v) for v in dihedral_views(data.images[:5])])
     expected = calibrated(per_view.astype(np.float64), record["temperature"])
-    np.testing.assert_allclose(model.predict(data.images[:5], verbose=0), expected, atol=1e-5)
+    np.testing.assert_allclose(run_keras(model, data.images[:5]), expected, atol=1e-5)
 
 
 def test_calibration_cli_rejects_a_prior_shift_out_of_range(run_dir, capsys):

@@ -14,6 +14,7 @@ from keras import layers
 
 from lesion_core.class_activation import CAM_OUTPUT, class_heatmap, normalise
 from lesion_core.labels import NUM_CLASSES
+from tests.conftest import run_keras
 from training.classifier.gradcam import (
     grad_cam,
     last_feature_layer,
@@ -53,7 +54,7 @@ def images() -> np.ndarray:
 @pytest.fixture(scope="module")
 def resnet_outputs(resnet, images) -> tuple[np.ndarray, np.ndarray]:
     """The probabilities and class activation maps of `with_class_activations(resnet)`."""
-    return with_class_activations(resnet).predict(images, verbose=0)
+    return run_keras(with_class_activations(resnet), images)
 
 
 def assert_normalised(maps: np.ndarray) -> None:
@@ -92,7 +93,7 @@ def test_a_class_index_per_image_gives_each_image_its_own_class(request, images,
 @pytest.mark.parametrize("architecture", ["resnet", "paper_cnn"])
 def test_no_class_index_explains_each_predicted_class(request, images, architecture):
     model = request.getfixturevalue(architecture)
-    predicted = model.predict(images, verbose=0).argmax(axis=1)
+    predicted = run_keras(model, images).argmax(axis=1)
     np.testing.assert_allclose(
         grad_cam(model, images), grad_cam(model, images, predicted), atol=1e-6
     )
@@ -129,7 +130,7 @@ def test_with_class_activations_adds_a_map_per_class(resnet_outputs):
 
 def test_with_class_activations_keeps_the_probabilities(resnet, images, resnet_outputs):
     probabilities, _ = resnet_outputs
-    np.testing.assert_allclose(probabilities, resnet.predict(images, verbose=0), atol=1e-6)
+    np.testing.assert_allclose(probabilities, run_keras(resnet, images), atol=1e-6)
 
 
 @pytest.mark.parametrize("class_index", range(NUM_CLASSES))
@@ -202,12 +203,12 @@ def test_tta_model_maps_are_each_views_map_turned_back_and_averaged(resnet, imag
 
     tta = with_tta(resnet)
     assert supports_class_activations(tta)
-    probabilities, maps = with_class_activations(tta).predict(images, verbose=0)
-    np.testing.assert_allclose(probabilities, tta.predict(images, verbose=0), atol=1e-5)
+    probabilities, maps = run_keras(with_class_activations(tta), images)
+    np.testing.assert_allclose(probabilities, run_keras(tta, images), atol=1e-5)
     member = with_class_activations(resnet)
     expected = []
     for k, view in enumerate(dihedral_views(images)):  # numpy's views: k counter-clockwise turns
-        _, view_maps = member.predict(view, verbose=0)
+        _, view_maps = run_keras(member, view)
         if k >= 4:
             view_maps, k = view_maps[:, :, ::-1], k - 4
         expected.append(np.rot90(view_maps, -k, axes=(1, 2)))

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import run_keras
 from training.highres.efficientnet_lite import (
     block_input_shape,
     build_efficientnet_lite0,
@@ -53,8 +54,7 @@ def test_split_network_equals_the_whole():
     for part in (front, back, whole):
         load_imagenet_weights(part, default_checkpoint())
     x = np.random.default_rng(0).uniform(0, 255, (2, 64, 96, 3)).astype(np.float32)
-    np.testing.assert_allclose(back.predict(front.predict(x, verbose=0), verbose=0),
-                               whole.predict(x, verbose=0), atol=1e-4)  # fmt: skip
+    np.testing.assert_allclose(run_keras(back, run_keras(front, x)), run_keras(whole, x), atol=1e-4)
 
 
 def test_top_k_accuracy_counts_labels_among_the_k_best():
@@ -70,7 +70,7 @@ def test_port_names_a_handful_of_imagenet_photos(lite0):
     photos = labelled_photos(OOD)[:20]
     images = np.stack([imagenet_eval_array(p.path) for p in photos])
     labels = np.array([p.label for p in photos])
-    proba = lite0.predict(images, verbose=0)
+    proba = run_keras(lite0, images)
     # All 400 score top-1 0.8875 / top-5 0.98 (models/efficientnet_lite0/README.md); a broken
     # port (wrong layout, padding or normalisation) falls far below on any 20 of them.
     assert top_k_accuracy(proba, labels, 1) >= 0.7

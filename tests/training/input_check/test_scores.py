@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.conftest import run_keras
 from training.input_check.scores import CombinedScorer, LogisticScorer, MahalanobisScorer
 
 
@@ -56,10 +57,10 @@ def test_exported_check_model_computes_the_combined_score():
     images = rng.integers(0, 256, (48, CHECK_SIZE, CHECK_SIZE, 3), dtype=np.uint8)
     images[24:] //= 4  # darker half: a second "kind"
     features_model = build_feature_model(CHECK_SIZE)
-    features = features_model.predict(images.astype(np.float32), verbose=0)
+    features = run_keras(features_model, images)
     scorer = CombinedScorer(flag_rate=0.1).fit(
         features[:16], np.arange(16) % 2, features[24:40], features[16:24]
     )
     model = build_check_model(scorer, features_model)
-    from_graph = model.predict(images.astype(np.float32), verbose=0)[:, 0]
+    from_graph = run_keras(model, images)[:, 0]
     np.testing.assert_allclose(from_graph, scorer.score(features), atol=2e-3)

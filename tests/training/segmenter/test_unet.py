@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from lesion_core.preprocess import SEGMENTER_INPUT
+from tests.conftest import run_keras
 from training.segmenter.unet import UNET_LEVELS, build_unet
 
 WIDTH, HEIGHT = SEGMENTER_INPUT
@@ -29,7 +30,7 @@ def test_default_input_is_the_segmenter_input_size(unet):
 
 
 def test_a_batch_maps_to_one_probability_per_pixel(unet):
-    probabilities = unet.predict(random_batch(2, HEIGHT, WIDTH), verbose=0)
+    probabilities = run_keras(unet, random_batch(2, HEIGHT, WIDTH))
     assert probabilities.shape == (2, HEIGHT, WIDTH, 1)
     assert probabilities.min() >= 0.0 and probabilities.max() <= 1.0
 

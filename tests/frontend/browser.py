@@ -36,7 +36,10 @@ def skip_without_chromium() -> None:
 
 def open_page(browser: Browser, url: str, width: int, height: int) -> Page:
     """Open the page at `url` in a `width`×`height` viewport, with STEP_TIMEOUT_MS for every
-    step, without waiting for it to connect."""
+    step and every `expect`, without waiting for it to connect."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=STEP_TIMEOUT_MS)  # its own default, 5 s, is short on a busy machine
     page = browser.new_page(viewport={"width": width, "height": height})
     page.set_default_timeout(STEP_TIMEOUT_MS)
     page.goto(url)

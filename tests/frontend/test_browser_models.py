@@ -45,8 +45,6 @@ def test_every_model_side_by_side_and_a_non_dermoscopic_upload_warned(
     skip_without_chromium()
     from playwright.sync_api import expect, sync_playwright
 
-    expect.set_options(timeout=60_000)  # a busy machine renders six charts slowly
-
     stripes = tmp_path / "stripes.png"
     stripes.write_bytes(not_dermoscopy())
     with sync_playwright() as playwright:

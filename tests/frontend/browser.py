@@ -26,6 +26,8 @@ CHROMIUM_ARGS = [
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 # How long a step may take: a busy machine renders several charts slowly.
 STEP_TIMEOUT_MS = 60_000
+# How long Streamlit may take to draw its (still empty) app before the page is reloaded once.
+DRAWN_TIMEOUT_MS = 30_000
 
 
 def skip_without_chromium() -> None:
@@ -36,13 +38,25 @@ def skip_without_chromium() -> None:
 
 def open_page(browser: Browser, url: str, width: int, height: int) -> Page:
     """Open the page at `url` in a `width`×`height` viewport, with STEP_TIMEOUT_MS for every
-    step and every `expect`, without waiting for it to connect."""
+    step and every `expect`, without waiting for it to connect.
+
+    If Streamlit has not drawn its app at all after DRAWN_TIMEOUT_MS, the page is reloaded once,
+    as a user would: on a loaded CI-like run a page once stayed blank, Streamlit's own script
+    never having run. The requests that failed are printed, for the test's log."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     expect.set_options(timeout=STEP_TIMEOUT_MS)  # its own default, 5 s, is short on a busy machine
     page = browser.new_page(viewport={"width": width, "height": height})
     page.set_default_timeout(STEP_TIMEOUT_MS)
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(f"{request.url}: {request.failure}"))
     page.goto(url)
+    try:
+        page.locator("[data-testid='stApp']").wait_for(timeout=DRAWN_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        print(f"{url} still blank after {DRAWN_TIMEOUT_MS / 1000:g} s; failed requests: {failed}")
+        page.reload()
     return page
 
 

@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DATA ?= $(or $(HAM10000_DIR),../shared/data/ham10000)
 MODEL ?= models/resnet_small_2x/model.keras
 RUN_OUT ?= runs/$(shell date +%Y%m%d-%H%M%S)
-TEST_WORKERS ?= 3  # pytest-xdist workers (3 keep 2 cores busy while tests wait on servers); 0: one process
+# pytest-xdist workers (3 keep 2 cores busy while tests wait on servers); 0: one process
+TEST_WORKERS ?= 3
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format train evaluate train-segmenter evaluate-segmenter bench clean all

@@ -32,14 +32,17 @@ _candidates = itertools.count(FIRST_PORT + _WORKER * PORTS_PER_WORKER)
 
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that is free now and that no other test got."""
-    for port in _candidates:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue  # in use by something outside this run
-            return port
-    raise AssertionError("unreachable: the candidates never end")
+    return next(port for port in _candidates if _bindable(port))
+
+
+def _bindable(port: int) -> bool:
+    """Return whether nothing outside this run holds `port` on 127.0.0.1."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def wait_until_up(

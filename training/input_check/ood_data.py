@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lesion_core.check_input import check_views
 from lesion_core.preprocess import Size, width_height
 from training.data import DataError
+from training.input_check.features import CHECK_DECODER
 
 KINDS = ("clinical_skin", "chest_xray", "brain_mri", "everyday", "synthetic")
 COLLECTED = KINDS[:4]  # the kinds in shared/data/ood; `synthetic` is made here
@@ -48,7 +48,7 @@ def load_ood(folder: Path, size: Size) -> OodImages:
         raise DataError(f"{folder}: no index.csv; point at shared/data/ood")
     with open(index, newline="") as f:
         rows = [row for row in csv.DictReader(f) if row["kind"] in COLLECTED]
-    images = [check_views(folder / row["path"], size).model_input for row in rows]
+    images = [CHECK_DECODER.function(folder / row["path"], size) for row in rows]
     kinds = [row["kind"] for row in rows]
     groups = [group_of(row["kind"], row["original"], row["path"]) for row in rows]
     paths = [row["path"] for row in rows]

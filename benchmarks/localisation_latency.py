@@ -5,8 +5,9 @@ median milliseconds per image over the 600×450 demo samples for:
 - segmentation: upload bytes → shared preprocessing → segmenter → mask and box at 600×450
   (what issue #6's ≤ 30 ms target is about);
 - the Otsu baseline on the same bytes;
-- the whole /localize service call: both preprocessings, classifier with activation maps,
-  segmenter, and encoding the mask and heat-map PNGs.
+- the whole /localize service call: the preprocessings, classifier with activation maps,
+  segmenter, the input check (as the service runs it by default), and encoding the mask and
+  heat-map PNGs.
 Run: `make bench` (or `.venv/bin/python benchmarks/localisation_latency.py --help`).
 """
 
@@ -24,10 +25,15 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from backend.input_check import InputChecker  # noqa: E402
 from backend.localisation import localise  # noqa: E402
 from backend.predictor import Predictor  # noqa: E402
 from backend.segmenter import Segmenter  # noqa: E402
-from backend.settings import DEFAULT_MODEL_PATH, DEFAULT_SEGMENTER_PATH  # noqa: E402
+from backend.settings import (  # noqa: E402
+    DEFAULT_INPUT_CHECK_PATH,
+    DEFAULT_MODEL_PATH,
+    DEFAULT_SEGMENTER_PATH,
+)
 from backend.uploads import Upload  # noqa: E402
 from lesion_core.lesion_outline import outline  # noqa: E402
 from lesion_core.preprocess import DEFAULT_MAX_PIXELS, preprocess_for_segmenter  # noqa: E402
@@ -59,13 +65,15 @@ def main(argv: list[str] | None = None) -> int:
     uploads = [p.read_bytes() for p in sorted(args.images.glob("*.jpg"))]
     segmenter = Segmenter(DEFAULT_SEGMENTER_PATH, inference_threads=1)
     predictor = Predictor(DEFAULT_MODEL_PATH, inference_threads=1)
+    checker = InputChecker(DEFAULT_INPUT_CHECK_PATH, inference_threads=1)
 
     def segment(data: bytes) -> object:
         image, size = preprocess_for_segmenter(data, segmenter.info.input_size)
         return outline(segmenter.probabilities(image), size).box
 
     def service(data: bytes) -> object:
-        return localise(Upload(data, None), predictor, segmenter, DEFAULT_MAX_PIXELS)
+        upload = Upload(data, None)
+        return localise(upload, predictor, segmenter, DEFAULT_MAX_PIXELS, checker=checker)
 
     print(f"machine: {platform.processor() or platform.machine()}, pinned to 1 core, 1 thread")
     print(f"images: {len(uploads)} from {args.images}, {args.rounds} rounds")

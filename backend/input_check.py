@@ -15,7 +15,8 @@ from backend.model_file import ModelLoadError, model_version, open_session, read
 from backend.model_timing import timed
 from backend.uploads import Upload
 from lesion_api.predictions import InputCheck
-from lesion_core.check_input import check_views
+from lesion_core.check_input import CheckViews, check_view_sizes, check_views
+from lesion_core.preprocess import Size
 
 SCORE_OUTPUT = "dermoscopic_score"
 NOT_DERMOSCOPIC = (
@@ -70,14 +71,28 @@ class InputChecker:
         (scores,) = self._session.run([self._output], {self._input: images})
         return np.asarray(scores, dtype=np.float64).reshape(len(images))
 
+    @property
+    def view_sizes(self) -> list[Size]:
+        """Return the views the check needs of an upload (lesion_core.check_input), for a caller
+        that decodes it for other models too."""
+        height, width = self.info.input_size
+        return check_view_sizes((width, height))
+
+    def views(self, upload: Upload, max_pixels: int) -> CheckViews:
+        """Return the check's views of an upload, from one decode of it."""
+        height, width = self.info.input_size
+        return check_views(upload.data, (width, height), max_pixels)
+
     def check(self, uploads: Sequence[Upload], max_pixels: int) -> list[InputCheck]:
         """Return each upload's verdict, in order (the uploads must decode: the classifier took
-        them). Each is decoded once for the model and the quality warnings; the images go
-        through the model in one call."""
-        if not uploads:
+        them)."""
+        return self.judge([self.views(upload, max_pixels) for upload in uploads])
+
+    def judge(self, views: Sequence[CheckViews]) -> list[InputCheck]:
+        """Return the verdict on each upload's views, in order; the images go through the model
+        in one call."""
+        if not views:
             return []
-        height, width = self.info.input_size
-        views = [check_views(u.data, (width, height), max_pixels) for u in uploads]
         images = np.stack([v.model_input for v in views])
         found = [v.quality_warnings() for v in views]
         with timed(self.info.name, self.info.version):

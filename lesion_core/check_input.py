@@ -1,8 +1,10 @@
-"""What the input check sees of an upload, from one decode: its model's input and the copy the
-quality warnings measure. Fitting the check and serving it both read images through here."""
+"""What the input check sees of an upload: its model's input and the copy the quality warnings
+measure, both resized from the decode that the 28×28 classifiers' input comes from (views up to
+SHARED_DECODE share one). Fitting the check and serving it both read images through here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,10 +30,21 @@ class CheckViews:
         return quality_warnings(self.measured, self.size)
 
 
+def check_view_sizes(size: Size = CHECK_SIZE) -> list[Size]:
+    """Return the views the check needs of an upload whose model takes `size`, in the order
+    `as_check_views` takes them; ask preprocess_views for them beside any others."""
+    return [size, MEASURE_SIZE]
+
+
+def as_check_views(views: Sequence[np.ndarray], size: tuple[int, int]) -> CheckViews:
+    """Return the CheckViews of the arrays made for `check_view_sizes` and the upload's upright
+    (width, height)."""
+    model_input, measured = views
+    return CheckViews(model_input, Image.fromarray(measured), size)
+
+
 def check_views(
     source: bytes | str | Path, size: Size = CHECK_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> CheckViews:
-    """Return the check's views of image bytes or a file, decoded once at the reduced JPEG scale
-    that covers both the model input `size` and MEASURE_SIZE."""
-    (model_input, measured), upright = preprocess_views(source, [size, MEASURE_SIZE], max_pixels)
-    return CheckViews(model_input, Image.fromarray(measured), upright)
+    """Return the check's views of image bytes or a file, for a model that takes `size`."""
+    return as_check_views(*preprocess_views(source, check_view_sizes(size), max_pixels))

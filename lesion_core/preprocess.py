@@ -153,6 +153,13 @@ def preprocess_views(
         return [np.asarray(rgb.resize(p, RESAMPLE), dtype=np.uint8) for p in pairs], full_size
 
 
+def within(sizes: list[Size], bound: Size) -> bool:
+    """Return whether every one of `sizes` fits inside `bound`: preprocess_views then makes
+    the `bound` view from the decode it would get alone."""
+    width, height = width_height(bound)
+    return all(w <= width and h <= height for w, h in map(width_height, sizes))
+
+
 def width_height(size: Size) -> tuple[int, int]:
     """Return (width, height) for a square side or a (width, height) pair."""
     return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))

@@ -8,23 +8,26 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import requests
 from PIL import Image, ImageEnhance, ImageFilter
 
 from backend.app import create_app
 from backend.input_check import NOT_DERMOSCOPIC, InputChecker
+from backend.localisation import segmenter_and_check_views
 from backend.model_file import ModelLoadError
 from backend.settings import Settings
+from backend.uploads import Upload
 from lesion_core.image_quality import (
     BLURRED,
     MEASURE_SIZE,
-    MIN_SIDE,
     TOO_DARK,
     TOO_SMALL,
     WASHED_OUT,
     quality_warnings,
 )
+from lesion_core.preprocess import preprocess_for_segmenter
 from tests.backend.images import not_dermoscopy
 from tests.backend.test_metrics import sample_value, scrape
 from tests.conftest import SHIPPED_SEGMENTER, encode
@@ -76,14 +79,46 @@ def test_each_quality_problem_gets_its_sentence(client, change, warning):
 
 
 def test_a_large_upload_is_judged_as_at_full_size(client):
-    # Quality is measured on the upload shrunk to cover MEASURE_SIZE: never below MIN_SIDE.
-    assert min(MEASURE_SIZE) >= MIN_SIDE
     large = dermoscopy().resize((2400, 1800), Image.Resampling.BICUBIC)
-    blurred = large.filter(ImageFilter.GaussianBlur(16))
+    blurred = large.filter(ImageFilter.GaussianBlur(24))
     for image, expected in ((large, []), (blurred, [BLURRED])):
         at_full_size = quality_warnings(Image.open(io.BytesIO(encode(image))).convert("RGB"))
         assert at_full_size == expected
         assert post(client, encode(image)).json["input_check"]["warnings"] == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "name"), [(DERMOSCOPY.read_bytes(), "dermoscopy"), (not_dermoscopy(), "photo")]
+)
+def test_localize_judges_an_upload_as_predict_does(client, data, name):
+    assert (
+        post(client, data, "/localize").json["input_check"]
+        == post(client, data).json["input_check"]
+    )
+
+
+def test_localize_decodes_once_for_the_segmenter_and_the_check(monkeypatch, input_checker):
+    import lesion_core.preprocess as preprocess
+
+    decodes = []
+    decoded_rgb = preprocess.decoded_rgb
+    monkeypatch.setattr(
+        preprocess,
+        "decoded_rgb",
+        lambda image, *size: decodes.append(size) or decoded_rgb(image, *size),
+    )
+    upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
+    args = (upload, MEASURE_SIZE, input_checker, 10**8, "the upload")
+    segmenter_input, size, views = segmenter_and_check_views(*args)
+    assert decodes == [MEASURE_SIZE] and size == (600, 450)
+    np.testing.assert_array_equal(segmenter_input, preprocess_for_segmenter(upload.data)[0])
+    alone = input_checker.views(upload, 10**8)
+    np.testing.assert_array_equal(views.model_input, alone.model_input)
+    assert views.quality_warnings() == alone.quality_warnings() == []
+    decodes.clear()  # a segmenter smaller than the check's views: the check decodes on its own
+    _, _, views = segmenter_and_check_views(upload, (32, 24), input_checker, 10**8, "the upload")
+    assert len(decodes) == 2
+    np.testing.assert_array_equal(views.model_input, alone.model_input)
 
 
 def test_quality_is_judged_on_the_upright_image(client):

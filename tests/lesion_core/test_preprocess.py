@@ -208,3 +208,10 @@ def test_views_from_one_decode_are_each_what_preprocess_makes():
     views, _ = preprocess_views(jpeg, [28, (200, 150)])
     np.testing.assert_array_equal(views[1], preprocess(jpeg, (200, 150)))
     assert np.abs(views[0].astype(int) - preprocess(jpeg, 28)).mean() < 4  # another DCT scale
+
+
+def test_within_says_whether_sizes_fit_inside_a_bound():
+    from lesion_core.preprocess import within
+
+    assert within([28, (64, 64), (128, 96)], SEGMENTER_INPUT)
+    assert not within([(160, 120)], SEGMENTER_INPUT) and not within([100], (128, 96))

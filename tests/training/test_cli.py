@@ -22,6 +22,7 @@ from training.cli import (
     removed_if_left_empty,
 )
 from training.export import ExportArgs
+from training.input_check.quality_thresholds import QualityConfig
 from training.reports.card import CardArgs
 from training.reports.compare import CompareArgs
 from training.segmenter.evaluate import EvaluateArgs as SegmenterEvaluateArgs
@@ -37,6 +38,7 @@ CLIS = {
     "training.segmenter.evaluate": SegmenterEvaluateArgs,
     "training.reports.card": CardArgs,
     "training.reports.compare": CompareArgs,
+    "training.input_check.quality_thresholds": QualityConfig,
 }
 
 

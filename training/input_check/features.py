@@ -25,7 +25,7 @@ FEATURES = "imagenet_features"
 TAPS = ("block7_add", "block10_add")  # the blocks whose outputs are summarised
 STOP_BLOCK = 11  # the network is cut before this block
 CHECK_DECODER = Decoder(
-    "check-views/v1", lambda path, size: check_views(path, size).model_input
+    "check-views/v2", lambda path, size: check_views(path, size).model_input
 )  # how the check's images are read when it is fitted, as the service reads them
 
 

@@ -153,7 +153,8 @@ def study_features(dataset, ood: OodImages, cache_dir: Path | None) -> dict[str,
 
     cache = None
     if cache_dir is not None:
-        cache = cache_dir / f"input-check-stats-{CHECK_SIZE}-{len(dataset)}-{len(ood.kinds)}.npz"
+        views = CHECK_DECODER.id.replace("/", "-")  # new views, new features
+        cache = cache_dir / f"input-check-stats-{views}-{len(dataset)}-{len(ood.kinds)}.npz"
     return cached(cache, compute)
 
 

@@ -16,6 +16,7 @@ from backend.model_timing import timed
 from backend.uploads import Upload
 from lesion_api.predictions import InputCheck
 from lesion_core.check_input import CheckViews, check_view_sizes, check_views
+from lesion_core.image_quality import QualityWarning
 from lesion_core.preprocess import Size
 
 SCORE_OUTPUT = "dermoscopic_score"
@@ -99,15 +100,18 @@ class InputChecker:
             scores = self.scores(images)
         return [self.verdict(float(s), w) for s, w in zip(scores, found, strict=True)]
 
-    def verdict(self, score: float, quality: list[str]) -> InputCheck:
+    def verdict(self, score: float, quality: list[QualityWarning]) -> InputCheck:
         """Return the InputCheck of one image's score and quality warnings, counting its flags."""
         dermoscopic = score >= self.info.threshold
         if not dermoscopic:
             record_input_check_flag("not_dermoscopic")
         if quality:
             record_input_check_flag("quality")
+        found = [] if dermoscopic else [("not_dermoscopic", NOT_DERMOSCOPIC)]
+        found += [(warning.code, warning.message) for warning in quality]
         return InputCheck(
             dermoscopic=dermoscopic,
             score=score,
-            warnings=quality if dermoscopic else [NOT_DERMOSCOPIC, *quality],
+            warnings=[message for _, message in found],
+            warning_codes=[code for code, _ in found],
         )

@@ -76,8 +76,10 @@ def verdict(check: InputCheck | None) -> str | None:
         return None
     if not check.dermoscopic:
         return "not dermoscopic: unreliable"
-    if check.warnings:
-        return f"{len(check.warnings)} quality warning(s)"
+    if check.warning_codes:
+        return "quality: " + ", ".join(code.replace("_", " ") for code in check.warning_codes)
+    if check.warnings:  # a server that gives no codes
+        return f"quality: {len(check.warnings)} warning" + ("s" if len(check.warnings) > 1 else "")
     return "passed"
 
 

@@ -36,6 +36,9 @@ Probabilities = with_config(ConfigDict(extra="forbid"))(
 )
 
 
+WarningCode = Literal["not_dermoscopic", "too_small", "too_dark", "washed_out", "blurred"]
+
+
 class InputCheck(WireModel):
     """Whether the model can say anything about this image: is it dermoscopy, and is it usable?
 
@@ -50,6 +53,10 @@ class InputCheck(WireModel):
         description="plain sentences on what makes the answer unreliable (not dermoscopy, too "
         "small, too dark or washed out, blurred); when not dermoscopic, the first says so; empty "
         "when nothing was found"
+    )
+    warning_codes: list[WarningCode] = Field(
+        default_factory=list,
+        description="one short code per warning, in the same order, for programs to act on",
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from lesion_core.image_quality import MEASURE_SIZE, quality_warnings
+from lesion_core.image_quality import MEASURE_SIZE, QualityWarning, quality_warnings
 from lesion_core.preprocess import DEFAULT_MAX_PIXELS, Size, preprocess_views
 
 CHECK_SIZE = 64  # side of the square the check's model sees, aspect ratio not kept
@@ -25,7 +25,7 @@ class CheckViews:
     measured: Image.Image  # RGB at MEASURE_SIZE, for the quality warnings
     size: tuple[int, int]  # the upload's upright (width, height)
 
-    def quality_warnings(self) -> list[str]:
+    def quality_warnings(self) -> list[QualityWarning]:
         """Return the upload's quality warnings (see lesion_core.image_quality)."""
         return quality_warnings(self.measured, self.size)
 

@@ -8,6 +8,9 @@ Laplacian of the greyscale image at MEASURE_SIZE, so it means the same for any u
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import numpy as np
 from PIL import Image
 
@@ -24,6 +27,8 @@ MIN_CONTRAST = 5.0  # luminance standard deviation; HAM10000's 0.1st percentile 
 # images blurred with a Gaussian of radius 1.5 at 200×150 and 92 % of those with radius 2.
 MIN_SHARPNESS = 10.0
 
+QualityCode = Literal["too_small", "too_dark", "washed_out", "blurred"]
+
 TOO_SMALL = (
     "The image is only {width}×{height} pixels: too small to show a lesion's detail; "
     "send the original photo."
@@ -31,6 +36,14 @@ TOO_SMALL = (
 TOO_DARK = "The image is very dark: the lesion's colours cannot be judged."
 WASHED_OUT = "The image is washed out (over-exposed or without contrast)."
 BLURRED = "The image is blurred: fine structures of the lesion are lost."
+
+
+@dataclass(frozen=True)
+class QualityWarning:
+    """One quality problem: a short code for programs and a plain sentence for people."""
+
+    code: QualityCode
+    message: str
 
 
 def luminance_at_measure_size(image: Image.Image) -> np.ndarray:
@@ -48,21 +61,23 @@ def sharpness(grey: np.ndarray) -> float:
     return float(laplacian.var())
 
 
-def quality_warnings(image: Image.Image, size: tuple[int, int] | None = None) -> list[str]:
-    """Return a plain sentence for each quality problem of an upright RGB image; [] when fine.
-    `size` is the (width, height) of the upload when `image` is a smaller copy of it."""
+def quality_warnings(
+    image: Image.Image, size: tuple[int, int] | None = None
+) -> list[QualityWarning]:
+    """Return each quality problem of an upright RGB image; [] when fine. `size` is the (width,
+    height) of the upload when `image` is a smaller copy of it."""
     warnings = []
     width, height = size or image.size
     if min(width, height) < MIN_SIDE:
-        warnings.append(TOO_SMALL.format(width=width, height=height))
+        warnings.append(QualityWarning("too_small", TOO_SMALL.format(width=width, height=height)))
     grey = luminance_at_measure_size(image)
     mean, contrast = float(grey.mean()), float(grey.std())
     if mean < DARK_MEAN:
-        warnings.append(TOO_DARK)
+        warnings.append(QualityWarning("too_dark", TOO_DARK))
     elif mean > BRIGHT_MEAN or contrast < MIN_CONTRAST:
-        warnings.append(WASHED_OUT)
+        warnings.append(QualityWarning("washed_out", WASHED_OUT))
     # Sharpness scales with the square of the contrast: a badly exposed image gets its exposure
     # warning, not also "blurred".
     elif sharpness(grey) < MIN_SHARPNESS:
-        warnings.append(BLURRED)
+        warnings.append(QualityWarning("blurred", BLURRED))
     return warnings

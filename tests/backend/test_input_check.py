@@ -60,22 +60,25 @@ def test_a_non_dermoscopic_image_is_flagged_and_still_classified(client, path):
     check = answer.json["input_check"]
     assert check["dermoscopic"] is False
     assert check["warnings"][0] == NOT_DERMOSCOPIC
+    assert check["warning_codes"][0] == "not_dermoscopic"
+    assert len(check["warning_codes"]) == len(check["warnings"])
 
 
 @pytest.mark.parametrize(
-    ("change", "warning"),
+    ("change", "code", "warning"),
     [
-        (lambda image: image.resize((100, 75)), TOO_SMALL.format(width=100, height=75)),
-        (lambda image: ImageEnhance.Brightness(image).enhance(0.25), TOO_DARK),
-        (lambda image: ImageEnhance.Brightness(image).enhance(2.2), WASHED_OUT),
-        (lambda image: image.filter(ImageFilter.GaussianBlur(4)), BLURRED),
+        (lambda im: im.resize((100, 75)), "too_small", TOO_SMALL.format(width=100, height=75)),
+        (lambda im: ImageEnhance.Brightness(im).enhance(0.25), "too_dark", TOO_DARK),
+        (lambda im: ImageEnhance.Brightness(im).enhance(2.2), "washed_out", WASHED_OUT),
+        (lambda im: im.filter(ImageFilter.GaussianBlur(4)), "blurred", BLURRED),
     ],
     ids=["too small", "too dark", "washed out", "blurred"],
 )
-def test_each_quality_problem_gets_its_sentence(client, change, warning):
-    assert post(client, DERMOSCOPY.read_bytes()).json["input_check"]["warnings"] == []
-    answer = post(client, encode(change(dermoscopy()), "PNG"))
-    assert answer.status_code == 200 and warning in answer.json["input_check"]["warnings"]
+def test_each_quality_problem_gets_its_sentence_and_code(client, change, code, warning):
+    check = post(client, DERMOSCOPY.read_bytes()).json["input_check"]
+    assert check["warnings"] == check["warning_codes"] == []
+    check = post(client, encode(change(dermoscopy()), "PNG")).json["input_check"]
+    assert (code, warning) in zip(check["warning_codes"], check["warnings"], strict=True)
 
 
 def test_a_large_upload_is_judged_as_at_full_size(client):
@@ -83,7 +86,7 @@ def test_a_large_upload_is_judged_as_at_full_size(client):
     blurred = large.filter(ImageFilter.GaussianBlur(24))
     for image, expected in ((large, []), (blurred, [BLURRED])):
         at_full_size = quality_warnings(Image.open(io.BytesIO(encode(image))).convert("RGB"))
-        assert at_full_size == expected
+        assert [warning.message for warning in at_full_size] == expected
         assert post(client, encode(image)).json["input_check"]["warnings"] == expected
 
 
@@ -184,6 +187,8 @@ def test_real_server_flags_a_non_dermoscopic_image_and_passes_dermoscopy(checkin
         "dermoscopic": True,
         "score": pytest.approx(0.5, abs=0.5),
         "warnings": [],
+        "warning_codes": [],
     }
     flagged = check(not_dermoscopy())
     assert flagged["dermoscopic"] is False and flagged["warnings"][0] == NOT_DERMOSCOPIC
+    assert flagged["warning_codes"][0] == "not_dermoscopic"

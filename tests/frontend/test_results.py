@@ -92,7 +92,16 @@ def test_summary_table_shows_a_refusal_in_full_in_its_row() -> None:
     [
         (None, None),
         ({"dermoscopic": True, "score": 0.99, "warnings": []}, "passed"),
-        ({"dermoscopic": True, "score": 0.9, "warnings": ["Too dark."]}, "1 quality warning(s)"),
+        (
+            {
+                "dermoscopic": True,
+                "score": 0.9,
+                "warnings": ["Too dark.", "Too small."],
+                "warning_codes": ["too_dark", "too_small"],
+            },
+            "quality: too dark, too small",
+        ),
+        ({"dermoscopic": True, "score": 0.9, "warnings": ["Too dark."]}, "quality: 1 warning"),
         ({"dermoscopic": False, "score": 0.1, "warnings": ["Not."]}, "not dermoscopic: unreliable"),
     ],
 )

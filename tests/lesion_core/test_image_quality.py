@@ -13,6 +13,7 @@ from lesion_core.image_quality import (
     BLURRED,
     TOO_DARK,
     WASHED_OUT,
+    QualityWarning,
     quality_warnings,
     sharpness,
 )
@@ -31,28 +32,30 @@ def test_shipped_dermoscopic_samples_have_no_warning(path):
 
 def test_a_thumbnail_is_too_small():
     (warning,) = quality_warnings(_sample().resize((80, 60)))
-    assert "80×60" in warning and "too small" in warning
+    assert warning.code == "too_small"
+    assert "80×60" in warning.message and "too small" in warning.message
 
 
 def test_a_dark_image_is_too_dark():
     dark = Image.fromarray((np.asarray(_sample(), dtype=np.float32) * 0.2).astype(np.uint8))
-    assert quality_warnings(dark) == [TOO_DARK]
+    assert quality_warnings(dark) == [QualityWarning("too_dark", TOO_DARK)]
 
 
 def test_an_over_exposed_image_is_washed_out():
     bright = Image.fromarray(
         np.clip(np.asarray(_sample(), dtype=np.float32) * 0.3 + 200, 0, 255).astype(np.uint8)
     )
-    assert quality_warnings(bright) == [WASHED_OUT]
+    assert quality_warnings(bright) == [QualityWarning("washed_out", WASHED_OUT)]
 
 
 def test_a_flat_grey_image_is_washed_out_not_blurred():
-    assert quality_warnings(Image.new("RGB", (400, 300), (128, 128, 128))) == [WASHED_OUT]
+    flat = Image.new("RGB", (400, 300), (128, 128, 128))
+    assert quality_warnings(flat) == [QualityWarning("washed_out", WASHED_OUT)]
 
 
 def test_a_blurred_image_is_blurred():
     blurred = _sample().filter(ImageFilter.GaussianBlur(radius=_sample().width / 100))
-    assert quality_warnings(blurred) == [BLURRED]
+    assert quality_warnings(blurred) == [QualityWarning("blurred", BLURRED)]
 
 
 def test_sharpness_of_a_checkerboard_exceeds_that_of_its_blur():

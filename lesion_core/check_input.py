@@ -1,6 +1,7 @@
 """What the input check sees of an upload: its model's input and the copy the quality warnings
-measure, both resized from the decode that the 28×28 classifiers' input comes from (views up to
-SHARED_DECODE share one). Fitting the check and serving it both read images through here."""
+measure, both resized from one decode at the reduced JPEG scale that covers MEASURE_SIZE (the
+segmenter's input size, so /localize decodes once for both). Fitting the check and serving it
+both read images through here."""
 
 from __future__ import annotations
 

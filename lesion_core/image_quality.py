@@ -1,5 +1,5 @@
 """Image quality that makes any classifier's answer unreliable: too small, too dark, washed out,
-or blurred. Each check is one plain sentence for the user.
+or blurred. Each problem found is a short code for programs and one plain sentence for people.
 
 Thresholds were set on HAM10000 (`python -m training.input_check.quality_thresholds`, which
 prints the percentiles below): each flags under 0.5 % of it. Sharpness is the variance of the

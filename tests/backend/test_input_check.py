@@ -91,9 +91,9 @@ def test_a_large_upload_is_judged_as_at_full_size(client):
 
 
 @pytest.mark.parametrize(
-    ("data", "name"), [(DERMOSCOPY.read_bytes(), "dermoscopy"), (not_dermoscopy(), "photo")]
+    "data", [DERMOSCOPY.read_bytes(), not_dermoscopy()], ids=["dermoscopy", "photo"]
 )
-def test_localize_judges_an_upload_as_predict_does(client, data, name):
+def test_localize_judges_an_upload_as_predict_does(client, data):
     assert (
         post(client, data, "/localize").json["input_check"]
         == post(client, data).json["input_check"]
@@ -105,11 +105,12 @@ def test_localize_decodes_once_for_the_segmenter_and_the_check(monkeypatch, inpu
 
     decodes = []
     decoded_rgb = preprocess.decoded_rgb
-    monkeypatch.setattr(
-        preprocess,
-        "decoded_rgb",
-        lambda image, *size: decodes.append(size) or decoded_rgb(image, *size),
-    )
+
+    def counted(image, *size):
+        decodes.append(size)
+        return decoded_rgb(image, *size)
+
+    monkeypatch.setattr(preprocess, "decoded_rgb", counted)
     upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
     args = (upload, MEASURE_SIZE, input_checker, 10**8, "the upload")
     segmenter_input, size, views = segmenter_and_check_views(*args)

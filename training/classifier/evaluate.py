@@ -80,8 +80,8 @@ class EvaluateArgs:
     cache_dir: Path = cache_option()
     robustness: bool = option(
         False,
-        "also score centre crops and flips of the part's original image files (needs a "
-        "release folder as --data)",
+        "also score centre crops, flips and 15 % darker and brighter copies of the part's "
+        "original image files (needs a release folder as --data)",
     )
 
     def check(self) -> None:
@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{part} part ({metrics['n']} images):" if split else f"all {metrics['n']} images:")
     print("\n".join(figure_lines(metrics, (*HEADLINE, "ece"))))
     if args.robustness:
-        for view, drop in extra["robustness"]["drop"].items():
+        robustness = extra["robustness"]
+        for view, drop in {**robustness["drop"], **robustness["exposure_drop"]}.items():
             print(f"{view:>18}: balanced accuracy drop {drop:+.4f}")
     print("\n".join(baseline_lines(metrics, baseline)))
     print(f"wrote {out}/metrics.json, report.md, confusion_matrix.png, reliability.png")

@@ -1,7 +1,9 @@
-"""Robustness of a model to framing and orientation: balanced accuracy on centre crops and
-flipped copies of images, recomputed from the original files through the shared preprocessing.
+"""Robustness of a model to framing, orientation and exposure: balanced accuracy on centre crops,
+flipped copies and darker or brighter copies of images, recomputed from the original files
+through the shared preprocessing.
 
-A photo taken a little closer, or held the other way round, must not change the answer much.
+A photo taken a little closer, held the other way round, or exposed a little differently (another
+dermatoscope's light, another camera setting) must not change the answer much.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from lesion_core.preprocess import INPUT_SIZE, Size, image_to_array, open_image,
 from training.data import DataError, find_image_folders, index_images
 
 CENTRE_CROP = 0.75  # side of the kept centre, as a fraction of each side
+# Exposure changes measured, as factors on every pixel value (Pillow's ImageEnhance.Brightness).
+EXPOSURES = {"darker_15": 0.85, "brighter_15": 1.15}
 
 
 def centre_crop(image: Image.Image, fraction: float = CENTRE_CROP) -> Image.Image:
@@ -26,9 +30,15 @@ def centre_crop(image: Image.Image, fraction: float = CENTRE_CROP) -> Image.Imag
     return image.crop((left, top, left + round(width * fraction), top + round(height * fraction)))
 
 
+def exposed(images: np.ndarray, factor: float) -> np.ndarray:
+    """Return uint8 images with every pixel value times `factor`, rounded and clipped."""
+    return np.clip(np.rint(images.astype(np.float32) * factor), 0, 255).astype(np.uint8)
+
+
 def views(files: list[Path], size: Size = INPUT_SIZE) -> dict[str, np.ndarray]:
-    """Return the model inputs of each file as served (`original`), of its centre crop, and of
-    its horizontal and vertical mirror images; `size` is a side or (width, height)."""
+    """Return the model inputs of each file as served (`original`), of its centre crop, of its
+    horizontal and vertical mirror images and of darker and brighter copies (EXPOSURES); `size`
+    is a side or (width, height)."""
     width, height = width_height(size)
     original = np.empty((len(files), height, width, 3), dtype=np.uint8)
     cropped = np.empty_like(original)
@@ -45,6 +55,9 @@ def views(files: list[Path], size: Size = INPUT_SIZE) -> dict[str, np.ndarray]:
         # mirrored file, without a second decoding path.
         "flip_horizontal": original[:, :, ::-1].copy(),
         "flip_vertical": original[:, ::-1].copy(),
+        # Likewise the resize is linear, so scaling the input equals preprocessing a file whose
+        # exposure was scaled, up to rounding and clipping at 255.
+        **{name: exposed(original, factor) for name, factor in EXPOSURES.items()},
     }
 
 
@@ -64,19 +77,23 @@ def robustness_metrics(
     labels: np.ndarray,
     size: Size = INPUT_SIZE,
 ) -> dict:
-    """Return balanced accuracy on each view (original, centre crop, flips) of the images and
-    each view's drop from the original; `max_drop` is the largest."""
+    """Return balanced accuracy on each view of the images and each view's drop from the
+    original: `drop` and its largest, `max_drop`, for framing (centre crop, flips);
+    `exposure_drop` and `max_exposure_drop` for the EXPOSURES."""
     scores = {}
     for name, images in views(image_files(release, image_ids), size).items():
         proba = model.predict(images, batch_size=512, verbose=0)
         scores[name] = float(balanced_accuracy_score(labels, np.argmax(proba, axis=1)))
-    drops = {
-        name: scores["original"] - score for name, score in scores.items() if name != "original"
-    }
+    drops = {name: scores["original"] - score for name, score in scores.items()}
+    framing = {name: drop for name, drop in drops.items() if name not in (*EXPOSURES, "original")}
+    exposure = {name: drops[name] for name in EXPOSURES}
     return {
         "n": len(labels),
         "centre_crop_fraction": CENTRE_CROP,
+        "exposure_factors": EXPOSURES,
         "balanced_accuracy": scores,
-        "drop": drops,
-        "max_drop": max(drops.values()),
+        "drop": framing,
+        "max_drop": max(framing.values()),
+        "exposure_drop": exposure,
+        "max_exposure_drop": max(exposure.values()),
     }

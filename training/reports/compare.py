@@ -69,6 +69,12 @@ def comparison_table(folders: list[Path]) -> str:
         + " | ".join(_cell(v) for v in drops)
         + " |"
     )
+    exposure = [m.get("robustness", {}).get("max_exposure_drop") for m in metrics] + [None]
+    lines.append(
+        "| worst balanced-accuracy drop: 15 % darker or brighter | "
+        + " | ".join(_cell(v) for v in exposure)
+        + " |"
+    )
     lines += [
         "",
         "| published (per-image splits: the same lesion can sit in train and test) "

@@ -1,4 +1,5 @@
-"""Robustness figures: centre crops and flips from the original files, and the evaluate flag."""
+"""Robustness figures: centre crops, flips and exposure changes from the original files, and the
+evaluate flag."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ import pytest
 from PIL import Image
 
 from training.classifier import evaluate as evaluate_cli
-from training.classifier.robustness import centre_crop, image_files, robustness_metrics, views
+from training.classifier.robustness import (
+    EXPOSURES,
+    centre_crop,
+    exposed,
+    image_files,
+    robustness_metrics,
+    views,
+)
 from training.data import DataError, load_dataset
 
 
@@ -52,10 +60,27 @@ def test_robustness_reports_each_view_and_the_largest_drop(release_dir):
     data = load_dataset(release_dir)
     result = robustness_metrics(mean_colour_model(), release_dir, data.image_ids, data.labels)
     scores = result["balanced_accuracy"]
-    assert set(scores) == {"original", "centre_crop", "flip_horizontal", "flip_vertical"}
+    framing = {"centre_crop", "flip_horizontal", "flip_vertical"}
+    assert set(scores) == {"original", *framing, *EXPOSURES}
+    assert set(result["drop"]) == framing and set(result["exposure_drop"]) == set(EXPOSURES)
     assert result["drop"]["flip_horizontal"] == pytest.approx(0.0, abs=1e-9)
     assert result["max_drop"] == max(result["drop"].values())
+    assert result["max_exposure_drop"] == max(result["exposure_drop"].values())
     assert result["n"] == len(data)
+
+
+def test_exposure_views_scale_every_pixel_value_and_clip():
+    images = np.array([[[[0, 100, 250]]]], dtype=np.uint8)
+    assert exposed(images, 0.85).tolist() == [[[[0, 85, 212]]]]
+    assert exposed(images, 1.15).tolist() == [[[[0, 115, 255]]]]
+
+
+def test_exposure_views_are_scaled_copies_of_the_original(release_dir):
+    data = load_dataset(release_dir)
+    images = views(image_files(release_dir, data.image_ids[:4]))
+    for name, factor in EXPOSURES.items():
+        np.testing.assert_array_equal(images[name], exposed(images["original"], factor))
+        assert images[name].mean() != pytest.approx(images["original"].mean(), rel=0.05)
 
 
 def test_robustness_names_an_image_without_a_file(release_dir):
@@ -74,7 +99,9 @@ def test_evaluate_robustness_flag_adds_the_figures_to_metrics(release_dir, tmp_p
         result["test"]["balanced_accuracy"]
         - result["robustness"]["balanced_accuracy"]["centre_crop"]
     )
-    assert "centre_crop: balanced accuracy drop" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "centre_crop: balanced accuracy drop" in printed
+    assert "darker_15: balanced accuracy drop" in printed
 
 
 def test_evaluate_robustness_needs_a_release_folder(hmnist_csv, tmp_path, capsys):

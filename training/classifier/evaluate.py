@@ -80,7 +80,7 @@ class EvaluateArgs:
     cache_dir: Path = cache_option()
     robustness: bool = option(
         False,
-        "also score centre crops, flips and 15 % darker and brighter copies of the part's "
+        "also score centre crops, flips and 15 %% darker and brighter copies of the part's "
         "original image files (needs a release folder as --data)",
     )
 

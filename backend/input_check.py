@@ -73,16 +73,21 @@ class InputChecker:
         return np.asarray(scores, dtype=np.float64).reshape(len(images))
 
     @property
+    def width_height(self) -> tuple[int, int]:
+        """Return (width, height) of the check model's input, as the shared preprocessing takes
+        it."""
+        height, width = self.info.input_size
+        return width, height
+
+    @property
     def view_sizes(self) -> list[Size]:
         """Return the views the check needs of an upload (lesion_core.check_input), for a caller
         that decodes it for other models too."""
-        height, width = self.info.input_size
-        return check_view_sizes((width, height))
+        return check_view_sizes(self.width_height)
 
     def views(self, upload: Upload, max_pixels: int) -> CheckViews:
         """Return the check's views of an upload, from one decode of it."""
-        height, width = self.info.input_size
-        return check_views(upload.data, (width, height), max_pixels)
+        return check_views(upload.data, self.width_height, max_pixels)
 
     def check(self, uploads: Sequence[Upload], max_pixels: int) -> list[InputCheck]:
         """Return each upload's verdict, in order (the uploads must decode: the classifier took

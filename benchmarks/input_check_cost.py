@@ -28,7 +28,6 @@ from backend.input_check import InputChecker  # noqa: E402
 from backend.predictor import Predictor  # noqa: E402
 from backend.settings import DEFAULT_INPUT_CHECK_PATH, DEFAULT_MODEL_PATH, Settings  # noqa: E402
 from backend.uploads import Upload  # noqa: E402
-from lesion_core.check_input import check_views  # noqa: E402
 
 DEFAULT_IMAGE = REPO_ROOT / "samples" / "ISIC_0024335.jpg"  # 600×450, the median size
 
@@ -85,11 +84,8 @@ def main() -> int:
             totals[1].extend(cpu)
     upload = Upload(data, "lesion.jpg")
     check = milliseconds(lambda: checker.check([upload], settings.max_image_pixels), args.count)
-    height, width = checker.info.input_size
-    views = check_views(data, (width, height), settings.max_image_pixels)
-    decode = milliseconds(
-        lambda: check_views(data, (width, height), settings.max_image_pixels), args.count
-    )
+    views = checker.views(upload, settings.max_image_pixels)
+    decode = milliseconds(lambda: checker.views(upload, settings.max_image_pixels), args.count)
     quality = milliseconds(views.quality_warnings, args.count)
     model = milliseconds(lambda: checker.scores(views.model_input[None]), args.count)
 

@@ -23,7 +23,7 @@ MIN_SIDE = 120  # px: the high-resolution classifier's input height
 DARK_MEAN = 60.0  # mean luminance (0..255); HAM10000's 0.1st percentile is 94
 BRIGHT_MEAN = 230.0  # HAM10000's 99.9th percentile is 220
 MIN_CONTRAST = 5.0  # luminance standard deviation; HAM10000's 0.1st percentile is 6.4
-# Laplacian variance at MEASURE_SIZE: flags 0.28 % of HAM10000 (its median is 46), 65 % of its
+# Laplacian variance at MEASURE_SIZE: flags 0.27 % of HAM10000 (its median is 46), 65 % of its
 # images blurred with a Gaussian of radius 1.5 at 200×150 and 92 % of those with radius 2.
 MIN_SHARPNESS = 10.0
 
@@ -66,18 +66,22 @@ def quality_warnings(
 ) -> list[QualityWarning]:
     """Return each quality problem of an upright RGB image; [] when fine. `size` is the (width,
     height) of the upload when `image` is a smaller copy of it."""
-    warnings = []
     width, height = size or image.size
+    found = []
     if min(width, height) < MIN_SIDE:
-        warnings.append(QualityWarning("too_small", TOO_SMALL.format(width=width, height=height)))
-    grey = luminance_at_measure_size(image)
+        found.append(QualityWarning("too_small", TOO_SMALL.format(width=width, height=height)))
+    return found + pixel_warnings(luminance_at_measure_size(image))
+
+
+def pixel_warnings(grey: np.ndarray) -> list[QualityWarning]:
+    """Return the exposure or sharpness problem of a greyscale copy at MEASURE_SIZE, if any.
+    Sharpness scales with the square of the contrast: a badly exposed image gets its exposure
+    warning, not also "blurred"."""
     mean, contrast = float(grey.mean()), float(grey.std())
     if mean < DARK_MEAN:
-        warnings.append(QualityWarning("too_dark", TOO_DARK))
-    elif mean > BRIGHT_MEAN or contrast < MIN_CONTRAST:
-        warnings.append(QualityWarning("washed_out", WASHED_OUT))
-    # Sharpness scales with the square of the contrast: a badly exposed image gets its exposure
-    # warning, not also "blurred".
-    elif sharpness(grey) < MIN_SHARPNESS:
-        warnings.append(QualityWarning("blurred", BLURRED))
-    return warnings
+        return [QualityWarning("too_dark", TOO_DARK)]
+    if mean > BRIGHT_MEAN or contrast < MIN_CONTRAST:
+        return [QualityWarning("washed_out", WASHED_OUT)]
+    if sharpness(grey) < MIN_SHARPNESS:
+        return [QualityWarning("blurred", BLURRED)]
+    return []

@@ -21,7 +21,12 @@ from PIL import Image, ImageFilter
 
 from lesion_core import image_quality
 from lesion_core.check_input import check_views
-from lesion_core.image_quality import MEASURE_SIZE, luminance_at_measure_size, sharpness
+from lesion_core.image_quality import (
+    MEASURE_SIZE,
+    luminance_at_measure_size,
+    pixel_warnings,
+    sharpness,
+)
 from training.cli import (
     SettingsError,
     cache_option,
@@ -36,6 +41,12 @@ from training.data import DataError, Decoder, find_image_folders, load_dataset
 
 PERCENTILES = (0.1, 0.5, 1.0, 50.0, 99.5, 99.9)
 BLUR_RADII = (1.0, 1.5, 2.0, 3.0)
+RULES = {  # each pixel warning's code, and its rule as the report names it
+    "too_dark": f"too dark (mean < {image_quality.DARK_MEAN:g})",
+    "washed_out": f"washed out (mean > {image_quality.BRIGHT_MEAN:g} or contrast < "
+    f"{image_quality.MIN_CONTRAST:g})",
+    "blurred": f"blurred (sharpness < {image_quality.MIN_SHARPNESS:g}, exposure fine)",
+}
 MEASURED = Decoder(  # each image as the service measures an upload's quality
     f"quality-measure/{MEASURE_SIZE[0]}x{MEASURE_SIZE[1]}",
     lambda path, size: np.asarray(check_views(path).measured),
@@ -62,40 +73,39 @@ def measures(grey: np.ndarray) -> tuple[float, float, float]:
     return float(grey.mean()), float(grey.std()), sharpness(grey)
 
 
-def blurred_sharpness(path: Path, radius: float) -> float:
-    """Return the sharpness the service measures on the image at `path` blurred by `radius`."""
+def blurred_grey(path: Path, radius: float) -> np.ndarray:
+    """Return the greyscale copy the service measures of the image at `path` blurred by
+    `radius`."""
     with Image.open(path) as image:
         buffer = io.BytesIO()
         image.convert("RGB").filter(ImageFilter.GaussianBlur(radius)).save(buffer, "PNG")
-    return sharpness(luminance_at_measure_size(check_views(buffer.getvalue()).measured))
+    return luminance_at_measure_size(check_views(buffer.getvalue()).measured)
+
+
+def flag_rate(greys: list[np.ndarray], code: str) -> np.ndarray:
+    """Return, per greyscale copy, whether the service's own rules give it warning `code`."""
+    return np.array([code in {w.code for w in pixel_warnings(grey)} for grey in greys])
 
 
 def report(config: QualityConfig) -> None:
     """Print the percentiles, the shares flagged and the sharpness of blurred copies."""
     dataset = load_dataset(config.data, MEASURE_SIZE, config.cache_dir, MEASURED)
-    greys = (luminance_at_measure_size(Image.fromarray(image)) for image in dataset.images)
+    greys = [luminance_at_measure_size(Image.fromarray(image)) for image in dataset.images]
     rows = np.array([measures(grey) for grey in greys])
     print(f"HAM10000: {len(rows):,} images measured at {MEASURE_SIZE[0]}x{MEASURE_SIZE[1]}")
     for column, name in enumerate(("mean luminance", "contrast", "sharpness")):
         cells = "  ".join(f"p{p:g} {np.percentile(rows[:, column], p):.1f}" for p in PERCENTILES)
         print(f"  {name:15} {cells}")
-    mean, contrast, sharp = rows.T
-    flagged = {
-        f"too dark (mean < {image_quality.DARK_MEAN:g})": mean < image_quality.DARK_MEAN,
-        f"washed out (mean > {image_quality.BRIGHT_MEAN:g} or contrast < "
-        f"{image_quality.MIN_CONTRAST:g})": (mean > image_quality.BRIGHT_MEAN)
-        | (contrast < image_quality.MIN_CONTRAST),
-        f"blurred (sharpness < {image_quality.MIN_SHARPNESS:g})": sharp
-        < image_quality.MIN_SHARPNESS,
-    }
-    for name, hits in flagged.items():
-        print(f"  flags {100 * hits.mean():.2f} % ({hits.sum()}): {name}")
+    for code, rule in RULES.items():
+        hits = flag_rate(greys, code)
+        print(f"  flags {100 * hits.mean():.2f} % ({hits.sum()}): {rule}")
     paths = sorted((find_image_folders(config.data)[0]).glob("*.jpg"))[: config.blurred]
     if not paths:
         raise DataError(f"{config.data}: no .jpg images to blur")
     for radius in BLUR_RADII:
-        values = np.array([blurred_sharpness(p, radius) for p in paths])
-        caught = (values < image_quality.MIN_SHARPNESS).mean()
+        blurred = [blurred_grey(p, radius) for p in paths]
+        values = np.array([sharpness(grey) for grey in blurred])
+        caught = flag_rate(blurred, "blurred").mean()
         print(
             f"  Gaussian blur r={radius:g} on {len(paths)} images: sharpness median "
             f"{np.median(values):.1f}, flagged {100 * caught:.1f} %"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from sklearn.metrics import balanced_accuracy_score
+
+from training.metrics import balanced_accuracy
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -50,6 +51,4 @@ class ValBalancedAccuracy(keras.callbacks.Callback):
         if logs is None:
             return
         proba = self.model.predict(self.images, batch_size=self.batch_size, verbose=0)
-        logs["val_balanced_accuracy"] = float(
-            balanced_accuracy_score(self.labels, np.argmax(proba, axis=1))
-        )
+        logs["val_balanced_accuracy"] = balanced_accuracy(self.labels, np.argmax(proba, axis=1))

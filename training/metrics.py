@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import (
     accuracy_score,
-    balanced_accuracy_score,
     confusion_matrix,
     f1_score,
     log_loss,
@@ -33,6 +32,14 @@ def expected_calibration_error(
         if in_bin.any():
             error += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
     return float(error)
+
+
+def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Return the mean recall over the classes present in `y_true`: scikit-learn's balanced
+    accuracy, without its warning when `y_pred` names a class `y_true` lacks (a small validation
+    part can)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    return float(np.mean([np.mean(y_pred[y_true == c] == c) for c in np.unique(y_true)]))
 
 
 def macro_auc(y_true: np.ndarray, proba: np.ndarray) -> float:
@@ -64,7 +71,7 @@ def classification_metrics(y_true: np.ndarray, proba: np.ndarray) -> dict:
         "n": len(y_true),
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "loss": float(log_loss(y_true, proba / proba.sum(axis=1, keepdims=True), labels=_ALL)),
-        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": balanced_accuracy(y_true, y_pred),
         "macro_f1": float(f1_score(y_true, y_pred, labels=_ALL, average="macro", zero_division=0)),
         "macro_auc": macro_auc(y_true, proba),
         "melanoma_recall": float(recall[MELANOMA_INDEX]),

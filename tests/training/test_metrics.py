@@ -7,6 +7,7 @@ import pytest
 from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
 
 from training.metrics import (
+    balanced_accuracy,
     classification_metrics,
     expected_calibration_error,
     majority_baseline,
@@ -58,6 +59,14 @@ def test_balanced_accuracy_is_mean_recall(scored):
     by_hand = np.mean(np.diag(KNOWN) / KNOWN.sum(axis=1))
     assert metrics["balanced_accuracy"] == pytest.approx(by_hand)
     assert metrics["balanced_accuracy"] == pytest.approx(balanced_accuracy_score(y_true, y_pred))
+
+
+def test_balanced_accuracy_ignores_a_predicted_class_no_image_has():
+    # A small validation part may lack a class the model answers; scikit-learn warns there (the
+    # suite turns warnings into errors) and averages over the classes present, as this does.
+    y_true, y_pred = np.array([0, 0, 1, 1]), np.array([0, 2, 1, 1])
+    assert balanced_accuracy(y_true, y_pred) == pytest.approx((0.5 + 1.0) / 2)
+    assert classification_metrics(y_true, np.eye(7)[y_pred])["balanced_accuracy"] == 0.75
 
 
 def test_accuracy_macro_f1_and_melanoma_recall(scored):

@@ -13,10 +13,10 @@ from pathlib import Path
 import keras
 import numpy as np
 from PIL import Image
-from sklearn.metrics import balanced_accuracy_score
 
 from lesion_core.preprocess import INPUT_SIZE, Size, image_to_array, open_image, width_height
 from training.data import DataError, find_image_folders, index_images
+from training.metrics import balanced_accuracy
 
 CENTRE_CROP = 0.75  # side of the kept centre, as a fraction of each side
 # Exposure changes measured, as factors on every pixel value (Pillow's ImageEnhance.Brightness).
@@ -83,7 +83,7 @@ def robustness_metrics(
     scores = {}
     for name, images in views(image_files(release, image_ids), size).items():
         proba = model.predict(images, batch_size=512, verbose=0)
-        scores[name] = float(balanced_accuracy_score(labels, np.argmax(proba, axis=1)))
+        scores[name] = balanced_accuracy(labels, np.argmax(proba, axis=1))
     drops = {name: scores["original"] - score for name, score in scores.items()}
     framing = {name: drop for name, drop in drops.items() if name not in (*EXPOSURES, "original")}
     exposure = {name: drops[name] for name in EXPOSURES}

@@ -1,8 +1,8 @@
 """Turn any image into model input: the one function that training and serving share.
 
 Steps, in order: read the header and refuse oversized images before decoding; let JPEG
-decode at a reduced scale (DCT scaling, never below the target size); apply the EXIF
-orientation; convert to 8-bit RGB (alpha composited on black, 16-bit scaled down, palette,
+decode at a reduced scale (DCT scaling, never below the target size nor DECODE_FLOOR); apply the
+EXIF orientation; convert to 8-bit RGB (alpha composited on black, 16-bit scaled down, palette,
 greyscale and CMYK converted); resize to `size`×`size` (or a (width, height) pair) with Pillow's
 antialiased bilinear filter, ignoring the aspect ratio as the published design does. The result
 is uint8 HWC.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,12 @@ INPUT_SIZE = 28
 Size = int | tuple[int, int]  # a square side, or (width, height)
 # The segmenter sees more than the classifier: outlines need detail. 4:3 like the photos.
 SEGMENTER_INPUT = (128, 96)  # (width, height)
+# A JPEG is never decoded below this (width, height), whatever the target: the classifiers'
+# 28×28 input then comes from the same decode as the segmenter's input and the input check's
+# views (lesion_core.check_input), so a request decodes its upload once, not once per model.
+# Version 2 of the preprocessing; version 1 decoded down to the target itself, which gives the
+# same arrays for every target of at least 128×96 (the segmenter's, the high-resolution model's).
+DECODE_FLOOR = SEGMENTER_INPUT
 EXIF_ORIENTATION = 0x0112
 TRANSPOSING_ORIENTATIONS = (5, 6, 7, 8)  # the EXIF orientations that swap width and height
 RESAMPLE = Image.Resampling.BILINEAR
@@ -30,9 +37,10 @@ RESAMPLE = Image.Resampling.BILINEAR
 DEFAULT_MAX_PIXELS = 50_000_000
 # Formats accepted from users; others (EPS, PSD, ICO, ...) are refused before decoding.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "BMP", "WEBP", "TIFF")
-PREPROCESSING_ID = "draft+exif+rgb(alpha-on-black)+bilinear-squash/v1"
+PREPROCESSING_ID = "draft+exif+rgb(alpha-on-black)+bilinear-squash/v2"
 PREPROCESSING_DESCRIPTION = (
-    "EXIF orientation applied; JPEG decoded at reduced DCT scale (never below the target); "
+    "EXIF orientation applied; JPEG decoded at reduced DCT scale (never below the target nor "
+    "128x96); "
     "converted to 8-bit RGB (alpha composited on black, 16-bit scaled to 8-bit); resized to "
     "{size}x{size} with Pillow's antialiased BILINEAR filter, aspect ratio not kept; uint8 RGB."
 )
@@ -121,9 +129,18 @@ def upright_size(image: Image.Image) -> tuple[int, int]:
     return (height, width) if _is_transposed(image) else (width, height)
 
 
+def decode_cover(sizes: Iterable[Size]) -> tuple[int, int]:
+    """Return the (width, height) a decode must cover to make every one of `sizes`: the largest
+    of each side, never below DECODE_FLOOR."""
+    pairs = [width_height(size) for size in sizes]
+    widths, heights = zip(DECODE_FLOOR, *pairs, strict=True)
+    return max(widths), max(heights)
+
+
 def decoded_rgb(image: Image.Image, width: int, height: int) -> Image.Image:
     """Return an opened image decoded as upright 8-bit RGB, a JPEG at the smallest DCT scale
-    that still covers (width, height) on both sides."""
+    that still covers (width, height) and DECODE_FLOOR on both sides."""
+    width, height = decode_cover([(width, height)])
     try:
         if image.format == "JPEG":
             image.draft("RGB", (height, width) if _is_transposed(image) else (width, height))
@@ -146,18 +163,16 @@ def preprocess_views(
     that covers them all, and its upright (width, height): several views for the price of one
     decode, each made the way `preprocess` makes one."""
     pairs = [width_height(size) for size in sizes]
-    cover = (max(w for w, _ in pairs), max(h for _, h in pairs))
     with open_image(source, max_pixels) as image:
         full_size = upright_size(image)  # before decoding: JPEG drafting shrinks image.size
-        rgb = decoded_rgb(image, *cover)
+        rgb = decoded_rgb(image, *decode_cover(pairs))
         return [np.asarray(rgb.resize(p, RESAMPLE), dtype=np.uint8) for p in pairs], full_size
 
 
-def within(sizes: list[Size], bound: Size) -> bool:
-    """Return whether every one of `sizes` fits inside `bound`: preprocess_views then makes
-    the `bound` view from the decode it would get alone."""
-    width, height = width_height(bound)
-    return all(w <= width and h <= height for w, h in map(width_height, sizes))
+def share_a_decode(*groups: Sequence[Size]) -> bool:
+    """Return whether groups of views, each decoded alone, would get the same decode: then
+    preprocess_views makes them all from one, each exactly as it would be alone."""
+    return len({decode_cover(group) for group in groups}) == 1
 
 
 def width_height(size: Size) -> tuple[int, int]:

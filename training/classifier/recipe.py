@@ -24,6 +24,7 @@ from training.classifier.evaluate import evaluate
 from training.classifier.losses import LogitAdjustedCrossentropy
 from training.classifier.model import build_model
 from training.classifier.train import TrainConfig
+from training.classifier.warm_start import start_from
 from training.compile import compile_for_training
 from training.data import Dataset, load_dataset
 from training.export import export_onnx
@@ -121,6 +122,8 @@ def train(config: TrainConfig) -> dict:
 
     input_shape = (config.image_size, config.image_size, 3)
     model = build_model(config.architecture, input_shape)
+    if config.init is not None:
+        start_from(model, config.init)
     steps_per_epoch = -(-len(train_rows) // config.batch_size)
     compile_for_training(
         model,

@@ -17,6 +17,7 @@ from pathlib import Path
 from lesion_core.preprocess import INPUT_SIZE
 from training.classifier.summary import baseline_lines, figure_lines
 from training.cli import (
+    SettingsError,
     cache_option,
     check_data,
     check_out,
@@ -91,6 +92,12 @@ class TrainConfig:
     checkpoint_metric: str = option(
         "val_accuracy", "validation figure that picks the saved epoch", choices=CHECKPOINT_METRICS
     )
+    init: Path | None = option(
+        None,
+        "a trained classifier (.keras) of --architecture whose weights the run starts from "
+        "(fine-tuning); a test-time-augmentation wrapper is taken off, a folded temperature stays",
+        shown="random weights",
+    )
 
     def check(self) -> None:
         """Raise SettingsError for a setting that cannot work, saying how to fix it."""
@@ -99,6 +106,8 @@ class TrainConfig:
         check_range("label_smoothing", self.label_smoothing, 0.0, 0.5)
         check_data(self.data)
         check_out(self.out, self.overwrite)
+        if self.init is not None and not self.init.is_file():
+            raise SettingsError(f"--init {self.init}: no such file; pass a trained model.keras")
 
 
 def default_out(config: TrainConfig) -> Path:
@@ -113,12 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     config = replace(config, out=config.out or default_out(config))
     setup_logging()
     from training.classifier.recipe import train  # loads TensorFlow
+    from training.classifier.warm_start import WarmStartError
     from training.data import DataError
 
     try:
         with removed_if_left_empty(config.out):
             train(config)
-    except (DataError, FileExistsError) as exc:
+    except (DataError, FileExistsError, WarmStartError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     result = json.loads((config.out / "metrics.json").read_text())

@@ -89,11 +89,6 @@ class InputChecker:
         """Return the check's views of an upload, from one decode of it."""
         return check_views(upload.data, self.width_height, max_pixels)
 
-    def check(self, uploads: Sequence[Upload], max_pixels: int) -> list[InputCheck]:
-        """Return each upload's verdict, in order (the uploads must decode: the classifier took
-        them)."""
-        return self.judge([self.views(upload, max_pixels) for upload in uploads])
-
     def judge(self, views: Sequence[CheckViews]) -> list[InputCheck]:
         """Return the verdict on each upload's views, in order; the images go through the model
         in one call."""

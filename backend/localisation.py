@@ -5,43 +5,20 @@ from __future__ import annotations
 import logging
 import time
 
-import numpy as np
-
 from backend.input_check import InputChecker
 from backend.overlays import heatmap_png, heatmap_size, mask_png
 from backend.predictor import Predictor
 from backend.responses import localisation, prediction
 from backend.segmenter import Segmenter
-from backend.service import decoding, to_model_input
+from backend.service import decoded_groups
 from backend.uploads import Upload, describe
 from lesion_api.localisation import Localisation
-from lesion_core.check_input import CheckViews, as_check_views
+from lesion_core.check_input import as_check_views
 from lesion_core.class_activation import class_heatmap
 from lesion_core.labels import CLASS_CODES
 from lesion_core.lesion_outline import outline
-from lesion_core.preprocess import preprocess_views, within
 
 log = logging.getLogger(__name__)
-
-
-def segmenter_and_check_views(
-    upload: Upload,
-    segmenter_size: tuple[int, int],
-    checker: InputChecker | None,
-    max_pixels: int,
-    label: str,
-) -> tuple[np.ndarray, tuple[int, int], CheckViews | None]:
-    """Return the segmenter's input, the upload's upright (width, height) and the input check's
-    views (None without a checker); one decode serves both when the check's views are no larger
-    than the segmenter's input, as with the shipped models."""
-    shared = checker is not None and within(checker.view_sizes, segmenter_size)
-    sizes = [segmenter_size, *(checker.view_sizes if shared else [])]
-    with decoding(upload, label):
-        (segmenter_input, *check_arrays), size = preprocess_views(upload.data, sizes, max_pixels)
-    if checker is None:
-        return segmenter_input, size, None
-    views = as_check_views(check_arrays, size) if shared else checker.views(upload, max_pixels)
-    return segmenter_input, size, views
 
 
 def localise(
@@ -57,9 +34,10 @@ def localise(
     started = time.perf_counter()
     chosen = None if requested_class_code is None else CLASS_CODES.index(requested_class_code)
     label = describe(upload, 1, 1)
-    image = to_model_input(upload, predictor.width_height, max_pixels, label)
-    segmenter_input, size, views = segmenter_and_check_views(
-        upload, segmenter.info.input_size, checker, max_pixels, label
+    # One decode for all three models when they share it, as the shipped ones do.
+    groups = [[predictor.width_height], [segmenter.info.input_size]]
+    ((image,), (segmenter_input,), *check_arrays), size = decoded_groups(
+        upload, groups + ([checker.view_sizes] if checker else []), max_pixels, label
     )
     decoded = time.perf_counter()
     if predictor.explains:
@@ -68,7 +46,7 @@ def localise(
         probabilities, activations = predictor.predict(image[None])[0], None
     explained = int(probabilities.argmax()) if chosen is None else chosen
     lesion = outline(segmenter.probabilities(segmenter_input), size)
-    (check,) = checker.judge([views]) if checker and views is not None else [None]
+    (check,) = checker.judge([as_check_views(check_arrays[0], size)]) if checker else [None]
     modelled = time.perf_counter()
     heatmap = (
         None if activations is None else heatmap_png(class_heatmap(activations, explained), size)

@@ -1,4 +1,5 @@
-"""Classify uploaded images: preprocess each with the shared function, predict them as one batch."""
+"""Classify uploaded images: preprocess each with the shared function (one decode for the
+classifier and the input check), predict them as one batch."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from backend.predictor import Predictor
 from backend.responses import prediction
 from backend.uploads import Upload, describe
 from lesion_api.predictions import Prediction
+from lesion_core.check_input import CheckViews, as_check_views
 from lesion_core.preprocess import (
     ImageTooLargeError,
     InvalidImageError,
     Size,
     UnsupportedFormatError,
-    preprocess,
+    preprocess_groups,
 )
 
 log = logging.getLogger(__name__)
@@ -44,20 +46,28 @@ def decoding(upload: Upload, label: str) -> Iterator[None]:
         raise ApiError(400, "invalid_image", f"{label}: cannot decode image") from None
 
 
-def to_model_input(upload: Upload, size: Size, max_pixels: int, label: str) -> np.ndarray:
-    """Return the preprocessed image, or raise ApiError naming what is wrong with it."""
+def decoded_groups(
+    upload: Upload, groups: list[list[Size]], max_pixels: int, label: str
+) -> tuple[list[list[np.ndarray]], tuple[int, int]]:
+    """Return each group of views of an upload (one per model, lesion_core.preprocess's
+    preprocess_groups: one decode for groups that share it) and its upright (width, height), or
+    raise ApiError naming what is wrong with it."""
     with decoding(upload, label):
-        return preprocess(upload.data, size, max_pixels)
+        return preprocess_groups(upload.data, groups, max_pixels)
 
 
-def _model_input_or_error(
-    upload: Upload, size: Size, max_pixels: int, label: str
-) -> np.ndarray | ApiError:
-    """Return the preprocessed image, or the ApiError that refuses it."""
+def model_and_check_inputs(
+    upload: Upload, size: Size, checker: InputChecker | None, max_pixels: int, label: str
+) -> tuple[np.ndarray, CheckViews | None] | ApiError:
+    """Return the classifier's input and the input check's views (None without a checker), from
+    one decode with the shipped models, or the ApiError that refuses the upload."""
     try:
-        return to_model_input(upload, size, max_pixels, label)
+        ((model_input,), *check_arrays), full_size = decoded_groups(
+            upload, [[size], *([checker.view_sizes] if checker else [])], max_pixels, label
+        )
     except ApiError as exc:
         return exc
+    return model_input, as_check_views(check_arrays[0], full_size) if checker else None
 
 
 def classify(
@@ -71,21 +81,22 @@ def classify(
     the model in one call, and through the check in another."""
     started = time.perf_counter()
     inputs = [
-        _model_input_or_error(u, predictor.width_height, max_pixels, describe(u, i, len(uploads)))
+        model_and_check_inputs(
+            u, predictor.width_height, checker, max_pixels, describe(u, i, len(uploads))
+        )
         for i, u in enumerate(uploads, start=1)
     ]
-    images = [x for x in inputs if isinstance(x, np.ndarray)]
+    read = [x for x in inputs if not isinstance(x, ApiError)]
     decoded = time.perf_counter()
-    probabilities = iter(predictor.predict(np.stack(images)) if images else [])
+    probabilities = iter(predictor.predict(np.stack([image for image, _ in read])) if read else [])
     done = time.perf_counter()
-    read = [u for x, u in zip(inputs, uploads, strict=True) if isinstance(x, np.ndarray)]
-    checks = iter(checker.check(read, max_pixels) if checker else [None] * len(read))
+    checks = iter(checker.judge([v for _, v in read]) if checker else [None] * len(read))
     # Sizes and timings only: never image content or file names.
     log.info(
         "classified %d image(s) (%d refused), %d bytes, decode %.1f ms, model %.1f ms, "
         "input check %.1f ms",
         len(uploads),
-        len(uploads) - len(images),
+        len(uploads) - len(read),
         sum(len(u.data) for u in uploads),
         (decoded - started) * 1e3,
         (done - decoded) * 1e3,

@@ -3,7 +3,9 @@
 Two apps share one classifier: one with the input check, one without (INPUT_CHECK_PATH=off).
 Requests alternate between them, so that a machine busy with other work slows both alike; the
 script prints each one's median, the median of the paired differences (the check's cost per
-image) and the check's own parts measured alone. Each figure is given twice: wall-clock time, and
+image) and the parts measured alone: the one decode with and without the check's views, the same
+decode as preprocessing v1 made it (no DECODE_FLOOR: what the shared decode costs /predict
+itself), and the check's verdict. Each figure is given twice: wall-clock time, and
 this process's CPU time, which on a machine shared with other work is the closer estimate of what
 the check costs on a core of its own (ONNX Runtime runs one thread per worker here).
 Run: `make bench` (or `.venv/bin/python benchmarks/input_check_cost.py --help`).
@@ -19,6 +21,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -28,6 +31,8 @@ from backend.input_check import InputChecker  # noqa: E402
 from backend.predictor import Predictor  # noqa: E402
 from backend.settings import DEFAULT_INPUT_CHECK_PATH, DEFAULT_MODEL_PATH, Settings  # noqa: E402
 from backend.uploads import Upload  # noqa: E402
+from lesion_core import preprocess  # noqa: E402
+from lesion_core.preprocess import preprocess_groups  # noqa: E402
 
 DEFAULT_IMAGE = REPO_ROOT / "samples" / "ISIC_0024335.jpg"  # 600×450, the median size
 
@@ -83,9 +88,16 @@ def main() -> int:
             totals[0].extend(wall)
             totals[1].extend(cpu)
     upload = Upload(data, "lesion.jpg")
-    check = milliseconds(lambda: checker.check([upload], settings.max_image_pixels), args.count)
+    model_alone, with_views = (
+        [[predictor.width_height]],
+        [[predictor.width_height], checker.view_sizes],
+    )
+    decode = milliseconds(lambda: preprocess_groups(data, model_alone), args.count)
+    shared = milliseconds(lambda: preprocess_groups(data, with_views), args.count)
+    with mock.patch.object(preprocess, "DECODE_FLOOR", (1, 1)):
+        unfloored = milliseconds(lambda: preprocess_groups(data, model_alone), args.count)
     views = checker.views(upload, settings.max_image_pixels)
-    decode = milliseconds(lambda: checker.views(upload, settings.max_image_pixels), args.count)
+    verdict = milliseconds(lambda: checker.judge([views]), args.count)
     quality = milliseconds(views.quality_warnings, args.count)
     model = milliseconds(lambda: checker.scores(views.model_input[None]), args.count)
 
@@ -97,8 +109,10 @@ def main() -> int:
         f"extra per image (median of paired differences): {paired(on[0], off[0]):.2f} ms wall, "
         f"{paired(on[1], off[1]):.2f} ms CPU"
     )
-    report("  the check alone", *check)
-    report("  of which one decode of the upload (model input and quality copy)", *decode)
+    report("the classifier's decode alone", *decode)
+    report("  the same decode making the check's views too", *shared)
+    report("  the classifier's decode without the floor (preprocessing v1)", *unfloored)
+    report("the check's verdict on its views", *verdict)
     report("  of which quality warnings", *quality)
     report("  of which the check's model", *model)
     return 0

@@ -1,7 +1,8 @@
 """What the input check sees of an upload: its model's input and the copy the quality warnings
-measure, both resized from one decode at the reduced JPEG scale that covers MEASURE_SIZE (the
-segmenter's input size, so /localize decodes once for both). Fitting the check and serving it
-both read images through here."""
+measure, both resized from one decode at the reduced JPEG scale that covers MEASURE_SIZE. That is
+the preprocessing's DECODE_FLOOR, so the service makes them from the decode that gives the 28×28
+classifiers and the segmenter their input (lesion_core.preprocess.preprocess_groups). Fitting
+the check and serving it both read images through here."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -169,10 +169,27 @@ def preprocess_views(
         return [np.asarray(rgb.resize(p, RESAMPLE), dtype=np.uint8) for p in pairs], full_size
 
 
-def share_a_decode(*groups: Sequence[Size]) -> bool:
-    """Return whether groups of views, each decoded alone, would get the same decode: then
-    preprocess_views makes them all from one, each exactly as it would be alone."""
-    return len({decode_cover(group) for group in groups}) == 1
+def preprocess_groups(
+    source: bytes | str | Path,
+    groups: Sequence[Sequence[Size]],
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> tuple[list[list[np.ndarray]], tuple[int, int]]:
+    """Return each group of views of an image (e.g. one model's input, or the input check's
+    views) and the image's upright (width, height). Groups whose decode_cover is the same are
+    made from one decode, so each view is exactly what it would be alone."""
+    if not groups:
+        raise ValueError("preprocess_groups needs at least one group of sizes")
+    covers = [decode_cover(group) for group in groups]
+    made: dict[tuple[int, int], Iterator[np.ndarray]] = {}
+    for cover in dict.fromkeys(covers):
+        sizes = [
+            size for group, c in zip(groups, covers, strict=True) if c == cover for size in group
+        ]
+        views, full_size = preprocess_views(source, sizes, max_pixels)
+        made[cover] = iter(views)
+    return [
+        [next(made[c]) for _ in group] for group, c in zip(groups, covers, strict=True)
+    ], full_size
 
 
 def width_height(size: Size) -> tuple[int, int]:

@@ -100,7 +100,7 @@ def test_an_unexpected_decoder_error_is_still_a_400(client, monkeypatch):
     def broken(*args, **kwargs):
         raise IndexError("a decoder bug")
 
-    monkeypatch.setattr(backend.service, "preprocess", broken)
+    monkeypatch.setattr(backend.service, "preprocess_groups", broken)
     response = multipart(client, jpeg())
     assert response.status_code == 400
     assert response.json["error"]["code"] == "invalid_image"

@@ -15,8 +15,8 @@ from PIL import Image, ImageEnhance, ImageFilter
 
 from backend.app import create_app
 from backend.input_check import NOT_DERMOSCOPIC, InputChecker
-from backend.localisation import segmenter_and_check_views
 from backend.model_file import ModelLoadError
+from backend.service import decoded_groups, model_and_check_inputs
 from backend.settings import Settings
 from backend.uploads import Upload
 from lesion_core.image_quality import (
@@ -27,7 +27,7 @@ from lesion_core.image_quality import (
     WASHED_OUT,
     quality_warnings,
 )
-from lesion_core.preprocess import preprocess_for_segmenter
+from lesion_core.preprocess import preprocess, preprocess_for_segmenter
 from tests.backend.images import not_dermoscopy
 from tests.backend.test_metrics import sample_value, scrape
 from tests.conftest import SHIPPED_SEGMENTER, encode
@@ -100,29 +100,50 @@ def test_localize_judges_an_upload_as_predict_does(client, data):
     )
 
 
-def test_localize_decodes_once_for_the_segmenter_and_the_check(monkeypatch, input_checker):
+@pytest.fixture
+def decodes(monkeypatch) -> list[tuple[int, int]]:
+    """The (width, height) each decode of an upload was asked to cover, in order."""
     import lesion_core.preprocess as preprocess
 
-    decodes = []
+    asked = []
     decoded_rgb = preprocess.decoded_rgb
 
     def counted(image, *size):
-        decodes.append(size)
+        asked.append(size)
         return decoded_rgb(image, *size)
 
     monkeypatch.setattr(preprocess, "decoded_rgb", counted)
+    return asked
+
+
+def test_one_decode_serves_a_28_pixel_classifier_and_the_check(decodes, input_checker):
     upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
-    args = (upload, MEASURE_SIZE, input_checker, 10**8, "the upload")
-    segmenter_input, size, views = segmenter_and_check_views(*args)
-    assert decodes == [MEASURE_SIZE] and size == (600, 450)
-    np.testing.assert_array_equal(segmenter_input, preprocess_for_segmenter(upload.data)[0])
+    model_input, views = model_and_check_inputs(upload, (28, 28), input_checker, 10**8, "it")
+    assert len(decodes) == 1
+    np.testing.assert_array_equal(model_input, preprocess(upload.data))
     alone = input_checker.views(upload, 10**8)
     np.testing.assert_array_equal(views.model_input, alone.model_input)
+    assert views.size == alone.size == (600, 450)
     assert views.quality_warnings() == alone.quality_warnings() == []
-    decodes.clear()  # a segmenter smaller than the check's views: the check decodes on its own
-    _, _, views = segmenter_and_check_views(upload, (32, 24), input_checker, 10**8, "the upload")
+
+
+def test_a_larger_model_input_leaves_the_check_its_own_decode(decodes, input_checker):
+    # Decoding for 160×120 would give the check's views another scale than they were fitted on.
+    upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
+    model_input, views = model_and_check_inputs(upload, (160, 120), input_checker, 10**8, "it")
     assert len(decodes) == 2
-    np.testing.assert_array_equal(views.model_input, alone.model_input)
+    np.testing.assert_array_equal(model_input, preprocess(upload.data, (160, 120)))
+    np.testing.assert_array_equal(views.model_input, input_checker.views(upload, 10**8).model_input)
+
+
+def test_localize_decodes_once_for_the_classifier_segmenter_and_check(decodes, input_checker):
+    upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
+    groups = [[(28, 28)], [MEASURE_SIZE], input_checker.view_sizes]
+    ((image,), (segmenter_input,), check_arrays), size = decoded_groups(upload, groups, 10**8, "it")
+    assert len(decodes) == 1 and size == (600, 450)
+    np.testing.assert_array_equal(image, preprocess(upload.data))
+    np.testing.assert_array_equal(segmenter_input, preprocess_for_segmenter(upload.data)[0])
+    np.testing.assert_array_equal(check_arrays[0], input_checker.views(upload, 10**8).model_input)
 
 
 def test_quality_is_judged_on_the_upright_image(client):

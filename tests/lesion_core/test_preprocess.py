@@ -210,8 +210,30 @@ def test_views_from_one_decode_are_each_what_preprocess_makes():
     assert np.abs(views[0].astype(int) - preprocess(jpeg, 28)).mean() < 4  # another DCT scale
 
 
-def test_within_says_whether_sizes_fit_inside_a_bound():
-    from lesion_core.preprocess import within
+def test_a_jpeg_is_never_decoded_below_the_floor():
+    from lesion_core.preprocess import DECODE_FLOOR, decode_cover, decoded_rgb, open_image
 
-    assert within([28, (64, 64), (128, 96)], SEGMENTER_INPUT)
-    assert not within([(160, 120)], SEGMENTER_INPUT) and not within([100], (128, 96))
+    assert decode_cover([28]) == DECODE_FLOOR == (128, 96)
+    assert decode_cover([28, (160, 120)]) == (160, 120) and decode_cover([(64, 200)]) == (128, 200)
+    with open_image(encode(lesion_like_image(600, 450), quality=92)) as image:
+        # A quarter scale (150×113) is the smallest that covers 128×96; 1/8 would give 75×57.
+        assert decoded_rgb(image, 28, 28).size == (150, 113)
+
+
+def test_groups_that_share_a_decode_get_one(monkeypatch):
+    import lesion_core.preprocess as preprocess_module
+    from lesion_core.preprocess import preprocess_groups
+
+    covers = []
+    decoded_rgb = preprocess_module.decoded_rgb
+    monkeypatch.setattr(
+        preprocess_module, "decoded_rgb", lambda im, *c: covers.append(c) or decoded_rgb(im, *c)
+    )
+    jpeg = encode(lesion_like_image(600, 450), quality=90)
+    groups, size = preprocess_groups(jpeg, [[28], [64, (128, 96)], [(160, 120)], [(100, 80)]])
+    assert size == (600, 450) and covers == [(128, 96), (160, 120)]
+    for group, sizes in zip(
+        groups, [[28], [64, (128, 96)], [(160, 120)], [(100, 80)]], strict=True
+    ):
+        for view, target in zip(group, sizes, strict=True):
+            np.testing.assert_array_equal(view, preprocess(jpeg, target))

@@ -24,7 +24,7 @@ from training.classifier.evaluate import evaluate
 from training.classifier.losses import LogitAdjustedCrossentropy
 from training.classifier.model import build_model
 from training.classifier.train import TrainConfig
-from training.classifier.warm_start import start_from
+from training.classifier.warm_start import provenance, start_from
 from training.compile import compile_for_training
 from training.data import Dataset, load_dataset
 from training.export import export_onnx
@@ -225,6 +225,7 @@ def write_config(config: TrainConfig, dataset: Dataset, split, seconds: float, b
         "schedule": "cosine decay to 0 over the run" if config.schedule == "cosine" else "constant",
         "augmentation": AUGMENTATION if config.augment else "none",
         "checkpoint": f"best {config.checkpoint_metric}",
+        "init": None if config.init is None else provenance(config.init),
         "best_epoch": best,
         "train_seconds": round(seconds, 1),
         "split_sizes": {"train": len(split.train), "val": len(split.val), "test": len(split.test)},

@@ -104,10 +104,10 @@ class TrainConfig:
         check_run_settings(self)
         check_range("image_size", self.image_size, 8)
         check_range("label_smoothing", self.label_smoothing, 0.0, 0.5)
-        check_data(self.data)
-        check_out(self.out, self.overwrite)
         if self.init is not None and not self.init.is_file():
             raise SettingsError(f"--init {self.init}: no such file; pass a trained model.keras")
+        check_data(self.data)
+        check_out(self.out, self.overwrite)
 
 
 def default_out(config: TrainConfig) -> Path:

@@ -4,9 +4,13 @@ it again from scratch."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import keras
+
+# What config.json says of the model a run started from, read from that model's own config.json.
+PROVENANCE_KEYS = ("name", "preprocessing", "settings", "best_epoch", "train_seconds", "init")
 
 
 class WarmStartError(ValueError):
@@ -32,3 +36,11 @@ def start_from(model: keras.Model, path: Path) -> None:
         model.set_weights(network.get_weights())
     except (ValueError, OSError) as exc:
         raise WarmStartError(f"--init {path}: {exc}") from exc
+
+
+def provenance(path: Path) -> dict:
+    """Return what a run records of the model it started from: its path and, from the
+    config.json beside it, how that model was trained (itself perhaps from another)."""
+    config_file = path.parent / "config.json"
+    config = json.loads(config_file.read_text()) if config_file.is_file() else {}
+    return {"model": str(path), **{k: config[k] for k in PROVENANCE_KEYS if k in config}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +57,7 @@ Dense 32 + BatchNorm; Dense 7 softmax. {params:,} parameters.
 | checkpoint | {checkpoint} (epoch {best_epoch} of {epochs}), saved without optimizer state |
 | software | TensorFlow {tf}, Keras {keras} |
 
-Training took **{train_minutes:.1f} min** on this project's machine (2 CPU cores, no GPU):
+{start}Training took **{train_minutes:.1f} min** on this project's machine (2 CPU cores, no GPU):
 median **{median_epoch:.1f} s per epoch** (fastest {min_epoch:.1f} s, slowest {max_epoch:.1f} s;
 the machine was shared with other jobs during the run, so the spread is contention).
 
@@ -89,12 +90,12 @@ Always answering `nv` scores {baseline_acc:.1%} accuracy: accuracy alone says li
   populations, devices or non-dermatoscopic photos is unknown.
 - It was trained on 200×150 copies of the images; uploads at other resolutions go through the
   same preprocessing but were not part of its test.
-
+{robustness}
 ## Reproduce
 
 ```bash
 make train DATA=path/to/ham10000 RUN_OUT=runs/{name}      # the recipe above, seed {seed}
-make evaluate DATA=path/to/ham10000 MODEL={model_path}     # re-scores this file on split.csv
+{fine_tune}make evaluate DATA=path/to/ham10000 MODEL={model_path}  # re-scores it on split.csv
 ```
 
 Training on a CPU is not bit-for-bit deterministic (thread scheduling in oneDNN), so a new run
@@ -121,6 +122,64 @@ def split_rows(split_csv: Path, metadata: dict[str, str]) -> str:
         )
         rows.append(f"| {part} | {int((table['part'] == part).sum())} | {cells} |")
     return "\n".join(rows)
+
+
+def start_paragraph(config: dict) -> str:
+    """Return the card's paragraph on the model a run started from (--init), or ""."""
+    start = config.get("init")
+    if not start:
+        return ""
+    settings = config["settings"]
+    text = (
+        f"**Trained in two steps.** The published recipe first ran {start['settings']['epochs']} "
+        f"epochs (best epoch {start['best_epoch']}, {start['train_seconds'] / 60:.1f} min) on "
+        f"preprocessing `{start['preprocessing']}`; this model is that one trained "
+        f"{settings['epochs']} epochs more at learning rate {settings['learning_rate']:g} "
+        f"(`--init`) on preprocessing `{config['preprocessing']}`, so it learnt from the input the "
+        "service gives it. The checkpoint, the time and the figures below are this second step's."
+    )
+    return textwrap.fill(text, width=96, break_on_hyphens=False) + "\n\n"
+
+
+def _drop(value: float) -> str:
+    """Return a balanced-accuracy drop for a sentence; a negative one is a gain."""
+    return f"{value:.3f}" if value >= 0 else f"nothing (it gains {-value:.3f})"
+
+
+def robustness_bullet(metrics: dict) -> str:
+    """Return the Limitations bullet on framing and exposure (evaluate --robustness), or ""."""
+    robustness = metrics.get("robustness")
+    if not robustness:
+        return ""
+    drop, exposure = robustness["drop"], robustness["exposure_drop"]
+    text = (
+        "- Framing and exposure change its answers (`make evaluate ... ARGS=--robustness`): "
+        f"balanced accuracy drops by {_drop(drop['centre_crop'])} on the central 75 % of each "
+        f"image, {_drop(drop['flip_horizontal'])} / {_drop(drop['flip_vertical'])} mirrored "
+        f"horizontally / vertically, {_drop(exposure['darker_15'])} with every pixel value 15 % "
+        f"lower and {_drop(exposure['brighter_15'])} with 15 % higher."
+    )
+    return textwrap.fill(text, width=96, subsequent_indent="  ", break_on_hyphens=False) + "\n"
+
+
+def setting_value(config: dict, key: str) -> str:
+    """Return a recipe setting for the card: its value, or both steps' of a run that started
+    from another (--init)."""
+    value = config["settings"][key]
+    first = (config.get("init") or {}).get("settings", {}).get(key, value)
+    return f"{first}, then {value}" if first != value else str(value)
+
+
+def fine_tune_line(config: dict) -> str:
+    """Return the `make train` line of a run's second step (--init), or ""."""
+    if not config.get("init"):
+        return ""
+    settings = config["settings"]
+    return (
+        f'make train DATA=path/to/ham10000 RUN_OUT=runs/{config["name"]}-v2 ARGS="--epochs '
+        f"{settings['epochs']} --learning-rate {settings['learning_rate']:g} --init "
+        f'runs/{config["name"]}/model.keras"\n'
+    )
 
 
 def write_card(folder: Path, metadata_csv: Path, out: Path) -> None:
@@ -159,7 +218,7 @@ def write_card(folder: Path, metadata_csv: Path, out: Path) -> None:
             folder / "split.csv", dict(zip(meta["image_id"], meta["dx"], strict=True))
         ),
         params=model.count_params(),
-        settings_rows="\n".join(f"| {k} | {settings[k]} |" for k in shown),
+        settings_rows="\n".join(f"| {k} | {setting_value(config, k)} |" for k in shown),
         preprocessing=config["preprocessing_description"],
         oversampling=config["oversampling"],
         optimizer=config["optimizer"],
@@ -179,6 +238,9 @@ def write_card(folder: Path, metadata_csv: Path, out: Path) -> None:
         per_class=per_class_table(metrics["test"]),
         confusion=confusion_table(metrics["test"]),
         seed=settings["seed"],
+        start=start_paragraph(config),
+        fine_tune=fine_tune_line(config),
+        robustness=robustness_bullet(metrics),
     )
     out.write_text(text)
 

@@ -195,6 +195,7 @@ def test_train_cli_leaves_no_run_folder_when_the_data_fails_to_load(tmp_path, ca
         (["--label-smoothing", "0.9"], "--label-smoothing must be between 0 and 0.5 (got 0.9)"),
         (["--image-size", "4"], "--image-size must be at least 8 (got 4)"),
         (["--architecture", "vgg"], "invalid choice: 'vgg'"),
+        (["--init", "none.keras"], "--init none.keras: no such file"),
     ],
 )
 def test_train_cli_rejects_bad_arguments_with_advice(tmp_path, capsys, flags, message):
@@ -313,6 +314,20 @@ def test_config_records_the_alternative_settings(improved_run):
     assert config["loss"] == "categorical_crossentropy, label smoothing 0.1"
     assert "class weights" in config["oversampling"]
     assert config["checkpoint"] == "best val_balanced_accuracy"
+
+
+def test_a_run_can_start_from_a_trained_model(improved_run, tmp_path):
+    trained = improved_run[0].out / "model.keras"
+    config = one_epoch_resnet(tmp_path, init=trained, learning_rate=1e-7)
+    train(config)
+    start = keras.models.load_model(trained, compile=False)
+    tuned = keras.models.load_model(config.out / "model.keras", compile=False)
+    for before, after in zip(start.trainable_weights, tuned.trainable_weights, strict=True):
+        np.testing.assert_allclose(after.numpy(), before.numpy(), atol=1e-5)  # lr 1e-7: no move
+    recorded = json.loads((config.out / "config.json").read_text())
+    assert recorded["settings"]["init"] == str(trained)
+    started = recorded["init"]  # how the starting model was trained, from its own config.json
+    assert started["model"] == str(trained) and started["settings"]["balance"] == "class_weight"
 
 
 def test_logit_adjusted_recipe_trains_and_records_its_loss(tmp_path):

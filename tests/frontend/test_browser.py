@@ -52,7 +52,8 @@ def test_uploaded_jpeg_shows_class_and_chart(
     chart = page.locator("[data-testid='stVegaLiteChart']")
     chart.first.wait_for()
     assert chart.count() == 1
-    assert page.get_by_text("Probability of this class").is_visible()
+    # Streamlit draws the card's parts one after another: wait for the text, as for the chart.
+    page.get_by_text("Probability of this class").wait_for(state="visible")
     assert RESULT_HEADING.search(heading.inner_text().strip())
 
     SCREENSHOT.parent.mkdir(exist_ok=True)

@@ -10,10 +10,9 @@ from backend.overlays import heatmap_png, heatmap_size, mask_png
 from backend.predictor import Predictor
 from backend.responses import localisation, prediction
 from backend.segmenter import Segmenter
-from backend.service import decoded_groups
+from backend.service import decoded_inputs
 from backend.uploads import Upload, describe
 from lesion_api.localisation import Localisation
-from lesion_core.check_input import as_check_views
 from lesion_core.class_activation import class_heatmap
 from lesion_core.labels import CLASS_CODES
 from lesion_core.lesion_outline import outline
@@ -34,10 +33,8 @@ def localise(
     started = time.perf_counter()
     chosen = None if requested_class_code is None else CLASS_CODES.index(requested_class_code)
     label = describe(upload, 1, 1)
-    # One decode for all three models when they share it, as the shipped ones do.
-    groups = [[predictor.width_height], [segmenter.info.input_size]]
-    ((image,), (segmenter_input,), *check_arrays), size = decoded_groups(
-        upload, groups + ([checker.view_sizes] if checker else []), max_pixels, label
+    (image, segmenter_input), views, size = decoded_inputs(
+        upload, [predictor.width_height, segmenter.info.input_size], checker, max_pixels, label
     )
     decoded = time.perf_counter()
     if predictor.explains:
@@ -46,7 +43,7 @@ def localise(
         probabilities, activations = predictor.predict(image[None])[0], None
     explained = int(probabilities.argmax()) if chosen is None else chosen
     lesion = outline(segmenter.probabilities(segmenter_input), size)
-    (check,) = checker.judge([as_check_views(check_arrays[0], size)]) if checker else [None]
+    (check,) = checker.judge([views]) if checker and views is not None else [None]
     modelled = time.perf_counter()
     heatmap = (
         None if activations is None else heatmap_png(class_heatmap(activations, explained), size)

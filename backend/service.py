@@ -46,28 +46,30 @@ def decoding(upload: Upload, label: str) -> Iterator[None]:
         raise ApiError(400, "invalid_image", f"{label}: cannot decode image") from None
 
 
-def decoded_groups(
-    upload: Upload, groups: list[list[Size]], max_pixels: int, label: str
-) -> tuple[list[list[np.ndarray]], tuple[int, int]]:
-    """Return each group of views of an upload (one per model, lesion_core.preprocess's
-    preprocess_groups: one decode for groups that share it) and its upright (width, height), or
-    raise ApiError naming what is wrong with it."""
+def decoded_inputs(
+    upload: Upload, sizes: list[Size], checker: InputChecker | None, max_pixels: int, label: str
+) -> tuple[list[np.ndarray], CheckViews | None, tuple[int, int]]:
+    """Return one input per model size, the input check's views (None without a checker) and
+    the upload's upright (width, height), or raise ApiError naming what is wrong with it. Models
+    that share a decode get one (lesion_core.preprocess.preprocess_groups), as the shipped ones
+    do."""
+    groups = [[size] for size in sizes] + ([checker.view_sizes] if checker else [])
     with decoding(upload, label):
-        return preprocess_groups(upload.data, groups, max_pixels)
+        made, full_size = preprocess_groups(upload.data, groups, max_pixels)
+    inputs = [model_input for (model_input,) in made[: len(sizes)]]
+    return inputs, as_check_views(made[-1], full_size) if checker else None, full_size
 
 
 def model_and_check_inputs(
     upload: Upload, size: Size, checker: InputChecker | None, max_pixels: int, label: str
 ) -> tuple[np.ndarray, CheckViews | None] | ApiError:
-    """Return the classifier's input and the input check's views (None without a checker), from
-    one decode with the shipped models, or the ApiError that refuses the upload."""
+    """Return the classifier's input and the input check's views (None without a checker), or
+    the ApiError that refuses the upload."""
     try:
-        ((model_input,), *check_arrays), full_size = decoded_groups(
-            upload, [[size], *([checker.view_sizes] if checker else [])], max_pixels, label
-        )
+        (model_input,), views, _ = decoded_inputs(upload, [size], checker, max_pixels, label)
     except ApiError as exc:
         return exc
-    return model_input, as_check_views(check_arrays[0], full_size) if checker else None
+    return model_input, views
 
 
 def classify(

@@ -14,11 +14,11 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from lesion_core.preprocess import SEGMENTER_INPUT
+from lesion_core.preprocess import DECODE_FLOOR
 
-# (width, height), 4:3 like the photos: the segmenter's input size, so that /localize takes the
-# segmenter's input and the input check's views from one decode (lesion_core.check_input).
-MEASURE_SIZE = SEGMENTER_INPUT
+# (width, height), 4:3 like the photos: the smallest decode there is, so the copy measured here
+# comes from the decode that gives every model its input (lesion_core.check_input).
+MEASURE_SIZE = DECODE_FLOOR
 MIN_SIDE = 120  # px: the high-resolution classifier's input height
 DARK_MEAN = 60.0  # mean luminance (0..255); HAM10000's 0.1st percentile is 94
 BRIGHT_MEAN = 230.0  # HAM10000's 99.9th percentile is 220

@@ -16,7 +16,7 @@ from PIL import Image, ImageEnhance, ImageFilter
 from backend.app import create_app
 from backend.input_check import NOT_DERMOSCOPIC, InputChecker
 from backend.model_file import ModelLoadError
-from backend.service import decoded_groups, model_and_check_inputs
+from backend.service import decoded_inputs, model_and_check_inputs
 from backend.settings import Settings
 from backend.uploads import Upload
 from lesion_core.image_quality import (
@@ -138,12 +138,14 @@ def test_a_larger_model_input_leaves_the_check_its_own_decode(decodes, input_che
 
 def test_localize_decodes_once_for_the_classifier_segmenter_and_check(decodes, input_checker):
     upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
-    groups = [[(28, 28)], [MEASURE_SIZE], input_checker.view_sizes]
-    ((image,), (segmenter_input,), check_arrays), size = decoded_groups(upload, groups, 10**8, "it")
+    sizes = [(28, 28), MEASURE_SIZE]
+    (image, segmenter_input), views, size = decoded_inputs(
+        upload, sizes, input_checker, 10**8, "it"
+    )
     assert len(decodes) == 1 and size == (600, 450)
     np.testing.assert_array_equal(image, preprocess(upload.data))
     np.testing.assert_array_equal(segmenter_input, preprocess_for_segmenter(upload.data)[0])
-    np.testing.assert_array_equal(check_arrays[0], input_checker.views(upload, 10**8).model_input)
+    np.testing.assert_array_equal(views.model_input, input_checker.views(upload, 10**8).model_input)
 
 
 def test_quality_is_judged_on_the_upright_image(client):

@@ -82,9 +82,14 @@ def blurred_grey(path: Path, radius: float) -> np.ndarray:
     return luminance_at_measure_size(check_views(buffer.getvalue()).measured)
 
 
-def flag_rate(greys: list[np.ndarray], code: str) -> np.ndarray:
-    """Return, per greyscale copy, whether the service's own rules give it warning `code`."""
-    return np.array([code in {w.code for w in pixel_warnings(grey)} for grey in greys])
+def warning_codes(greys: list[np.ndarray]) -> list[set[str]]:
+    """Return, per greyscale copy, the codes of the warnings the service's own rules give it."""
+    return [{warning.code for warning in pixel_warnings(grey)} for grey in greys]
+
+
+def flag_rate(codes: list[set[str]], code: str) -> np.ndarray:
+    """Return, per image, whether it got warning `code` (from warning_codes)."""
+    return np.array([code in found for found in codes])
 
 
 def report(config: QualityConfig) -> None:
@@ -96,8 +101,9 @@ def report(config: QualityConfig) -> None:
     for column, name in enumerate(("mean luminance", "contrast", "sharpness")):
         cells = "  ".join(f"p{p:g} {np.percentile(rows[:, column], p):.1f}" for p in PERCENTILES)
         print(f"  {name:15} {cells}")
+    codes = warning_codes(greys)
     for code, rule in RULES.items():
-        hits = flag_rate(greys, code)
+        hits = flag_rate(codes, code)
         print(f"  flags {100 * hits.mean():.2f} % ({hits.sum()}): {rule}")
     paths = sorted((find_image_folders(config.data)[0]).glob("*.jpg"))[: config.blurred]
     if not paths:
@@ -105,7 +111,7 @@ def report(config: QualityConfig) -> None:
     for radius in BLUR_RADII:
         blurred = [blurred_grey(p, radius) for p in paths]
         values = np.array([sharpness(grey) for grey in blurred])
-        caught = flag_rate(blurred, "blurred").mean()
+        caught = flag_rate(warning_codes(blurred), "blurred").mean()
         print(
             f"  Gaussian blur r={radius:g} on {len(paths)} images: sharpness median "
             f"{np.median(values):.1f}, flagged {100 * caught:.1f} %"

@@ -7,6 +7,7 @@ sums them, so one scrape sees the whole server whichever worker answers it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask import Flask, Response
@@ -20,6 +21,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 from backend.openapi import Operation, Reply, documented
 
@@ -99,12 +102,33 @@ def publish_model(role: str, name: str, version: str) -> None:
     MODEL_INFO.labels(role, name, version).set(1)
 
 
+class WorkersCollector(Collector):
+    """Every worker's metrics files added up, as prometheus-client's MultiProcessCollector does,
+    leaving out files not sized yet: a worker creates each file empty and sizes it a moment
+    later, and one empty file made the whole scrape fail (client_python issue 1199)."""
+
+    def __init__(self, metrics_dir: Path) -> None:
+        self._dir = metrics_dir
+
+    def collect(self) -> Iterable[Metric]:
+        files = [str(f) for f in self._dir.glob("*.db") if _size(f) > 0]
+        return multiprocess.MultiProcessCollector.merge(files, accumulate=True)
+
+
+def _size(file: Path) -> int:
+    """Return a file's size in bytes; 0 when a dead worker's file was removed meanwhile."""
+    try:
+        return file.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 def exposition(metrics_dir: Path | None) -> bytes:
     """Return every metric in Prometheus text format: all workers' when `metrics_dir` is set."""
     if metrics_dir is None:
         return generate_latest(REGISTRY)
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry, path=str(metrics_dir))
+    registry.register(WorkersCollector(metrics_dir))
     return generate_latest(registry)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import os
 import runpy
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,7 +15,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from backend.metrics import record_input_check_flag
+from backend.metrics import exposition, record_input_check_flag
 from tests.servers import REPO_ROOT
 
 GUNICORN_CONF = REPO_ROOT / "gunicorn.conf.py"
@@ -180,3 +182,15 @@ def test_gunicorn_conf_drops_a_dead_workers_live_gauges(gunicorn_conf, tmp_path)
         (tmp_path / name).write_bytes(b"")
     conf["child_exit"](None, SimpleNamespace(pid=4242))
     assert [p.name for p in tmp_path.iterdir()] == ["counter_4242.db"]  # counts outlive workers
+
+
+def test_a_workers_file_not_sized_yet_leaves_the_scrape_whole(tmp_path):
+    """A worker creates each metrics file empty and sizes it a moment later; a scrape in between
+    still gives every other file's counts (client_python issue 1199)."""
+    count = "from backend.metrics import REQUESTS; REQUESTS.labels('/predict', 'POST', '200').inc()"
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", count], cwd=REPO_ROOT, env=env, check=True)
+    (tmp_path / "gauge_livemax_4242.db").write_bytes(b"")  # created, not sized yet
+    text = exposition(tmp_path).decode()
+    labels = {"endpoint": "/predict", "method": "POST", "status": "200"}
+    assert sample_value(text, "lesion_http_requests_total", **labels) == 1

@@ -63,6 +63,7 @@ bench: $(STAMP) ## run the benchmark scripts
 	$(BIN)/python benchmarks/serving_latency.py
 	$(BIN)/python benchmarks/localisation_latency.py
 	$(BIN)/python benchmarks/input_check_cost.py
+	$(BIN)/python benchmarks/field_of_view_cost.py
 
 clean: ## remove caches and run outputs (keeps .venv)
 	rm -rf .pytest_cache .ruff_cache .cache runs test-artifacts bench-results

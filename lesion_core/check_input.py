@@ -49,4 +49,5 @@ def check_views(
     source: bytes | str | Path, size: Size = CHECK_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> CheckViews:
     """Return the check's views of image bytes or a file, for a model that takes `size`."""
-    return as_check_views(*preprocess_views(source, check_view_sizes(size), max_pixels))
+    views, full_size, _ = preprocess_views(source, check_view_sizes(size), max_pixels)
+    return as_check_views(views, full_size)

@@ -3,9 +3,11 @@
 Steps, in order: read the header and refuse oversized images before decoding; let JPEG
 decode at a reduced scale (DCT scaling, never below the target size nor DECODE_FLOOR); apply the
 EXIF orientation; convert to 8-bit RGB (alpha composited on black, 16-bit scaled down, palette,
-greyscale and CMYK converted); resize to `size`×`size` (or a (width, height) pair) with Pillow's
-antialiased bilinear filter, ignoring the aspect ratio as the published design does. The result
-is uint8 HWC.
+greyscale and CMYK converted); crop to the imaged field inside a dark border, if any, and fill
+a round field's dark corners with its mean colour (lesion_core.field_of_view); resize to
+`size`×`size` (or a (width, height) pair) with Pillow's antialiased bilinear filter, ignoring
+the aspect ratio as the published design does. The result is uint8 HWC. The segmenter alone
+sees the whole frame, so that its mask covers the whole upload.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from lesion_core.field_of_view import field_box, filled_corners
+from lesion_core.segmentation_metrics import Box
 
 Image.init()  # register every format plugin, so `formats=` below can name them (JPEG covers MPO)
 
@@ -37,11 +42,13 @@ RESAMPLE = Image.Resampling.BILINEAR
 DEFAULT_MAX_PIXELS = 50_000_000
 # Formats accepted from users; others (EPS, PSD, ICO, ...) are refused before decoding.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "BMP", "WEBP", "TIFF")
-PREPROCESSING_ID = "draft+exif+rgb(alpha-on-black)+bilinear-squash/v2"
+PREPROCESSING_ID = "draft+exif+rgb(alpha-on-black)+field-crop+bilinear-squash/v3"
 PREPROCESSING_DESCRIPTION = (
     "EXIF orientation applied; JPEG decoded at reduced DCT scale (never below the target nor "
     "128x96); "
-    "converted to 8-bit RGB (alpha composited on black, 16-bit scaled to 8-bit); resized to "
+    "converted to 8-bit RGB (alpha composited on black, 16-bit scaled to 8-bit); cropped to the "
+    "imaged field inside a dark round or rectangular border, if any, a round field's dark "
+    "corners filled with its mean colour; resized to "
     "{size}x{size} with Pillow's antialiased BILINEAR filter, aspect ratio not kept; uint8 RGB."
 )
 
@@ -150,46 +157,81 @@ def decoded_rgb(image: Image.Image, width: int, height: int) -> Image.Image:
         raise InvalidImageError(f"cannot decode image: {exc}") from exc
 
 
+def in_field(rgb: Image.Image) -> tuple[Image.Image, Box | None]:
+    """Return the decoded image cropped to its imaged field, a round field's dark corners filled
+    with its mean colour (lesion_core.field_of_view), and the field's box in the decoded image's
+    pixels; or the image itself and None without a border."""
+    box = field_box(np.asarray(rgb))
+    return (rgb, None) if box is None else (filled_corners(rgb.crop(box)), box)
+
+
 def resized_rgb(image: Image.Image, width: int, height: int) -> np.ndarray:
-    """Return an opened image as upright 8-bit RGB resized to (height, width, 3) uint8."""
-    small = decoded_rgb(image, width, height).resize((width, height), RESAMPLE)
-    return np.asarray(small, dtype=np.uint8)
+    """Return an opened image as upright 8-bit RGB, cropped to its field, resized to
+    (height, width, 3) uint8."""
+    field, _ = in_field(decoded_rgb(image, width, height))
+    return np.asarray(field.resize((width, height), RESAMPLE), dtype=np.uint8)
+
+
+def scaled_box(box: Box | None, decoded: tuple[int, int], full: tuple[int, int]) -> Box | None:
+    """Return a box found in a decode of (width, height) `decoded` in the pixels of `full`."""
+    if box is None:
+        return None
+    sx, sy = full[0] / decoded[0], full[1] / decoded[1]
+    x0, y0, x1, y1 = box
+    return round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy)
 
 
 def preprocess_views(
-    source: bytes | str | Path, sizes: list[Size], max_pixels: int = DEFAULT_MAX_PIXELS
-) -> tuple[list[np.ndarray], tuple[int, int]]:
+    source: bytes | str | Path,
+    sizes: list[Size],
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    whole_frame: Sequence[bool] | None = None,
+) -> tuple[list[np.ndarray], tuple[int, int], Box | None]:
     """Return the image resized to each of `sizes` from one decode, at the reduced JPEG scale
-    that covers them all, and its upright (width, height): several views for the price of one
-    decode, each made the way `preprocess` makes one."""
+    that covers them all, its upright (width, height) and its field's box in those pixels (None
+    without a border): several views for the price of one decode, each made the way
+    `preprocess` makes one, except that views whose `whole_frame` flag is set keep the border."""
     pairs = [width_height(size) for size in sizes]
+    whole = [False] * len(pairs) if whole_frame is None else list(whole_frame)
     with open_image(source, max_pixels) as image:
         full_size = upright_size(image)  # before decoding: JPEG drafting shrinks image.size
         rgb = decoded_rgb(image, *decode_cover(pairs))
-        return [np.asarray(rgb.resize(p, RESAMPLE), dtype=np.uint8) for p in pairs], full_size
+        field, box = in_field(rgb)
+        views = [
+            np.asarray((rgb if keep else field).resize(p, RESAMPLE), dtype=np.uint8)
+            for p, keep in zip(pairs, whole, strict=True)
+        ]
+        return views, full_size, scaled_box(box, rgb.size, full_size)
 
 
 def preprocess_groups(
     source: bytes | str | Path,
     groups: Sequence[Sequence[Size]],
     max_pixels: int = DEFAULT_MAX_PIXELS,
-) -> tuple[list[list[np.ndarray]], tuple[int, int]]:
+    whole_frame: Sequence[bool] | None = None,
+) -> tuple[list[list[np.ndarray]], tuple[int, int], Box | None]:
     """Return each group of views of an image (e.g. one model's input, or the input check's
-    views) and the image's upright (width, height). Groups whose decode_cover is the same are
-    made from one decode, so each view is exactly what it would be alone."""
+    views), the image's upright (width, height) and its field's box (see preprocess_views);
+    groups flagged in `whole_frame` keep the border (the segmenter's). Groups whose decode_cover
+    is the same are made from one decode, so each view is exactly what it would be alone."""
     if not groups:
         raise ValueError("preprocess_groups needs at least one group of sizes")
+    whole = [False] * len(groups) if whole_frame is None else list(whole_frame)
     covers = [decode_cover(group) for group in groups]
     made: dict[tuple[int, int], Iterator[np.ndarray]] = {}
+    field: Box | None = None
     for cover in dict.fromkeys(covers):
-        sizes = [
-            size for group, c in zip(groups, covers, strict=True) if c == cover for size in group
-        ]
-        views, full_size = preprocess_views(source, sizes, max_pixels)
+        members = [i for i, c in enumerate(covers) if c == cover]
+        sizes = [size for i in members for size in groups[i]]
+        flags = [whole[i] for i in members for _ in groups[i]]
+        views, full_size, box = preprocess_views(source, sizes, max_pixels, flags)
+        field = box if field is None else field  # the first decode's: at most 1 px apart
         made[cover] = iter(views)
-    return [
-        [next(made[c]) for _ in group] for group, c in zip(groups, covers, strict=True)
-    ], full_size
+    return (
+        [[next(made[c]) for _ in group] for group, c in zip(groups, covers, strict=True)],
+        (full_size),
+        field,
+    )
 
 
 def width_height(size: Size) -> tuple[int, int]:
@@ -218,6 +260,7 @@ def preprocess_for_segmenter(
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> tuple[np.ndarray, tuple[int, int]]:
     """Return the segmenter input (height, width, 3) uint8 for a `size` = (width, height), and
-    the image's upright (width, height), which its mask is scaled back to."""
-    (array,), full_size = preprocess_views(source, [size], max_pixels)
+    the image's upright (width, height), which its mask is scaled back to. The segmenter sees the
+    whole frame, border included, so that its mask covers the whole upload."""
+    (array,), full_size, _ = preprocess_views(source, [size], max_pixels, [True])
     return array, full_size

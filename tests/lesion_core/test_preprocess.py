@@ -200,12 +200,13 @@ def test_views_from_one_decode_are_each_what_preprocess_makes():
 
     image = lesion_like_image(300, 225)
     png = encode(image, "PNG")  # no reduced-scale decoding: every view is exact
-    views, size = preprocess_views(png, [28, (200, 150), (64, 48)])
+    views, size, field = preprocess_views(png, [28, (200, 150), (64, 48)])
+    assert field is None
     assert size == (300, 225)
     for view, target in zip(views, [28, (200, 150), (64, 48)], strict=True):
         np.testing.assert_array_equal(view, preprocess(png, target))
     jpeg = encode(image, "JPEG", quality=90)  # decoded at the scale of the largest view
-    views, _ = preprocess_views(jpeg, [28, (200, 150)])
+    views, _, _ = preprocess_views(jpeg, [28, (200, 150)])
     np.testing.assert_array_equal(views[1], preprocess(jpeg, (200, 150)))
     assert np.abs(views[0].astype(int) - preprocess(jpeg, 28)).mean() < 4  # another DCT scale
 
@@ -230,7 +231,7 @@ def test_groups_that_share_a_decode_get_one(monkeypatch):
         preprocess_module, "decoded_rgb", lambda im, *c: covers.append(c) or decoded_rgb(im, *c)
     )
     jpeg = encode(lesion_like_image(600, 450), quality=90)
-    groups, size = preprocess_groups(jpeg, [[28], [64, (128, 96)], [(160, 120)], [(100, 80)]])
+    groups, size, _ = preprocess_groups(jpeg, [[28], [64, (128, 96)], [(160, 120)], [(100, 80)]])
     assert size == (600, 450) and covers == [(128, 96), (160, 120)]
     for group, sizes in zip(
         groups, [[28], [64, (128, 96)], [(160, 120)], [(100, 80)]], strict=True
@@ -239,24 +240,32 @@ def test_groups_that_share_a_decode_get_one(monkeypatch):
             np.testing.assert_array_equal(view, preprocess(jpeg, target))
 
 
-@pytest.mark.parametrize(
-    "name", ["resnet_small_2x", "paper_cnn", "efficientnet_lite0", "lesion_segmenter"]
-)
-def test_each_shipped_model_gets_the_input_it_was_trained_or_scored_on(name):
+def shipped_config(name: str) -> dict:
+    """Return models/<name>/config.json."""
     import json
 
-    import onnxruntime
-
-    from lesion_core.preprocess import PREPROCESSING_ID, decode_cover
     from tests.servers import REPO_ROOT
 
-    folder = REPO_ROOT / "models" / name
-    config = json.loads((folder / "config.json").read_text())
-    if PREPROCESSING_ID in (config["preprocessing"], config.get("preprocessing_served")):
-        return
-    # Trained on v1 and not re-scored since: v2 gives it the same arrays only if its input is at
-    # least DECODE_FLOOR on both sides.
-    (tensor,) = onnxruntime.InferenceSession(folder / "model.onnx").get_inputs()
-    height, width = tensor.shape[1:3]
-    assert config["preprocessing"] == PREPROCESSING_ID.replace("/v2", "/v1")
+    return json.loads((REPO_ROOT / "models" / name / "config.json").read_text())
+
+
+@pytest.mark.parametrize("name", ["resnet_small_2x", "paper_cnn", "efficientnet_lite0"])
+def test_each_shipped_classifier_was_trained_or_scored_on_this_preprocessing(name):
+    from lesion_core.preprocess import PREPROCESSING_ID
+
+    config = shipped_config(name)
+    assert PREPROCESSING_ID in (config["preprocessing"], config.get("preprocessing_served"))
+
+
+def test_the_segmenter_gets_the_whole_frame_it_was_trained_on():
+    import onnxruntime
+
+    from lesion_core.preprocess import decode_cover
+    from tests.servers import REPO_ROOT
+
+    # The field-of-view crop (v3) spares the segmenter's whole-frame view, and v2 gave every
+    # input of at least DECODE_FLOOR the arrays of v1, which it was trained on.
+    assert shipped_config("lesion_segmenter")["preprocessing"].endswith("bilinear-squash/v1")
+    session = onnxruntime.InferenceSession(REPO_ROOT / "models/lesion_segmenter/model.onnx")
+    height, width = session.get_inputs()[0].shape[1:3]
     assert decode_cover([(width, height)]) == (width, height)

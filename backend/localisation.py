@@ -33,9 +33,15 @@ def localise(
     started = time.perf_counter()
     chosen = None if requested_class_code is None else CLASS_CODES.index(requested_class_code)
     label = describe(upload, 1, 1)
-    (image, segmenter_input), views, size = decoded_inputs(
-        upload, [predictor.width_height, segmenter.info.input_size], checker, max_pixels, label
+    decoded = decoded_inputs(
+        upload,
+        [predictor.width_height, segmenter.info.input_size],
+        checker,
+        max_pixels,
+        label,
+        whole_frame=[False, True],  # the outline covers the whole upload, border included
     )
+    (image, segmenter_input), views, size = decoded.inputs, decoded.check_views, decoded.size
     decoded = time.perf_counter()
     if predictor.explains:
         probabilities, activations = predictor.predict_explained(image)
@@ -46,7 +52,9 @@ def localise(
     (check,) = checker.judge([views]) if checker and views is not None else [None]
     modelled = time.perf_counter()
     heatmap = (
-        None if activations is None else heatmap_png(class_heatmap(activations, explained), size)
+        None
+        if activations is None
+        else heatmap_png(class_heatmap(activations, explained), size, decoded.field)
     )
     body = localisation(
         prediction(probabilities, predictor.info.version, upload.filename, check),

@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image
 
 from lesion_core.lesion_outline import scaled_to_fit
+from lesion_core.segmentation_metrics import Box
 
 HEATMAP_MAX_SIDE = 1024  # larger uploads get a heat-map scaled down to this (same aspect)
 HEATMAP_OPACITY = 0.6  # alpha where the map is 1; it fades to transparent toward 0
@@ -38,10 +39,19 @@ def jet(values: np.ndarray) -> np.ndarray:
     return (np.clip(1.5 - np.abs(4.0 * (x - centres)), 0.0, 1.0) * 255).astype(np.uint8)
 
 
-def heatmap_png(heatmap: np.ndarray, size: tuple[int, int]) -> str:
+def heatmap_png(heatmap: np.ndarray, size: tuple[int, int], field: Box | None = None) -> str:
     """Return a (h, w) map in [0, 1] as a base64 RGBA PNG of `size` (see `heatmap_size`):
-    jet colours, transparent where the map is 0 and HEATMAP_OPACITY opaque where it is 1."""
+    jet colours, transparent where the map is 0 and HEATMAP_OPACITY opaque where it is 1. The
+    map covers `field` (the box the classifier saw, in `size`'s pixels), or all of the image."""
     small = Image.fromarray(np.asarray(heatmap, dtype=np.float32))
-    values = np.asarray(small.resize(heatmap_size(size), Image.Resampling.BILINEAR))
+    width, height = heatmap_size(size)
+    if field is None:
+        values = np.asarray(small.resize((width, height), Image.Resampling.BILINEAR))
+    else:
+        sx, sy = width / size[0], height / size[1]
+        x0, y0 = round(field[0] * sx), round(field[1] * sy)
+        x1, y1 = max(x0 + 1, round(field[2] * sx)), max(y0 + 1, round(field[3] * sy))
+        values = np.zeros((height, width), dtype=np.float32)
+        values[y0:y1, x0:x1] = small.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR)
     alpha = (np.clip(values, 0.0, 1.0) * HEATMAP_OPACITY * 255).astype(np.uint8)
     return png_base64(Image.fromarray(np.dstack([jet(values), alpha])))

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from lesion_core.preprocess import (
     UnsupportedFormatError,
     preprocess_groups,
 )
+from lesion_core.segmentation_metrics import Box
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +48,35 @@ def decoding(upload: Upload, label: str) -> Iterator[None]:
         raise ApiError(400, "invalid_image", f"{label}: cannot decode image") from None
 
 
+@dataclass(frozen=True)
+class DecodedUpload:
+    """One upload as the models see it."""
+
+    inputs: list[np.ndarray]  # one per model size asked for
+    check_views: CheckViews | None  # None without a checker
+    size: tuple[int, int]  # the upload's upright (width, height)
+    field: Box | None  # the imaged field inside a dark border, in those pixels; None: no border
+
+
 def decoded_inputs(
-    upload: Upload, sizes: list[Size], checker: InputChecker | None, max_pixels: int, label: str
-) -> tuple[list[np.ndarray], CheckViews | None, tuple[int, int]]:
-    """Return one input per model size, the input check's views (None without a checker) and
-    the upload's upright (width, height), or raise ApiError naming what is wrong with it. Models
-    that share a decode get one (lesion_core.preprocess.preprocess_groups), as the shipped ones
-    do."""
+    upload: Upload,
+    sizes: list[Size],
+    checker: InputChecker | None,
+    max_pixels: int,
+    label: str,
+    whole_frame: list[bool] | None = None,
+) -> DecodedUpload:
+    """Return one input per model size (cropped to the imaged field, unless its `whole_frame`
+    flag is set), the input check's views and the upload's size and field, or raise ApiError
+    naming what is wrong with it. Models that share a decode get one
+    (lesion_core.preprocess.preprocess_groups), as the shipped ones do."""
     groups = [[size] for size in sizes] + ([checker.view_sizes] if checker else [])
+    whole = (whole_frame or [False] * len(sizes)) + ([False] if checker else [])
     with decoding(upload, label):
-        made, full_size = preprocess_groups(upload.data, groups, max_pixels)
+        made, full_size, field = preprocess_groups(upload.data, groups, max_pixels, whole)
     inputs = [model_input for (model_input,) in made[: len(sizes)]]
-    return inputs, as_check_views(made[-1], full_size) if checker else None, full_size
+    views = as_check_views(made[-1], full_size) if checker else None
+    return DecodedUpload(inputs, views, full_size, field)
 
 
 def model_and_check_inputs(
@@ -66,10 +85,10 @@ def model_and_check_inputs(
     """Return the classifier's input and the input check's views (None without a checker), or
     the ApiError that refuses the upload."""
     try:
-        (model_input,), views, _ = decoded_inputs(upload, [size], checker, max_pixels, label)
+        decoded = decoded_inputs(upload, [size], checker, max_pixels, label)
     except ApiError as exc:
         return exc
-    return model_input, views
+    return decoded.inputs[0], decoded.check_views
 
 
 def classify(

@@ -139,10 +139,9 @@ def test_a_larger_model_input_leaves_the_check_its_own_decode(decodes, input_che
 def test_localize_decodes_once_for_the_classifier_segmenter_and_check(decodes, input_checker):
     upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
     sizes = [(28, 28), MEASURE_SIZE]
-    (image, segmenter_input), views, size = decoded_inputs(
-        upload, sizes, input_checker, 10**8, "it"
-    )
-    assert len(decodes) == 1 and size == (600, 450)
+    decoded = decoded_inputs(upload, sizes, input_checker, 10**8, "it", whole_frame=[False, True])
+    (image, segmenter_input), views = decoded.inputs, decoded.check_views
+    assert len(decodes) == 1 and decoded.size == (600, 450) and decoded.field is None
     np.testing.assert_array_equal(image, preprocess(upload.data))
     np.testing.assert_array_equal(segmenter_input, preprocess_for_segmenter(upload.data)[0])
     np.testing.assert_array_equal(views.model_input, input_checker.views(upload, 10**8).model_input)

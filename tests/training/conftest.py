@@ -81,6 +81,36 @@ def release_dir(tmp_path: Path) -> Path:
     return write_release(tmp_path / "ham10000")
 
 
+def write_milk10k(folder: Path) -> Path:
+    """Write a MILK10k-like folder: 24 lesions (3 per class of ours, 3 outside them), each with
+    a dermoscopic image and a clinical close-up."""
+
+    (folder / "images").mkdir(parents=True)
+    rows = []
+    for lesion in range(24):
+        dx = CLASS_CODES[lesion // 3] if lesion < 21 else None
+        for kind in ("dermoscopic", "clinical_closeup"):
+            isic_id = f"ISIC_{len(rows):07d}"
+            lesion_like_image(60, 45, seed=len(rows)).save(folder / "images" / f"{isic_id}.jpg")
+            rows.append(
+                {
+                    "isic_id": isic_id,
+                    "lesion_id": f"IL_{lesion:07d}",
+                    "kind": kind,
+                    "dx": dx,
+                    "milk_class": (dx or "SCCKA").upper(),
+                }
+            )
+    pd.DataFrame(rows).to_csv(folder / "metadata.csv", index=False)
+    return folder
+
+
+@pytest.fixture()
+def milk10k_dir(tmp_path: Path) -> Path:
+    """A 48-image MILK10k-like folder (see write_milk10k)."""
+    return write_milk10k(tmp_path / "milk10k")
+
+
 def write_masks(release: Path, every: int = 1) -> Path:
     """Write a masks/ folder into a `write_release` folder: the disc of every `every`-th image."""
     from PIL import Image

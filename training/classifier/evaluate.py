@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = Path("models/resnet_small_2x/model.keras")
+DEFAULT_MILK10K = Path("../shared/data/milk10k")
 
 
 def predict_proba(model: keras.Model, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
@@ -80,8 +81,14 @@ class EvaluateArgs:
     cache_dir: Path = cache_option()
     robustness: bool = option(
         False,
-        "also score centre crops, flips and 15 %% darker and brighter copies of the part's "
-        "original image files (needs a release folder as --data)",
+        "also score centre crops, flips, 15 %% darker and brighter copies and other devices' "
+        "looks (round fields of view, 45° rotation, colour cast, 30 %% darker, JPEG quality 40) "
+        "of the part's original image files (needs a release folder as --data), and MILK10k's "
+        "dermoscopy when --milk10k is there",
+    )
+    milk10k: Path = option(
+        DEFAULT_MILK10K,
+        "MILK10k folder (metadata.csv, images/) for --robustness; skipped when absent",
     )
 
     def check(self) -> None:
@@ -154,7 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.robustness:
         try:
             extra["robustness"] = robustness_metrics(
-                model, args.data, dataset.image_ids, dataset.labels, keras_input_size(args.model)
+                model,
+                args.data,
+                dataset.image_ids,
+                dataset.labels,
+                keras_input_size(args.model),
+                args.milk10k if (args.milk10k / "metadata.csv").is_file() else None,
             )
         except DataError as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -167,8 +179,14 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(figure_lines(metrics, (*HEADLINE, "ece"))))
     if args.robustness:
         robustness = extra["robustness"]
-        for view, drop in {**robustness["drop"], **robustness["exposure_drop"]}.items():
+        drops = {**robustness["drop"], **robustness["exposure_drop"], **robustness["device_drop"]}
+        for view, drop in drops.items():
             print(f"{view:>18}: balanced accuracy drop {drop:+.4f}")
+        for part, figures in robustness.get("milk10k", {}).items():
+            scores = figures["balanced_accuracy"]
+            shifted = ", ".join(f"{k} {v:.4f}" for k, v in scores.items() if k != "original")
+            print(f"MILK10k {part} ({figures['n']} images): balanced accuracy "
+                  f"{scores['original']:.4f}; {shifted}")  # fmt: skip
     print("\n".join(baseline_lines(metrics, baseline)))
     print(f"wrote {out}/metrics.json, report.md, confusion_matrix.png, reliability.png")
     return 0

@@ -23,10 +23,12 @@ from training.callbacks import EpochLog, ValBalancedAccuracy
 from training.classifier.evaluate import evaluate
 from training.classifier.losses import LogitAdjustedCrossentropy
 from training.classifier.model import build_model
+from training.classifier.robustness import image_files
 from training.classifier.train import TrainConfig
 from training.classifier.warm_start import provenance, start_from
 from training.compile import compile_for_training
 from training.data import Dataset, load_dataset
+from training.device_views import device_views
 from training.export import export_onnx
 from training.progress import BatchProgress
 from training.reports.plots import plot_curve
@@ -41,6 +43,11 @@ BALANCE_DESCRIPTIONS = {
     "frequencies added to the logits)",
 }
 AUGMENTATION = "flips, 90° rotations, random crop-zoom (side 0.7-1), colour jitter"
+DEVICE_AUGMENTATION = (
+    "{count} simulated-device views per training image (training.device_simulation: round and "
+    "rectangular vignettes, any rotation, colour casts, exposure x0.7-1.3, mild blur, JPEG "
+    "quality 40-95), made once and cached"
+)
 
 
 def targets(labels: np.ndarray, config: TrainConfig) -> np.ndarray:
@@ -83,6 +90,24 @@ def training_batches(data: Dataset, config: TrainConfig) -> tf.data.Dataset:
     return batches.prefetch(tf.data.AUTOTUNE)
 
 
+def with_device_views(data: Dataset, config: TrainConfig) -> Dataset:
+    """Return `data` followed by config.device_views simulated-device views of each image
+    (training.device_views), labelled as their image."""
+    count = config.device_views
+    files = image_files(config.data, data.image_ids)
+    (views,) = device_views(files, [config.image_size], count, config.seed, config.cache_dir)
+    repeat = np.repeat(np.arange(len(data)), count)  # views are (N, count, ...): image-major
+    return Dataset(
+        np.concatenate([data.images, views.reshape(-1, *data.images.shape[1:])]),
+        np.concatenate([data.labels, data.labels[repeat]]),
+        np.concatenate([data.image_ids, data.image_ids[repeat]]),
+        None
+        if data.lesion_ids is None
+        else np.concatenate([data.lesion_ids, data.lesion_ids[repeat]]),
+        data.source,
+    )
+
+
 def refuse_non_empty(out: Path, overwrite: bool) -> None:
     """Raise FileExistsError when `out` holds files and `overwrite` is off."""
     if out.exists() and any(out.iterdir()) and not overwrite:
@@ -111,6 +136,8 @@ def train(config: TrainConfig) -> dict:
     if config.balance == "class_weight":
         weights = class_weights(dataset.labels[split.train])
     train_data, val_data = dataset.subset(train_rows), dataset.subset(split.val)
+    if config.device_views:
+        train_data = with_device_views(train_data, config)
     log.info(
         "train %d images (%d after balancing by %s), validation %d, test %d",
         len(split.train),
@@ -208,6 +235,14 @@ def describe_loss(config: TrainConfig) -> str:
     return "sparse_categorical_crossentropy"
 
 
+def describe_augmentation(config: TrainConfig) -> str:
+    """Return the augmentation as config.json names it."""
+    parts = [AUGMENTATION] if config.augment else []
+    if config.device_views:
+        parts.append(DEVICE_AUGMENTATION.format(count=config.device_views))
+    return "; ".join(parts) or "none"
+
+
 def write_config(config: TrainConfig, dataset: Dataset, split, seconds: float, best: int) -> None:
     """Write config.json: every setting plus what the service needs to serve the model."""
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()}
@@ -223,7 +258,7 @@ def write_config(config: TrainConfig, dataset: Dataset, split, seconds: float, b
         # The key keeps its name for the model card; it says how the classes were balanced.
         "oversampling": BALANCE_DESCRIPTIONS[config.balance],
         "schedule": "cosine decay to 0 over the run" if config.schedule == "cosine" else "constant",
-        "augmentation": AUGMENTATION if config.augment else "none",
+        "augmentation": describe_augmentation(config),
         "checkpoint": f"best {config.checkpoint_metric}",
         "init": None if config.init is None else provenance(config.init),
         "best_epoch": best,

@@ -1,9 +1,11 @@
-"""Robustness of a model to framing, orientation and exposure: balanced accuracy on centre crops,
-flipped copies and darker or brighter copies of images, recomputed from the original files
-through the shared preprocessing.
+"""Robustness of a model to framing, orientation, exposure and other devices' looks: balanced
+accuracy on centre crops, flipped copies, darker or brighter copies, and copies that look as if
+another dermatoscope had taken them (round fields of view, a 45° rotation with black corners, a
+colour cast, 30 % darker, JPEG quality 40), recomputed from the original files through the shared
+preprocessing; and the same figures on MILK10k's dermoscopy from other devices and clinics.
 
-A photo taken a little closer, held the other way round, or exposed a little differently (another
-dermatoscope's light, another camera setting) must not change the answer much.
+A photo taken a little closer, held the other way round, exposed a little differently or taken
+with another dermatoscope must not change the answer much.
 """
 
 from __future__ import annotations
@@ -16,11 +18,25 @@ from PIL import Image
 
 from lesion_core.preprocess import INPUT_SIZE, Size, image_to_array, open_image, width_height
 from training.data import DataError, find_image_folders, index_images
+from training.device_simulation import disc_masked, jpeg_round_trip, rotated, scaled_colours
 from training.metrics import balanced_accuracy
+from training.milk10k import PARTS as MILK10K_PARTS
+from training.milk10k import load_milk10k
 
 CENTRE_CROP = 0.75  # side of the kept centre, as a fraction of each side
 # Exposure changes measured, as factors on every pixel value (Pillow's ImageEnhance.Brightness).
 EXPOSURES = {"darker_15": 0.85, "brighter_15": 1.15}
+COLOUR_CAST = (1.15, 1.0, 0.85)  # a warm cast: red up, blue down, by 15 %
+# Other devices' looks, made from the original file at full resolution and then preprocessed
+# like an upload (the field-of-view crop included).
+DEVICE_SHIFTS = {
+    "disc_100": lambda image: disc_masked(image, 1.0),
+    "disc_85": lambda image: disc_masked(image, 0.85),
+    "rotate_45": lambda image: rotated(image, 45.0),
+    "colour_cast": lambda image: scaled_colours(image, COLOUR_CAST),
+    "darker_30": lambda image: scaled_colours(image, (0.7, 0.7, 0.7)),
+    "jpeg_40": lambda image: jpeg_round_trip(image, 40),
+}
 
 
 def centre_crop(image: Image.Image, fraction: float = CENTRE_CROP) -> Image.Image:
@@ -37,8 +53,8 @@ def exposed(images: np.ndarray, factor: float) -> np.ndarray:
 
 def views(files: list[Path], size: Size = INPUT_SIZE) -> dict[str, np.ndarray]:
     """Return the model inputs of each file as served (`original`), of its centre crop, of its
-    horizontal and vertical mirror images and of darker and brighter copies (EXPOSURES); `size`
-    is a side or (width, height)."""
+    horizontal and vertical mirror images, of darker and brighter copies (EXPOSURES) and of the
+    DEVICE_SHIFTS; `size` is a side or (width, height)."""
     width, height = width_height(size)
     original = np.empty((len(files), height, width, 3), dtype=np.uint8)
     cropped = np.empty_like(original)
@@ -48,6 +64,12 @@ def views(files: list[Path], size: Size = INPUT_SIZE) -> dict[str, np.ndarray]:
         with open_image(file) as image:
             # Cropped at full resolution, then preprocessed like any upload.
             cropped[i] = image_to_array(centre_crop(image), size)
+    shifted = {name: np.empty_like(original) for name in DEVICE_SHIFTS}
+    for i, file in enumerate(files):
+        with open_image(file) as image:
+            photo = image.convert("RGB")
+        for name, shift in DEVICE_SHIFTS.items():
+            shifted[name][i] = image_to_array(shift(photo), size)
     return {
         "original": original,
         "centre_crop": cropped,
@@ -58,6 +80,7 @@ def views(files: list[Path], size: Size = INPUT_SIZE) -> dict[str, np.ndarray]:
         # Likewise the resize is linear, so scaling the input equals preprocessing a file whose
         # exposure was scaled, up to rounding and clipping at 255.
         **{name: exposed(original, factor) for name, factor in EXPOSURES.items()},
+        **shifted,
     }
 
 
@@ -70,30 +93,57 @@ def image_files(release: Path, image_ids: np.ndarray) -> list[Path]:
     return [found[i] for i in image_ids]
 
 
+def shift_scores(model: keras.Model, files: list[Path], labels: np.ndarray, size: Size) -> dict:
+    """Return balanced accuracy on every view of `files` (see `views`)."""
+    scores = {}
+    for name, images in views(files, size).items():
+        proba = model.predict(images, batch_size=512, verbose=0)
+        scores[name] = balanced_accuracy(labels, np.argmax(proba, axis=1))
+    return scores
+
+
 def robustness_metrics(
     model: keras.Model,
     release: Path,
     image_ids: np.ndarray,
     labels: np.ndarray,
     size: Size = INPUT_SIZE,
+    milk10k: Path | None = None,
 ) -> dict:
     """Return balanced accuracy on each view of the images and each view's drop from the
     original: `drop` and its largest, `max_drop`, for framing (centre crop, flips);
-    `exposure_drop` and `max_exposure_drop` for the EXPOSURES."""
-    scores = {}
-    for name, images in views(image_files(release, image_ids), size).items():
-        proba = model.predict(images, batch_size=512, verbose=0)
-        scores[name] = balanced_accuracy(labels, np.argmax(proba, axis=1))
+    `exposure_drop` and `max_exposure_drop` for the EXPOSURES; `device_drop` and
+    `max_device_drop` for the DEVICE_SHIFTS; and, given MILK10k's folder, the same balanced
+    accuracies on its dermoscopic images of our seven classes, per part of its lesion split."""
+    scores = shift_scores(model, image_files(release, image_ids), labels, size)
     drops = {name: scores["original"] - score for name, score in scores.items()}
-    framing = {name: drop for name, drop in drops.items() if name not in (*EXPOSURES, "original")}
     exposure = {name: drops[name] for name in EXPOSURES}
-    return {
+    device = {name: drops[name] for name in DEVICE_SHIFTS}
+    framing = {
+        name: drop
+        for name, drop in drops.items()
+        if name not in (*EXPOSURES, *DEVICE_SHIFTS, "original")
+    }
+    result = {
         "n": len(labels),
         "centre_crop_fraction": CENTRE_CROP,
         "exposure_factors": EXPOSURES,
+        "colour_cast_gains": COLOUR_CAST,
         "balanced_accuracy": scores,
         "drop": framing,
         "max_drop": max(framing.values()),
         "exposure_drop": exposure,
         "max_exposure_drop": max(exposure.values()),
+        "device_drop": device,
+        "max_device_drop": max(device.values()),
     }
+    if milk10k is not None:
+        images = load_milk10k(milk10k)
+        result["milk10k"] = {}
+        for part in MILK10K_PARTS:
+            chosen = images.subset(part)
+            result["milk10k"][part] = {
+                "n": len(chosen.labels),
+                "balanced_accuracy": shift_scores(model, chosen.files, chosen.labels, size),
+            }
+    return result

@@ -76,6 +76,12 @@ class TrainConfig:
     augment: bool = option(
         False, "augment training batches: flips, 90° rotations, random crop-zoom, colour jitter"
     )
+    device_views: int = option(
+        0,
+        "add this many simulated-device views of each training image (round and rectangular "
+        "vignettes, any rotation, colour casts, exposure, blur, JPEG quality; cached in "
+        "--cache-dir); needs a release folder, not an HMNIST CSV",
+    )
     image_size: int = option(INPUT_SIZE, "side in pixels the images are resized to")
     cache_dir: Path | None = cache_option()
     overwrite: bool = option(False, "allow a non-empty --out")
@@ -104,6 +110,11 @@ class TrainConfig:
         check_run_settings(self)
         check_range("image_size", self.image_size, 8)
         check_range("label_smoothing", self.label_smoothing, 0.0, 0.5)
+        check_range("device_views", self.device_views, 0, 16)
+        if self.device_views and self.data.is_file():
+            raise SettingsError(
+                "--device-views needs the release's image files; an HMNIST CSV has none"
+            )
         if self.init is not None and not self.init.is_file():
             raise SettingsError(f"--init {self.init}: no such file; pass a trained model.keras")
         check_data(self.data)

@@ -90,6 +90,25 @@ def frozen_features(images: np.ndarray) -> np.ndarray:
     return np.stack(views, axis=1)
 
 
+def cached_view_features(views: np.ndarray, cache_dir: Path | None) -> np.ndarray:
+    """Return the frozen part's output for (N, K, h, w, 3) uint8 views: (N, K, h', w', c)
+    float16, from `cache_dir` when computed before."""
+    count, per_image, height, width = views.shape[:4]
+    cache_file = None
+    if cache_dir is not None:
+        digest = hashlib.sha1(views[:, :, ::7, ::7].tobytes()).hexdigest()[:16]
+        name = f"lite0-frozen{FROZEN_BLOCKS}-views-{width}x{height}-{per_image}-{digest}.npz"
+        cache_file = cache_dir / name
+
+    def compute() -> dict[str, np.ndarray]:
+        session = exported(build_frozen_part((height, width)))
+        log.info("frozen features of %d device views", count * per_image)
+        flat = run_batched(session, views.reshape(-1, height, width, 3)).astype(np.float16)
+        return {"features": flat.reshape(count, per_image, *flat.shape[1:])}
+
+    return cached(cache_file, compute)["features"]
+
+
 def cached_frozen_features(dataset: Dataset, cache_dir: Path | None) -> np.ndarray:
     """Return `frozen_features` of the dataset's images, from `cache_dir` when computed before."""
     cache_file = None

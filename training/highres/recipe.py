@@ -22,8 +22,11 @@ from keras import layers
 
 from lesion_core.labels import NUM_CLASSES
 from training.classifier.losses import LogitAdjustedCrossentropy
+from training.classifier.robustness import image_files
+from training.classifier.warm_start import WarmStartError
 from training.compile import compile_for_training
 from training.data import load_dataset
+from training.device_views import device_views
 from training.highres.efficientnet_lite import (
     block_input_shape,
     block_specs,
@@ -31,7 +34,12 @@ from training.highres.efficientnet_lite import (
     efficientnet_lite0_layers,
     load_imagenet_weights,
 )
-from training.highres.features import FLIPS, FROZEN_BLOCKS, cached_frozen_features
+from training.highres.features import (
+    FLIPS,
+    FROZEN_BLOCKS,
+    cached_frozen_features,
+    cached_view_features,
+)
 from training.highres.train import HighresConfig
 from training.metrics import classification_metrics
 from training.split import load_split, log_prior
@@ -62,6 +70,26 @@ def build_trainable_part(image_shape: tuple[int, int]) -> keras.Model:
     model = keras.Model(inputs, add_classifier(x), name="efficientnet_lite0_trainable")
     load_imagenet_weights(model, default_checkpoint())
     return model
+
+
+def start_from_trained(trainable: keras.Model, path: Path) -> None:
+    """Give the trainable part the weights of the same layers in a trained classifier saved at
+    `path` (a test-time-augmentation wrapper is looked through)."""
+    try:
+        saved = keras.models.load_model(path, compile=False)
+    except (ValueError, OSError) as exc:
+        raise WarmStartError(f"--init {path}: {exc}") from exc
+    inner = [layer for layer in saved.layers if isinstance(layer, keras.Model)]
+    network = inner[0] if len(inner) == 1 else saved
+    trained = {layer.name: layer for layer in network.layers}
+    missing = [
+        layer.name for layer in trainable.layers if layer.weights and layer.name not in trained
+    ]
+    if missing:
+        raise WarmStartError(f"--init {path}: no layer {missing[0]!r}; not an EfficientNet-Lite0")
+    for layer in trainable.layers:
+        if layer.weights:
+            layer.set_weights(trained[layer.name].get_weights())
 
 
 def build_highres_classifier(image_shape: tuple[int, int]) -> keras.Model:
@@ -97,8 +125,9 @@ def fit(
     config: HighresConfig,
     checkpoint: Path | None = None,
 ) -> list[dict]:
-    """Train `model` in place, one random flip per image and epoch; restore the epoch with the
-    best validation balanced accuracy and return the per-epoch history."""
+    """Train `model` in place on (N, views, ...) features, one random view (a flip or a
+    simulated device) per image and epoch; restore the epoch with the best validation balanced
+    accuracy and return the per-epoch history."""
     rng = np.random.default_rng(config.seed)
     steps = int(np.ceil(len(labels) / config.batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -116,7 +145,7 @@ def fit(
     history, best, best_weights = [], -1.0, None
     for epoch in range(config.epochs):
         start = time.perf_counter()
-        views = rng.integers(len(FLIPS), size=len(labels))
+        views = rng.integers(features.shape[1], size=len(labels))
         x = features[np.arange(len(labels)), views].astype(np.float32)
         fitted = model.fit(x, labels, batch_size=config.batch_size, epochs=1, shuffle=True,
                            verbose=2)  # fmt: skip
@@ -148,11 +177,20 @@ def train(config: HighresConfig) -> Path:
     split = load_split(dataset, config.split)
     image_shape = dataset.images.shape[1:3]
     features = cached_frozen_features(dataset, config.cache_dir)
+    train_features = features[split.train]
+    if config.device_views:
+        files = image_files(config.data, dataset.image_ids[split.train])
+        (views,) = device_views(files, [IMAGE_SIZE], config.device_views, config.seed,
+                                config.cache_dir)  # fmt: skip
+        extra = cached_view_features(views, config.cache_dir)
+        train_features = np.concatenate([train_features, extra], axis=1)
     trainable = build_trainable_part(image_shape)
+    if config.init is not None:
+        start_from_trained(trainable, config.init)
     config.out.mkdir(parents=True, exist_ok=True)
     history = fit(
         trainable,
-        features[split.train],
+        train_features,
         dataset.labels[split.train],
         features[split.val],
         dataset.labels[split.val],
@@ -167,6 +205,7 @@ def train(config: HighresConfig) -> Path:
         "architecture": "efficientnet_lite0",
         "image_size": list(IMAGE_SIZE),
         "frozen_blocks": FROZEN_BLOCKS,
+        "flips": list(FLIPS),
         "balance": "logit_adjust",
         "dropout": DROPOUT,
         "drop_connect": DROP_CONNECT,

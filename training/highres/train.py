@@ -45,12 +45,27 @@ class HighresConfig:
     batch_size: int = option(32, "images per step")
     learning_rate: float = option(5e-4, "peak learning rate, after half an epoch of warm-up")
     seed: int = option(42, "random seed (weights of the new layer, flips, order)")
+    init: Path | None = option(
+        None,
+        "a trained EfficientNet-Lite0 classifier (.keras, e.g. the shipped one) whose fine-tuned "
+        "layers the run starts from",
+        shown="ImageNet weights",
+    )
+    device_views: int = option(
+        0,
+        "add this many simulated-device views of each training image (round and rectangular "
+        "vignettes, any rotation, colour casts, exposure, blur, JPEG quality); their frozen "
+        "features are cached beside the flips' in --cache-dir",
+    )
 
     def check(self) -> None:
         """Raise SettingsError for a setting that cannot work, saying how to fix it."""
         check_range("epochs", self.epochs, 1)
         check_range("batch_size", self.batch_size, 1)
         check_range("learning_rate", self.learning_rate, 1e-7, 1.0)
+        check_range("device_views", self.device_views, 0, 16)
+        if self.init is not None and not self.init.is_file():
+            raise SettingsError(f"--init {self.init}: no such file; pass a trained model.keras")
         check_data(self.data, folder_only=True)
         check_out(self.out, overwrite=False)
         if not self.split.is_file():
@@ -61,13 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     """Train; return 0, or 2 when the data cannot be loaded."""
     config = parse(HighresConfig, argv, "python -m training.highres.train", DESCRIPTION)
     setup_logging()
+    from training.classifier.warm_start import WarmStartError
     from training.data import DataError
     from training.highres.recipe import train  # TensorFlow loads here, after parsing
 
     try:
         with removed_if_left_empty(config.out):
             path = train(config)
-    except DataError as exc:
+    except (DataError, WarmStartError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"saved {path}; next: python -m training.highres.finish --run {config.out}")

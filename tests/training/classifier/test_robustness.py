@@ -12,6 +12,7 @@ from PIL import Image
 
 from training.classifier import evaluate as evaluate_cli
 from training.classifier.robustness import (
+    DEVICE_SHIFTS,
     EXPOSURES,
     centre_crop,
     exposed,
@@ -61,8 +62,11 @@ def test_robustness_reports_each_view_and_the_largest_drop(release_dir):
     result = robustness_metrics(mean_colour_model(), release_dir, data.image_ids, data.labels)
     scores = result["balanced_accuracy"]
     framing = {"centre_crop", "flip_horizontal", "flip_vertical"}
-    assert set(scores) == {"original", *framing, *EXPOSURES}
+    assert set(scores) == {"original", *framing, *EXPOSURES, *DEVICE_SHIFTS}
     assert set(result["drop"]) == framing and set(result["exposure_drop"]) == set(EXPOSURES)
+    assert set(result["device_drop"]) == set(DEVICE_SHIFTS)
+    assert result["max_device_drop"] == max(result["device_drop"].values())
+    assert "milk10k" not in result
     assert result["drop"]["flip_horizontal"] == pytest.approx(0.0, abs=1e-9)
     assert result["max_drop"] == max(result["drop"].values())
     assert result["max_exposure_drop"] == max(result["exposure_drop"].values())
@@ -102,6 +106,32 @@ def test_evaluate_robustness_flag_adds_the_figures_to_metrics(release_dir, tmp_p
     printed = capsys.readouterr().out
     assert "centre_crop: balanced accuracy drop" in printed
     assert "darker_15: balanced accuracy drop" in printed
+    assert "disc_85: balanced accuracy drop" in printed
+
+
+def test_device_views_are_other_devices_looks_through_the_shared_preprocessing(release_dir):
+    data = load_dataset(release_dir)
+    images = views(image_files(release_dir, data.image_ids[:3]))
+    assert set(DEVICE_SHIFTS) <= set(images)
+    rotated = images["rotate_45"].astype(int)
+    assert rotated[:, 0, 0].max() < 10  # a 45° turn leaves black corners, which stay
+    discs = images["disc_85"].astype(int)
+    assert discs[:, 0, 0].min() > 60  # the round field's corners are cropped and filled
+    darker = images["darker_30"].mean() / images["original"].mean()
+    assert darker == pytest.approx(0.7, abs=0.03)
+    cast = images["colour_cast"].mean(axis=(0, 1, 2)) / images["original"].mean(axis=(0, 1, 2))
+    assert cast[0] > 1.05 and cast[2] < 0.95
+
+
+def test_robustness_scores_milk10k_per_part_when_given(release_dir, milk10k_dir):
+    data = load_dataset(release_dir)
+    result = robustness_metrics(
+        mean_colour_model(), release_dir, data.image_ids, data.labels, milk10k=milk10k_dir
+    )
+    parts = result["milk10k"]
+    assert set(parts) == {"val", "rest"}
+    assert parts["val"]["n"] + parts["rest"]["n"] == 21  # dermoscopic, one of our seven classes
+    assert set(parts["val"]["balanced_accuracy"]) == set(result["balanced_accuracy"])
 
 
 def test_evaluate_robustness_needs_a_release_folder(hmnist_csv, tmp_path, capsys):

@@ -347,3 +347,25 @@ def test_logit_adjusted_recipe_trains_and_records_its_loss(tmp_path):
         None,
         7,
     )
+
+
+def test_device_views_follow_the_training_images_with_their_labels(release_dir, tmp_path):
+    config = TrainConfig(data=release_dir, out=tmp_path / "run", cache_dir=tmp_path / "cache",
+                         device_views=2)  # fmt: skip
+    data = load_dataset(release_dir, INPUT_SIZE).subset(np.arange(10))
+    grown = recipe.with_device_views(data, config)
+    assert len(grown) == 30
+    np.testing.assert_array_equal(grown.images[:10], data.images)
+    np.testing.assert_array_equal(
+        grown.labels, np.concatenate([data.labels, np.repeat(data.labels, 2)])
+    )
+    np.testing.assert_array_equal(grown.image_ids[10:12], [data.image_ids[0]] * 2)
+    assert not np.array_equal(grown.images[10], data.images[0])  # another device's look
+
+
+def test_device_views_need_the_release_files(hmnist_csv, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        train_cli.main(
+            ["--data", str(hmnist_csv), "--out", str(tmp_path / "r"), "--device-views", "2"]
+        )
+    assert "HMNIST" in capsys.readouterr().err

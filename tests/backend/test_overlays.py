@@ -53,3 +53,12 @@ def test_heatmap_png_is_transparent_where_the_map_is_zero_and_opaque_where_it_pe
     alpha = np.asarray(image)[..., 3]
     assert alpha[0, 0] == 0
     assert alpha[35, 35] == alpha.max() > 100
+
+
+def test_a_heatmap_of_a_cropped_field_covers_that_field_only():
+    field = (100, 50, 300, 250)  # the box the classifier saw, in the upload's 400×300 pixels
+    rgba = np.asarray(decode(heatmap_png(np.ones((7, 7)), (400, 300), field)))
+    alpha = rgba[..., 3]
+    assert rgba.shape == (300, 400, 4)
+    assert alpha[150, 200] > 0 and alpha[51:249, 101:299].min() > 0
+    assert alpha[:, :99].max() == 0 and alpha[:49].max() == 0 and alpha[:, 301:].max() == 0

@@ -33,7 +33,7 @@ def localise(
     started = time.perf_counter()
     chosen = None if requested_class_code is None else CLASS_CODES.index(requested_class_code)
     label = describe(upload, 1, 1)
-    decoded = decoded_inputs(
+    made = decoded_inputs(
         upload,
         [predictor.width_height, segmenter.info.input_size],
         checker,
@@ -41,7 +41,7 @@ def localise(
         label,
         whole_frame=[False, True],  # the outline covers the whole upload, border included
     )
-    (image, segmenter_input), views, size = decoded.inputs, decoded.check_views, decoded.size
+    (image, segmenter_input), views, size = made.inputs, made.check_views, made.size
     decoded = time.perf_counter()
     if predictor.explains:
         probabilities, activations = predictor.predict_explained(image)
@@ -54,7 +54,7 @@ def localise(
     heatmap = (
         None
         if activations is None
-        else heatmap_png(class_heatmap(activations, explained), size, decoded.field)
+        else heatmap_png(class_heatmap(activations, explained), size, made.field)
     )
     body = localisation(
         prediction(probabilities, predictor.info.version, upload.filename, check),

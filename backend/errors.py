@@ -37,6 +37,19 @@ HTTP_CODES = {
 AUTOMATIC_METHODS = ("HEAD", "OPTIONS")  # Flask answers these itself: not worth suggesting
 
 
+def no_such_path(app: Flask, path: str) -> str:
+    """Return the 404 message for a path that no route serves: the path, a hint when it only
+    differs by a trailing slash, and every endpoint with its methods."""
+    endpoints = {}
+    for rule in app.url_map.iter_rules():
+        methods = sorted((rule.methods or set()) - set(AUTOMATIC_METHODS))
+        endpoints[rule.rule] = f"{' or '.join(methods)} {rule.rule}"
+    near = path.rstrip("/")
+    hint = f" (did you mean {near}?)" if near != path and near in endpoints else ""
+    listed = ", ".join(endpoints[rule] for rule in sorted(endpoints))
+    return f"there is no endpoint at {path}{hint}; the API's endpoints are {listed}"
+
+
 def error_response(app: Flask, status: int, code: str, message: str) -> Response:
     """Return the JSON error answer {"error": {"code", "message"}} with `status`."""
     body = ErrorBody.of(code, message).model_dump_json()
@@ -54,6 +67,8 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         message = exc.description or exc.name
+        if status == 404 and request.url_rule is None:  # no route matched, not a route's 404
+            message = no_such_path(app, request.path)
         if status == 413:
             limit = app.config.get("MAX_CONTENT_LENGTH")
             message = f"the upload is larger than the limit of {limit:,} bytes"

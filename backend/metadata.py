@@ -126,9 +126,11 @@ def describe_service(
     settings: Settings,
     segmenter: SegmenterInfo | None = None,
     checker: InputCheckInfo | None = None,
+    model: str | None = None,
 ) -> Metadata:
-    """Return the /metadata body: the default classifier in full, and every one in brief."""
-    info = classifiers.default.info
+    """Return the /metadata body: the classifier called `model` (None: the default) in full, and
+    every one in brief; an unknown name is the 404 of Classifiers.pick."""
+    info = classifiers.pick(model).info
     height, width = info.input_size
     return Metadata(
         model=ServedModel(

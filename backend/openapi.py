@@ -122,7 +122,13 @@ def _parameters(query: type[BaseModel], choices: Mapping[str, list[str]]) -> lis
 def _upload_body(form: type[BaseModel], choices: Mapping[str, list[str]]) -> dict:
     """Return a request body of images: the multipart `form`, or one raw image body."""
     properties, required = _fields(form, choices)
-    multipart = {"type": "object", "required": required, "properties": properties}
+    # The server refuses a field the form does not declare (backend.params.refuse_unknown).
+    multipart = {
+        "type": "object",
+        "required": required,
+        "properties": properties,
+        "additionalProperties": False,
+    }
     binary = {"type": "string", "format": "binary", "minLength": 1}
     return {
         "required": True,

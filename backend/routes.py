@@ -5,7 +5,10 @@ Each route declares, beside it, what the OpenAPI document says about it (`@docum
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.datastructures import MultiDict
 
 from backend.classifiers import Classifiers
 from backend.errors import ApiError
@@ -13,20 +16,20 @@ from backend.input_check import InputChecker
 from backend.localisation import localise
 from backend.metadata import describe_models, describe_readiness, describe_service
 from backend.openapi import Operation, Reply, documented, openapi_document
-from backend.params import parse_params
+from backend.params import agreed, parse_params, refuse_unknown
 from backend.predictor import Predictor
 from backend.responses import json_response, prediction_list
 from backend.segmenter import Segmenter
 from backend.service import classify
 from backend.settings import Settings
-from backend.uploads import read_uploads
+from backend.uploads import FIELD, read_uploads
 from lesion_api.errors import ErrorBody
 from lesion_api.localisation import Localisation
 from lesion_api.predictions import PredictAnswer
 from lesion_api.requests import (
-    ClassChoice,
     LocalizeForm,
     LocalizeQuery,
+    MetadataQuery,
     ModelChoice,
     PredictForm,
     PredictQuery,
@@ -34,12 +37,22 @@ from lesion_api.requests import (
 from lesion_api.service import Liveness, Metadata, ModelList, Ready, Unavailable
 
 api = Blueprint("api", __name__)
+Choice = TypeVar("Choice", bound=ModelChoice)
 
+PARAMETER_ERRORS = (
+    "unknown_parameter (a name the route does not take), or conflicting_parameters (the query "
+    "and the form give different values)"
+)
 UPLOAD_ERRORS = {
-    400: Reply("missing_file, empty_file, invalid_image or too_many_files", ErrorBody),
+    400: Reply(
+        "missing_file, empty_file, invalid_image, too_many_files, " + PARAMETER_ERRORS,
+        ErrorBody,
+    ),
     413: Reply("payload_too_large, or image_too_large: more pixels than allowed", ErrorBody),
     415: Reply("unsupported_media_type, or unsupported_image_type: not accepted", ErrorBody),
 }
+ONE_IMAGE = "/localize takes one image; send several to /predict, up to {max_files} per request"
+PARAMETER_CODES = {"model": "invalid_model", "class": "unknown_class"}
 LIMITS = (
     "Accepted formats: {formats}. At most {max_upload_mb} MB per request and {max_image_pixels} "
     "pixels per image. Probabilities are rounded to 4 decimals."
@@ -71,10 +84,16 @@ def _ready_predictor(name: str | None) -> Predictor:
     return classifiers.pick(name)
 
 
-def _chosen_model() -> str | None:
-    """Return the `model` the request names: its form field, else its query parameter."""
-    asked = parse_params(ModelChoice, request.args, "invalid_model").model
-    return parse_params(ModelChoice, request.form, "invalid_model").model or asked
+def _params(query_type: type[Choice], upload: str | None = None) -> Choice:
+    """Return the request's parameters, from its query and its form fields, as `query_type`:
+    every name one the route takes (`upload` names its image field), each value valid wherever
+    it is given (an unknown model is a 404 even beside a served one), query and form agreeing."""
+    form = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k != upload])
+    names = dict.fromkeys([*form, *request.files])
+    refuse_unknown(request.path, query_type, request.args, names, upload)
+    for values in (request.args, form):
+        _classifiers().pick(parse_params(query_type, values, PARAMETER_CODES).model)
+    return parse_params(query_type, agreed(request.args, form), PARAMETER_CODES)
 
 
 @api.get("/livez")
@@ -110,9 +129,14 @@ def health():
 @api.get("/metadata")
 @documented(
     Operation(
-        "The default model, every model served, classes, accepted formats, preprocessing, "
-        "limits and the model card's figures",
-        {200: Reply("what the service runs and accepts", Metadata)},
+        "A classifier in full (the default, or the one `model` names), every model served, "
+        "classes, accepted formats, preprocessing, limits and the model card's figures",
+        {
+            200: Reply("what the service runs and accepts", Metadata),
+            400: Reply(PARAMETER_ERRORS, ErrorBody),
+            404: Reply("unknown_model: no classifier of that name (GET /models)", ErrorBody),
+        },
+        query=MetadataQuery,
     )
 )
 def metadata():
@@ -124,6 +148,7 @@ def metadata():
             _settings(),
             None if segmenter is None else segmenter.info,
             None if checker is None else checker.info,
+            _params(MetadataQuery).model,
         )
     )
 
@@ -163,7 +188,8 @@ def openapi():
         },
         description=LIMITS + " Up to {max_files} `file` fields per request; one image may be "
         "sent as the raw body instead, with its media type as the Content-Type. `model` (a "
-        "query parameter or a form field; the form field wins) picks the classifier. Every "
+        "query parameter or a form field; given in both, the two must agree) picks the "
+        "classifier; any other parameter is refused. Every "
         "prediction carries `input_check`: whether the image looks like dermoscopy, and "
         "warnings on what makes the answer unreliable; it never refuses an image.",
         query=PredictQuery,
@@ -174,7 +200,7 @@ def predict():
     """Classify one image (a single answer) or several `file` fields (a `results` list)."""
     _ready_predictor(None)
     uploads = read_uploads(request, _settings().max_files)
-    predictor = _ready_predictor(_chosen_model())
+    predictor = _ready_predictor(_params(PredictQuery, FIELD).model)
     results = classify(uploads, predictor, _settings().max_image_pixels, _checker())
     if len(results) == 1:
         (result,) = results
@@ -193,7 +219,8 @@ def predict():
             200: Reply("the prediction, the lesion's outline and the heat-map", Localisation),
             **UPLOAD_ERRORS,
             400: Reply(
-                "missing_file, empty_file, invalid_image, too_many_files or unknown_class",
+                "missing_file, empty_file, invalid_image, too_many_files, unknown_class, "
+                + PARAMETER_ERRORS,
                 ErrorBody,
             ),
             404: Reply("unknown_model: no classifier of that name (GET /models)", ErrorBody),
@@ -203,8 +230,9 @@ def predict():
         },
         description="The /predict answer for one image plus the lesion's mask and box from the "
         "segmentation model, and a Grad-CAM heat-map for the predicted class or the class named "
-        "by `class` (a query parameter or a form field; the form field wins). `model` picks the "
-        "classifier the same way. One image per request. " + LIMITS,
+        "by `class` (a query parameter or a form field; given in both, the two must agree). "
+        "`model` picks the classifier the same way; any other parameter is refused. One image "
+        "per request (several go to /predict). " + LIMITS,
         query=LocalizeQuery,
         upload=LocalizeForm,
     )
@@ -217,10 +245,10 @@ def localize():
         raise ApiError(
             503, "localisation_unavailable", "this server runs without a lesion segmenter"
         )
-    asked = parse_params(ClassChoice, request.args, "unknown_class").class_
-    (upload,) = read_uploads(request, max_files=1)
-    chosen = parse_params(ClassChoice, request.form, "unknown_class").class_ or asked
-    predictor = _ready_predictor(_chosen_model())
+    settings = _settings()
+    (upload,) = read_uploads(request, 1, ONE_IMAGE.format(max_files=settings.max_files))
+    chosen = _params(LocalizeQuery, FIELD)
+    predictor = _ready_predictor(chosen.model)
     return json_response(
-        localise(upload, predictor, segmenter, _settings().max_image_pixels, chosen, _checker())
+        localise(upload, predictor, segmenter, settings.max_image_pixels, chosen.class_, _checker())
     )

@@ -58,8 +58,9 @@ def multipart_parts(body: bytes, boundary: str) -> list[tuple[str, bytes, str | 
     return parts
 
 
-def _form_uploads(request: Request, max_files: int) -> list[Upload]:
-    """Return the `file` parts of a multipart request, in order, or refuse the request."""
+def _form_uploads(request: Request, max_files: int, too_many: str) -> list[Upload]:
+    """Return the `file` parts of a multipart request, in order, or refuse the request (saying
+    `too_many` after the limit, when given, if it has too many)."""
     boundary = request.mimetype_params.get("boundary")
     if not boundary:
         raise ApiError(400, "invalid_form", "the multipart Content-Type has no boundary")
@@ -73,19 +74,19 @@ def _form_uploads(request: Request, max_files: int) -> list[Upload]:
             f"send the image as multipart field 'file' (fields received: {fields})",
         )
     if len(uploads) > max_files:
-        raise ApiError(
-            400, "too_many_files", f"{len(uploads)} files in one request; the limit is {max_files}"
-        )
+        limit = f"{len(uploads)} files in one request; the limit is {max_files}"
+        raise ApiError(400, "too_many_files", f"{limit}: {too_many}" if too_many else limit)
     return uploads
 
 
-def read_uploads(request: Request, max_files: int) -> list[Upload]:
-    """Return the images of a multipart (`file` fields) or raw image request, in order.
+def read_uploads(request: Request, max_files: int, too_many: str = "") -> list[Upload]:
+    """Return the images of a multipart (`file` fields) or raw image request, in order; a
+    request over `max_files` is refused, with `too_many` added to the message when given.
 
     Only the request is checked here; each image is checked when it is decoded."""
     mimetype = request.mimetype or ""
     if mimetype == "multipart/form-data":
-        return _noted(_form_uploads(request, max_files))
+        return _noted(_form_uploads(request, max_files, too_many))
     if mimetype.startswith("image/") or mimetype == "application/octet-stream":
         return _noted([Upload(request.get_data(cache=False), None)])
     if not mimetype and not request.content_length:

@@ -45,5 +45,9 @@ class Localisation(Prediction):
         json_schema_extra=PNG_BASE64,
     )
     heatmap_class: ClassCode | None = Field(description="the class the heat-map explains")
-    heatmap_size: tuple[int, int] | None = Field(description="[width, height] of heatmap_png")
+    heatmap_size: tuple[int, int] | None = Field(
+        description="[width, height] of heatmap_png: width first, like an image size and the "
+        "lesion box's x before y (the classifiers' input_size is [height, width]); null "
+        "without a heat-map"
+    )
     segmenter_version: str = Field(description="name and content hash of the segmenter")

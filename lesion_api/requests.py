@@ -14,7 +14,8 @@ ImageBytes = Annotated[bytes, Field(min_length=1, description="an image file")]
 
 
 class ModelChoice(WireModel):
-    """Which classifier answers: a query parameter, or a form field."""
+    """Which classifier answers: a query parameter, or a form field (given in both, the two must
+    agree)."""
 
     model: str | None = Field(
         default=None,
@@ -27,8 +28,13 @@ class PredictQuery(ModelChoice):
     """/predict's query parameters."""
 
 
+class MetadataQuery(ModelChoice):
+    """/metadata's query parameters: which classifier it describes in full."""
+
+
 class ClassChoice(WireModel):
-    """Which class /localize's heat-map explains: a query parameter, or a form field."""
+    """Which class /localize's heat-map explains: a query parameter, or a form field (given in
+    both, the two must agree)."""
 
     class_: ClassCode | None = Field(
         default=None,

@@ -9,6 +9,13 @@ from pydantic import Field
 from lesion_api.base import WireModel
 from lesion_api.predictions import ClassCode, Fraction
 
+# Sizes differ in order, and clients rely on each: a model's input is [height, width], like the
+# shape of its input array; an image's size is [width, height].
+HEIGHT_FIRST = (
+    "height first, like the shape of its input array (heatmap_size and the segmenter's "
+    "input_size are [width, height])"
+)
+
 
 class Liveness(WireModel):
     """/livez: the process answers HTTP."""
@@ -43,7 +50,7 @@ class Ready(WireModel):
 class ModelSummary(ModelRef):
     """One classifier the service serves, with its figures on the held-out test part."""
 
-    input_size: tuple[int, int] = Field(description="[height, width] it sees")
+    input_size: tuple[int, int] = Field(description="[height, width] it sees: " + HEIGHT_FIRST)
     metrics: dict[str, Fraction] = Field(
         description="its model card's held-out test figures (accuracy, balanced_accuracy, "
         "macro_f1, macro_auc, melanoma_recall, ece, where known); empty when it has none"
@@ -60,7 +67,7 @@ class ModelList(WireModel):
 class InputCheckDescription(ModelRef):
     """The input check behind every answer's input_check."""
 
-    input_size: tuple[int, int] = Field(description="[height, width] it sees")
+    input_size: tuple[int, int] = Field(description="[height, width] it sees: " + HEIGHT_FIRST)
     threshold: float = Field(description="scores below it are flagged as not dermoscopic")
 
 
@@ -79,7 +86,9 @@ class ServedModel(ModelRef):
         "just its name when it lives elsewhere"
     )
     why_served: str | None = Field(default=None, description="why this model, in a few sentences")
-    input_size: tuple[int, int, int] = Field(description="[height, width, channels] it sees")
+    input_size: tuple[int, int, int] = Field(
+        description="[height, width, channels] it sees: " + HEIGHT_FIRST
+    )
     preprocessing: str = Field(description="how an upload becomes model input")
     trained: dict[str, Any] = Field(description="the training settings, best epoch and time")
 
@@ -112,7 +121,10 @@ class HeadlineMetrics(WireModel):
 class SegmenterDescription(ModelRef):
     """The lesion segmenter behind /localize."""
 
-    input_size: tuple[int, int] = Field(description="[width, height] it sees")
+    input_size: tuple[int, int] = Field(
+        description="[width, height] it sees: width first, like an image size (the "
+        "classifiers' input_size is [height, width])"
+    )
     metrics: dict[str, dict[str, int | float]] | None = Field(
         description="its figures on the held-out test part"
     )
@@ -128,10 +140,12 @@ class Limits(WireModel):
 
 
 class Metadata(WireModel):
-    """/metadata: the default model, every model, the classes, accepted formats, limits and the
-    default's figures."""
+    """/metadata: one classifier in full (the default, or the one ?model= names) and its
+    figures, every model, the classes, accepted formats and limits."""
 
-    model: ServedModel
+    model: ServedModel = Field(
+        description="the default classifier, or the one ?model=NAME names, in full"
+    )
     classes: list[ClassInfo]
     formats: list[ImageFormat] = Field(default=[], description="the image formats accepted")
     metrics: HeadlineMetrics | None = None
@@ -139,7 +153,7 @@ class Metadata(WireModel):
         default=None, description="null when /localize is off"
     )
     models: list[ModelSummary] = Field(
-        default=[], description="every classifier served, the default (`model`) first"
+        default=[], description="every classifier served, the default first"
     )
     input_check: InputCheckDescription | None = Field(
         default=None, description="null when the server runs without an input check"

@@ -13,6 +13,7 @@ sees the whole frame, so that its mask covers the whole upload.
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -53,6 +54,10 @@ PREPROCESSING_DESCRIPTION = (
 )
 
 
+DAMAGED = "the image data is truncated or damaged"
+_PILLOW_LIMIT_LOCK = threading.Lock()
+
+
 class InvalidImageError(ValueError):
     """The bytes or file are not an image Pillow can decode completely."""
 
@@ -75,10 +80,12 @@ def open_image(source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS)
             image = Image.open(stream, formats=ACCEPTED_FORMATS)
     except UnidentifiedImageError as exc:
         raise _unreadable(source) from exc
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLargeError(f"image refused before decoding: {exc}") from exc
+    except Image.DecompressionBombError:
+        # Pillow refuses huge headers in its own words; read the size anyway (nothing is
+        # decoded), so that the check below refuses it in ours, whatever its size.
+        image = _open_beyond_pillows_limit(source)
     except (OSError, ValueError, SyntaxError) as exc:
-        raise InvalidImageError(f"cannot read image: {exc}") from exc
+        raise InvalidImageError(DAMAGED) from exc
     width, height = image.size
     if width < 1 or height < 1:
         raise InvalidImageError(f"image has no pixels ({width}x{height})")
@@ -87,6 +94,19 @@ def open_image(source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS)
             f"image is {width}x{height} = {width * height:,} pixels; the limit is {max_pixels:,}"
         )
     return image
+
+
+def _open_beyond_pillows_limit(source: bytes | str | Path) -> Image.Image:
+    """Return a lazily opened image whose header Pillow's own pixel limit refused."""
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    with _PILLOW_LIMIT_LOCK:  # the limit is Pillow's global: lift it for this thread only
+        limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        try:
+            return Image.open(stream, formats=ACCEPTED_FORMATS)
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise InvalidImageError(DAMAGED) from exc
+        finally:
+            Image.MAX_IMAGE_PIXELS = limit
 
 
 def _unreadable(source: bytes | str | Path) -> ValueError:
@@ -153,8 +173,9 @@ def decoded_rgb(image: Image.Image, width: int, height: int) -> Image.Image:
             image.draft("RGB", (height, width) if _is_transposed(image) else (width, height))
         return _to_rgb(ImageOps.exif_transpose(image))
     except (OSError, ValueError, SyntaxError) as exc:
-        # Truncated or corrupt data surfaces only when pixels are decoded.
-        raise InvalidImageError(f"cannot decode image: {exc}") from exc
+        # Truncated or corrupt data surfaces only when pixels are decoded; the decoder's own
+        # words ("(20 bytes not processed)") stay in the cause, for logs.
+        raise InvalidImageError(DAMAGED) from exc
 
 
 def in_field(rgb: Image.Image) -> tuple[Image.Image, Box | None]:

@@ -96,11 +96,18 @@ def test_model_is_picked_by_query_parameter_or_form_field(client, how):
         assert answer.status_code == 200 and answer.json["model_version"] == models[name]
 
 
-def test_the_form_field_wins_over_the_query_parameter(client):
-    answer = client.post(
-        "/localize?model=paper_cnn", data=upload(SAMPLE.read_bytes(), model="wide")
-    )
-    assert answer.json["model_version"].startswith("wide-")
+@pytest.mark.parametrize("path", ["/predict", "/localize"])
+def test_a_query_parameter_and_a_form_field_that_disagree_are_a_400_naming_both(client, path):
+    answer = client.post(f"{path}?model=paper_cnn", data=upload(SAMPLE.read_bytes(), model="wide"))
+    assert answer.status_code == 400
+    error = answer.json["error"]
+    assert error["code"] == "conflicting_parameters"
+    assert "model is given as 'paper_cnn' (query) and 'wide' (form)" in error["message"]
+
+
+def test_a_query_parameter_and_a_form_field_that_agree_pick_the_model(client):
+    answer = client.post("/predict?model=wide", data=upload(SAMPLE.read_bytes(), model="wide"))
+    assert answer.status_code == 200 and answer.json["model_version"].startswith("wide-")
 
 
 @pytest.mark.parametrize("path", ["/predict", "/localize"])

@@ -104,3 +104,45 @@ def test_an_unexpected_decoder_error_is_still_a_400(client, monkeypatch):
     response = multipart(client, jpeg())
     assert response.status_code == 400
     assert response.json["error"]["code"] == "invalid_image"
+
+
+@pytest.mark.parametrize("path", ["/nope", "/predict/", "/api/predict"])
+def test_an_unknown_path_gets_a_json_404_naming_it_and_listing_the_endpoints(client, path):
+    response = client.post(path, data=jpeg(), content_type="image/jpeg")
+    assert response.status_code == 404
+    message = response.json["error"]["message"]
+    assert response.json["error"]["code"] == "not_found"
+    assert f"no endpoint at {path}" in message and "If you entered the URL" not in message
+    assert "POST /predict" in message and "GET /health, GET /livez, POST /localize" in message
+
+
+def test_a_trailing_slash_is_pointed_to_the_path_without_it(client):
+    message = client.get("/predict/").json["error"]["message"]
+    assert "(did you mean /predict?)" in message
+
+
+@pytest.mark.parametrize("keep", [slice(-20), slice(400)], ids=["end_cut", "header_only"])
+def test_a_truncated_image_gets_a_plain_message_not_the_decoders(client, keep):
+    response = multipart(client, jpeg()[keep])
+    assert response.status_code == 400 and response.json["error"]["code"] == "invalid_image"
+    assert response.json["error"]["message"] == "'f0.jpg': the image data is truncated or damaged"
+
+
+def test_a_truncated_image_among_several_gets_the_plain_message_in_its_entry(client):
+    response = multipart(client, jpeg(), jpeg()[:-20])
+    error = response.json["results"][1]["error"]
+    assert error["message"] == "file 2 ('f1.jpg'): the image data is truncated or damaged"
+
+
+def test_text_that_is_no_image_keeps_saying_so(client):
+    response = multipart(client, b"name,age\njane,40\n")
+    assert response.json["error"]["message"].endswith("not an image, or damaged beyond reading")
+
+
+@pytest.mark.parametrize("side", [8000, 20000])
+def test_an_image_over_the_pixel_limit_gets_the_services_wording_at_any_size(client, side):
+    response = multipart(client, png_bomb(side, side))
+    assert response.status_code == 413 and response.json["error"]["code"] == "image_too_large"
+    assert response.json["error"]["message"] == (
+        f"'f0.jpg': image is {side}x{side} = {side * side:,} pixels; the limit is 50,000,000"
+    )

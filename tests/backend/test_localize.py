@@ -117,13 +117,14 @@ def test_an_unknown_class_in_the_query_is_400_even_beside_a_valid_form_field(cli
     assert "'AAA'" in response.json["error"]["message"]
 
 
-def test_the_form_field_wins_over_the_query_parameter(client, disc_jpeg):
+def test_a_query_parameter_and_a_form_field_that_disagree_are_refused(client, disc_jpeg):
     response = client.post(
         "/localize?class=bcc",
         data={"file": (io.BytesIO(disc_jpeg), "x.jpg"), "class": "df"},
         content_type="multipart/form-data",
     )
-    assert response.json["heatmap_class"] == "df"
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "conflicting_parameters"
 
 
 def test_errors_name_the_file_like_predict_does(client):
@@ -165,13 +166,15 @@ def test_bad_uploads_get_the_same_errors_as_predict(client, payload, status, cod
     assert response.json["error"]["code"] == code
 
 
-def test_more_than_one_file_is_refused(client, disc_jpeg):
+def test_more_than_one_file_is_refused_with_a_pointer_to_predict(client, disc_jpeg):
     response = client.post(
         "/localize",
         data={"file": [(io.BytesIO(disc_jpeg), "a.jpg"), (io.BytesIO(disc_jpeg), "b.jpg")]},
         content_type="multipart/form-data",
     )
     assert response.status_code == 400 and response.json["error"]["code"] == "too_many_files"
+    message = response.json["error"]["message"]
+    assert "/localize takes one image" in message and "several to /predict" in message
 
 
 def test_without_a_segmenter_localize_is_503_and_predict_still_works(

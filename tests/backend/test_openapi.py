@@ -55,6 +55,26 @@ ANSWERS: dict[str, tuple[Send, str, str, int]] = {
         "post",
         400,
     ),
+    "predict_unknown_parameter": (
+        post("/predict", form((JPEG, "a.jpg"), **{"class": "mel"})),
+        "/predict",
+        "post",
+        400,
+    ),
+    "localize_conflicting_class": (
+        post("/localize?class=nv", form((JPEG, "a.jpg"), **{"class": "mel"})),
+        "/localize",
+        "post",
+        400,
+    ),
+    "metadata_of_a_model": (
+        lambda c: c.get("/metadata?model=resnet_small_2x"),
+        "/metadata",
+        "get",
+        200,
+    ),
+    "metadata_unknown_model": (lambda c: c.get("/metadata?model=bogus"), "/metadata", "get", 404),
+    "metadata_unknown_parameter": (lambda c: c.get("/metadata?x=1"), "/metadata", "get", 400),
     "predict_too_large": (post("/predict", TOO_BIG, "image/jpeg"), "/predict", "post", 413),
     "predict_gif": (post("/predict", form((GIF, "a.gif"))), "/predict", "post", 415),
     "predict_text": (post("/predict", b"hi", "text/plain"), "/predict", "post", 415),
@@ -165,6 +185,27 @@ def test_model_is_an_enum_of_the_loaded_models_in_query_and_form(client, path):
     form_field = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert parameter["schema"]["enum"] == ["resnet_small_2x"] and not parameter["required"]
     assert form_field["properties"]["model"]["enum"] == ["resnet_small_2x"]
+
+
+@pytest.mark.parametrize("path", ["/predict", "/localize"])
+def test_the_upload_form_declares_that_other_fields_are_refused(client, path):
+    body = client.get("/openapi.json").json["paths"][path]["post"]["requestBody"]
+    assert body["content"]["multipart/form-data"]["schema"]["additionalProperties"] is False
+
+
+@pytest.mark.parametrize(
+    ("schema", "field", "order"),
+    [
+        ("ModelSummary", "input_size", "[height, width] it sees: height first"),
+        ("ServedModel", "input_size", "[height, width, channels] it sees: height first"),
+        ("InputCheckDescription", "input_size", "[height, width] it sees: height first"),
+        ("SegmenterDescription", "input_size", "[width, height] it sees: width first"),
+        ("Localisation", "heatmap_size", "[width, height] of heatmap_png: width first"),
+    ],
+)
+def test_the_document_says_which_side_comes_first_in_each_size(client, schema, field, order):
+    schemas = client.get("/openapi.json").json["components"]["schemas"]
+    assert schemas[schema]["properties"][field]["description"].startswith(order)
 
 
 def test_fields_the_server_always_sends_are_required_in_the_document(client):

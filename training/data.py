@@ -115,6 +115,15 @@ def index_images(folders: list[Path]) -> dict[str, Path]:
     return found
 
 
+def image_files(release: Path, image_ids: np.ndarray) -> list[Path]:
+    """Return the original file of each image id in a release folder."""
+    found = index_images(find_image_folders(release))
+    missing = [i for i in image_ids if i not in found]
+    if missing:
+        raise DataError(f"{release}: no file for image {missing[0]} ({len(missing)} missing)")
+    return [found[i] for i in image_ids]
+
+
 def read_metadata(metadata: Path) -> pd.DataFrame:
     """Return the metadata rows (image_id, lesion_id, dx), validated."""
     try:

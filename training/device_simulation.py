@@ -125,3 +125,17 @@ def as_device(image: Image.Image, look: DeviceLook) -> Image.Image:
     if look.jpeg_quality is not None:
         image = jpeg_round_trip(image, look.jpeg_quality)
     return image
+
+
+COLOUR_CAST = (1.15, 1.0, 0.85)  # a warm cast: red up, blue down, by 15 %
+# Fixed looks of other devices, for the robustness report (training.classifier.robustness) and
+# the input check's judgement: made from a photo at full resolution, then preprocessed like an
+# upload (the field-of-view crop included).
+DEVICE_SHIFTS = {
+    "disc_100": lambda image: disc_masked(image, 1.0),
+    "disc_85": lambda image: disc_masked(image, 0.85),
+    "rotate_45": lambda image: rotated(image, 45.0),
+    "colour_cast": lambda image: scaled_colours(image, COLOUR_CAST),
+    "darker_30": lambda image: scaled_colours(image, (0.7, 0.7, 0.7)),
+    "jpeg_40": lambda image: jpeg_round_trip(image, 40),
+}

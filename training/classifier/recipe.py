@@ -23,11 +23,10 @@ from training.callbacks import EpochLog, ValBalancedAccuracy
 from training.classifier.evaluate import evaluate
 from training.classifier.losses import LogitAdjustedCrossentropy
 from training.classifier.model import build_model
-from training.classifier.robustness import image_files
 from training.classifier.train import TrainConfig
 from training.classifier.warm_start import provenance, start_from
 from training.compile import compile_for_training
-from training.data import Dataset, load_dataset
+from training.data import Dataset, image_files, load_dataset
 from training.device_views import device_views
 from training.export import export_onnx
 from training.progress import BatchProgress

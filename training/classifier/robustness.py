@@ -17,8 +17,8 @@ import numpy as np
 from PIL import Image
 
 from lesion_core.preprocess import INPUT_SIZE, Size, image_to_array, open_image, width_height
-from training.data import DataError, find_image_folders, index_images
-from training.device_simulation import disc_masked, jpeg_round_trip, rotated, scaled_colours
+from training.data import image_files
+from training.device_simulation import COLOUR_CAST, DEVICE_SHIFTS
 from training.metrics import balanced_accuracy
 from training.milk10k import PARTS as MILK10K_PARTS
 from training.milk10k import load_milk10k
@@ -26,17 +26,6 @@ from training.milk10k import load_milk10k
 CENTRE_CROP = 0.75  # side of the kept centre, as a fraction of each side
 # Exposure changes measured, as factors on every pixel value (Pillow's ImageEnhance.Brightness).
 EXPOSURES = {"darker_15": 0.85, "brighter_15": 1.15}
-COLOUR_CAST = (1.15, 1.0, 0.85)  # a warm cast: red up, blue down, by 15 %
-# Other devices' looks, made from the original file at full resolution and then preprocessed
-# like an upload (the field-of-view crop included).
-DEVICE_SHIFTS = {
-    "disc_100": lambda image: disc_masked(image, 1.0),
-    "disc_85": lambda image: disc_masked(image, 0.85),
-    "rotate_45": lambda image: rotated(image, 45.0),
-    "colour_cast": lambda image: scaled_colours(image, COLOUR_CAST),
-    "darker_30": lambda image: scaled_colours(image, (0.7, 0.7, 0.7)),
-    "jpeg_40": lambda image: jpeg_round_trip(image, 40),
-}
 
 
 def centre_crop(image: Image.Image, fraction: float = CENTRE_CROP) -> Image.Image:
@@ -51,10 +40,13 @@ def exposed(images: np.ndarray, factor: float) -> np.ndarray:
     return np.clip(np.rint(images.astype(np.float32) * factor), 0, 255).astype(np.uint8)
 
 
-def views(files: list[Path], size: Size = INPUT_SIZE) -> dict[str, np.ndarray]:
+def views(
+    files: list[Path], size: Size = INPUT_SIZE, device_only: bool = False
+) -> dict[str, np.ndarray]:
     """Return the model inputs of each file as served (`original`), of its centre crop, of its
     horizontal and vertical mirror images, of darker and brighter copies (EXPOSURES) and of the
-    DEVICE_SHIFTS; `size` is a side or (width, height)."""
+    DEVICE_SHIFTS; `size` is a side or (width, height). `device_only`: the original and the
+    DEVICE_SHIFTS alone."""
     width, height = width_height(size)
     original = np.empty((len(files), height, width, 3), dtype=np.uint8)
     cropped = np.empty_like(original)
@@ -70,6 +62,8 @@ def views(files: list[Path], size: Size = INPUT_SIZE) -> dict[str, np.ndarray]:
             photo = image.convert("RGB")
         for name, shift in DEVICE_SHIFTS.items():
             shifted[name][i] = image_to_array(shift(photo), size)
+    if device_only:
+        return {"original": original, **shifted}
     return {
         "original": original,
         "centre_crop": cropped,
@@ -84,19 +78,12 @@ def views(files: list[Path], size: Size = INPUT_SIZE) -> dict[str, np.ndarray]:
     }
 
 
-def image_files(release: Path, image_ids: np.ndarray) -> list[Path]:
-    """Return the original file of each image id in a release folder."""
-    found = index_images(find_image_folders(release))
-    missing = [i for i in image_ids if i not in found]
-    if missing:
-        raise DataError(f"{release}: no file for image {missing[0]} ({len(missing)} missing)")
-    return [found[i] for i in image_ids]
-
-
-def shift_scores(model: keras.Model, files: list[Path], labels: np.ndarray, size: Size) -> dict:
+def shift_scores(
+    model: keras.Model, files: list[Path], labels: np.ndarray, size: Size, device_only: bool = False
+) -> dict:
     """Return balanced accuracy on every view of `files` (see `views`)."""
     scores = {}
-    for name, images in views(files, size).items():
+    for name, images in views(files, size, device_only).items():
         proba = model.predict(images, batch_size=512, verbose=0)
         scores[name] = balanced_accuracy(labels, np.argmax(proba, axis=1))
     return scores
@@ -113,8 +100,9 @@ def robustness_metrics(
     """Return balanced accuracy on each view of the images and each view's drop from the
     original: `drop` and its largest, `max_drop`, for framing (centre crop, flips);
     `exposure_drop` and `max_exposure_drop` for the EXPOSURES; `device_drop` and
-    `max_device_drop` for the DEVICE_SHIFTS; and, given MILK10k's folder, the same balanced
-    accuracies on its dermoscopic images of our seven classes, per part of its lesion split."""
+    `max_device_drop` for the DEVICE_SHIFTS; and, given MILK10k's folder, balanced accuracy on
+    its dermoscopic images of our seven classes as taken and under the DEVICE_SHIFTS, per part of
+    its lesion split."""
     scores = shift_scores(model, image_files(release, image_ids), labels, size)
     drops = {name: scores["original"] - score for name, score in scores.items()}
     exposure = {name: drops[name] for name in EXPOSURES}
@@ -144,6 +132,8 @@ def robustness_metrics(
             chosen = images.subset(part)
             result["milk10k"][part] = {
                 "n": len(chosen.labels),
-                "balanced_accuracy": shift_scores(model, chosen.files, chosen.labels, size),
+                "balanced_accuracy": shift_scores(
+                    model, chosen.files, chosen.labels, size, device_only=True
+                ),
             }
     return result

@@ -22,10 +22,9 @@ from keras import layers
 
 from lesion_core.labels import NUM_CLASSES
 from training.classifier.losses import LogitAdjustedCrossentropy
-from training.classifier.robustness import image_files
 from training.classifier.warm_start import WarmStartError
 from training.compile import compile_for_training
-from training.data import load_dataset
+from training.data import image_files, load_dataset
 from training.device_views import device_views
 from training.highres.efficientnet_lite import (
     block_input_shape,

@@ -21,40 +21,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
-from training.cli import (
-    option,
-    parse,
-    setup_logging,
+from lesion_core.check_input import CHECK_SIZE
+from lesion_core.preprocess import PREPROCESSING_ID, width_height
+from training.cli import option, parse, setup_logging
+from training.data import DataError
+from training.input_check.check_sets import load_check_sets
+from training.input_check.features import FEATURES, build_feature_model, imagenet_features
+from training.input_check.judge import (
+    FLAG_RATE,
+    THRESHOLD,
+    check_features,
+    fit_check,
+    flagged,
+    judge,
+    leave_one_kind_out,
 )
-from training.data import DataError, load_dataset
-from training.input_check.features import (
-    CHECK_DECODER,
-    CHECK_SIZE,
-    FEATURES,
-    build_feature_model,
-)
-from training.input_check.ood_data import KINDS, load_ood
 from training.input_check.scores import CombinedScorer
-from training.input_check.study import (
-    SPLIT,
-    CheckDataSettings,
-    blur_watermark,
-    ood_halves,
-    study_features,
-)
-from training.split import load_split
+from training.input_check.study import SPLIT, CheckDataSettings, blur_watermark, ood_halves
 
-FLAG_RATE = 0.008  # of validation dermoscopy, per scorer
-THRESHOLD = 0.5
 SCORE_OUTPUT = "dermoscopic_score"
 
 log = logging.getLogger(__name__)
 
 
 def build_check_model(scorer: CombinedScorer, features_model=None):
-    """Return the Keras model computing `scorer.score` from a CHECK_SIZE² uint8-range image, on
+    """Return the Keras model computing `scorer.score` from a CHECK_SIZE uint8-range image, on
     `features_model` (build_feature_model's, built afresh when None)."""
     import keras
     from keras import layers, ops
@@ -107,18 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     setup_logging()
     try:
-        dataset = load_dataset(args.data, CHECK_SIZE, args.cache_dir, CHECK_DECODER)
-        ood = load_ood(args.ood, CHECK_SIZE)
+        sets = load_check_sets(args.data, args.milk10k, args.ood, SPLIT, CHECK_SIZE, args.cache_dir)
     except DataError as exc:
         log.error("%s", exc)
         return 1
-    split = load_split(dataset, SPLIT)
-    fit_rows, held_rows = ood_halves(ood)
-    feats = study_features(dataset, ood, args.cache_dir)
-    ham, other = feats["lite0"], feats["lite0_ood"]
-    scorer = CombinedScorer(FLAG_RATE).fit(
-        ham[split.train], dataset.labels[split.train], other[fit_rows], ham[split.val]
-    )
+    feats = check_features(sets)
+    fit_rows, held_rows = ood_halves(sets.ood)
+    scorer = fit_check(feats, sets, fit_rows)
     model = build_check_model(scorer)
 
     from training.export import OUTPUT_NAME, export_model
@@ -128,30 +115,36 @@ def main(argv: list[str] | None = None) -> int:
     difference = export_model(model, args.out / "model.onnx")
     rename_output(args.out / "model.onnx", OUTPUT_NAME, SCORE_OUTPUT)
     session = onnx_session(args.out / "model.onnx")
-    score = lambda images: run_batched(session, images)[:, 0]  # noqa: E731
-    test_scores, held_scores = score(dataset.images[split.test]), score(ood.images[held_rows])
-    clinical = held_rows[ood.kinds[held_rows] == "clinical_skin"]
-    blurred = np.stack([blur_watermark(image) for image in ood.images[clinical]])
-    labels = np.r_[np.ones(len(test_scores)), np.zeros(len(held_scores))]
+    test_images = sets.ham[sets.split.test]
+    exported_scores = run_batched(session, test_images)[:, 0]
+    clinical = held_rows[sets.ood.kinds[held_rows] == "clinical_skin"]
+    blurred = np.stack([blur_watermark(image) for image in sets.ood.images[clinical]])
+    (blurred_features,) = imagenet_features({"blurred": blurred}).values()
     figures = {
-        "auroc": float(roc_auc_score(labels, np.r_[test_scores, held_scores])),
+        **judge(scorer, feats, sets, held_rows),
+        "clinical_watermark_blurred_flagged": flagged(scorer, blurred_features),
+        "leave_one_kind_out_flagged": leave_one_kind_out(feats, sets, fit_rows),
         "largest_difference_from_numpy": float(
-            np.abs(test_scores - scorer.score(ham[split.test])).max()
+            np.abs(exported_scores - scorer.score(feats.ham[sets.split.test])).max()
         ),
-        "ham_val_flagged": float(np.mean(score(dataset.images[split.val]) < THRESHOLD)),
-        "ham_test_flagged": float(np.mean(test_scores < THRESHOLD)),
-        "held_out_flagged": {
-            k: float(np.mean(held_scores[ood.kinds[held_rows] == k] < THRESHOLD)) for k in KINDS
-        },
-        "clinical_watermark_blurred_flagged": float(np.mean(score(blurred) < THRESHOLD)),
         "onnx_max_difference": difference,
     }
+    width, height = width_height(CHECK_SIZE)
     config = {
         "name": "input_check",
         "threshold": THRESHOLD,
-        "input_size": [CHECK_SIZE, CHECK_SIZE],
+        "input_size": [height, width],
         "flag_rate_per_scorer": FLAG_RATE,
         "split": str(SPLIT),
+        "preprocessing": PREPROCESSING_ID,
+        "fitted_on": {
+            "dermoscopy": "HAM10000 training part, "
+            f"{sets.ham_device.shape[1]} simulated-device views of each of its images, MILK10k "
+            "dermoscopy of the lesions outside its validation third",
+            "not_dermoscopy": "half of each collected kind (by group), MILK10k camera close-ups "
+            "of the lesions outside its validation third",
+            "thresholds": "HAM10000 validation part and its simulated-device views",
+        },
         "figures": figures,
     }
     (args.out / "config.json").write_text(json.dumps(config, indent=2) + "\n")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lesion_core.check_input import CHECK_SIZE, check_views
+from lesion_core.preprocess import Size, width_height
 from training.data import Decoder
 
 if TYPE_CHECKING:
@@ -29,9 +30,9 @@ CHECK_DECODER = Decoder(
 )  # how the check's images are read when it is fitted, as the service reads them
 
 
-def build_feature_model(size: int = CHECK_SIZE) -> keras.Model:
-    """Return Lite0 (ImageNet weights) up to block 10: a size×size uint8-range image to the
-    per-channel mean and spread of the TAPS outputs (384 features)."""
+def build_feature_model(size: Size = CHECK_SIZE) -> keras.Model:
+    """Return Lite0 (ImageNet weights) up to block 10: a uint8-range image of `size` (a side, or
+    (width, height)) to the per-channel mean and spread of the TAPS outputs (384 features)."""
     import keras  # here: the CLIs' --help must not load TensorFlow
     from keras import layers, ops
 
@@ -41,7 +42,8 @@ def build_feature_model(size: int = CHECK_SIZE) -> keras.Model:
         load_imagenet_weights,
     )
 
-    inputs = keras.Input((size, size, 3), name="image")
+    width, height = width_height(size)
+    inputs = keras.Input((height, width, 3), name="image")
     trunk = keras.Model(inputs, efficientnet_lite0_layers(inputs, blocks=(0, STOP_BLOCK)))
     load_imagenet_weights(trunk, default_checkpoint())
     stats = []
@@ -59,8 +61,8 @@ def imagenet_features(image_sets: dict[str, np.ndarray]) -> dict[str, np.ndarray
     image sets of one size, with one exported feature model for all of them."""
     from training.highres.features import exported, run_batched
 
-    size = next(iter(image_sets.values())).shape[1]
-    session = exported(build_feature_model(size))
+    height, width = next(iter(image_sets.values())).shape[1:3]
+    session = exported(build_feature_model((width, height)))
     return {name: run_batched(session, images) for name, images in image_sets.items()}
 
 

@@ -1,11 +1,9 @@
-"""Measure input-check candidates before choosing one: features × scorer, held out and left out.
+"""Measure input-check candidates before choosing one: the check's input size, each judged on
+the held-out parts and with each kind of non-dermoscopic image left out of the fit
+(training.input_check.judge says what fits and what judges).
 
-    python -m training.input_check.study --data ../shared/data/ham10000 --ood ../shared/data/ood
-
-Dermoscopy: HAM10000 through the shipped classifiers' lesion-grouped split (fit on train, pick the
-threshold on val, report on test). Non-dermoscopic images: each kind split in half by group
-(clinical photos by condition), fit on one half, report on the other. The threshold flags 1 % of
-the validation dermoscopy. Leave-one-kind-out refits without a kind and reports on all of it.
+    python -m training.input_check.study --data ../shared/data/ham10000 \
+        --milk10k ../shared/data/milk10k --ood ../shared/data/ood --out runs/check-study.json
 """
 
 from __future__ import annotations
@@ -18,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFilter
-from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupShuffleSplit
 
+from lesion_core.preprocess import Size, width_height
 from training.cli import (
     SettingsError,
     cache_option,
@@ -30,21 +28,15 @@ from training.cli import (
     parse,
     setup_logging,
 )
-from training.data import cached, load_dataset
-from training.input_check.features import (
-    CHECK_DECODER,
-    CHECK_SIZE,
-    colour_features,
-    imagenet_features,
-)
-from training.input_check.ood_data import KINDS, OodImages, load_ood
-from training.input_check.scores import CombinedScorer, LogisticScorer, MahalanobisScorer
-from training.split import load_split
+from training.input_check.check_sets import load_check_sets
+from training.input_check.judge import check_features, fit_check, judge, leave_one_kind_out
+from training.input_check.ood_data import KINDS, OodImages
 
-VAL_FLAG_RATE = 0.01
-COMBINED_THRESHOLD = 0.5  # CombinedScorer puts each part's own threshold there
 SPLIT = Path("models/resnet_small_2x/split.csv")
 WATERMARK_BOX = (0.0, 0.55, 0.5, 1.0)  # left, top, right, bottom as fractions: DermNet's logo
+# Input sizes measured: the square the check has had, a larger square, and the 4:3 view that
+# the shared decode gives anyway (the segmenter's input, the quality warnings' copy).
+CANDIDATE_SIZES: tuple[Size, ...] = (64, 96, (128, 96))
 
 log = logging.getLogger(__name__)
 
@@ -70,99 +62,14 @@ def blur_watermark(image: np.ndarray) -> np.ndarray:
     return np.asarray(pil)
 
 
-def rates(scores: np.ndarray, threshold: float) -> float:
-    """Return the fraction of scores below the threshold (flagged as not dermoscopic)."""
-    return float(np.mean(scores < threshold))
-
-
-def evaluate(
-    name: str,
-    feats: dict[str, np.ndarray],
-    ham_labels: np.ndarray,
-    split,
-    ood: OodImages,
-    fit_rows: np.ndarray,
-    held_rows: np.ndarray,
-) -> dict:
-    """Return the figures of one candidate (feature set + scorer): AUROC, flag rates, LOKO."""
-    features_name, scorer_name = name.split("+")
-    ham, other, watermark_free = feats[features_name], feats[f"{features_name}_ood"], None
-    watermark_free = feats.get(f"{features_name}_ood_blurred")
-
-    def fitted(exclude: str | None):
-        keep = fit_rows if exclude is None else fit_rows[ood.kinds[fit_rows] != exclude]
-        if scorer_name == "mahalanobis":
-            return MahalanobisScorer().fit(ham[split.train], ham_labels[split.train])
-        if scorer_name == "combined":
-            return CombinedScorer().fit(
-                ham[split.train], ham_labels[split.train], other[keep], ham[split.val]
-            )
-        return LogisticScorer().fit(ham[split.train], other[keep])
-
-    def threshold_of(scorer) -> float:
-        if isinstance(scorer, CombinedScorer):
-            return COMBINED_THRESHOLD
-        return float(np.quantile(scorer.score(ham[split.val]), VAL_FLAG_RATE))
-
-    scorer = fitted(None)
-    threshold = threshold_of(scorer)
-    test_scores = scorer.score(ham[split.test])
-    held_scores = scorer.score(other[held_rows])
-    auroc = roc_auc_score(
-        np.r_[np.ones(len(test_scores)), np.zeros(len(held_scores))],
-        np.r_[test_scores, held_scores],
-    )
-    result = {
-        "auroc": float(auroc),
-        "threshold": threshold,
-        "ham_val_flagged": rates(scorer.score(ham[split.val]), threshold),
-        "ham_test_flagged": rates(test_scores, threshold),
-        "held_out_flagged": {
-            kind: rates(held_scores[ood.kinds[held_rows] == kind], threshold) for kind in KINDS
-        },
-    }
-    if watermark_free is not None:
-        clinical = held_rows[ood.kinds[held_rows] == "clinical_skin"]
-        result["clinical_watermark_blurred_flagged"] = rates(
-            scorer.score(watermark_free[clinical]), threshold
-        )
-    loko = {}
-    for kind in KINDS:
-        left_out = fitted(kind)
-        loko[kind] = rates(left_out.score(other[ood.kinds == kind]), threshold_of(left_out))
-    result["leave_one_kind_out_flagged"] = loko
-    return result
-
-
-def study_features(dataset, ood: OodImages, cache_dir: Path | None) -> dict[str, np.ndarray]:
-    """Return the ImageNet and colour features of HAM10000 (`lite0`, `colour`), the
-    non-dermoscopic images (`…_ood`) and those with the clinical photos' logo blurred
-    (`…_ood_blurred`); cached, so the study and the build compute them once."""
-
-    def compute() -> dict[str, np.ndarray]:
-        blurred = np.stack([blur_watermark(i) if k == "clinical_skin" else i
-                            for i, k in zip(ood.images, ood.kinds, strict=True)])  # fmt: skip
-        return {
-            **imagenet_features(
-                {"lite0": dataset.images, "lite0_ood": ood.images, "lite0_ood_blurred": blurred}
-            ),
-            "colour": colour_features(dataset.images),
-            "colour_ood": colour_features(ood.images),
-            "colour_ood_blurred": colour_features(blurred),
-        }
-
-    cache = None
-    if cache_dir is not None:
-        views = CHECK_DECODER.id.replace("/", "-")  # new views, new features
-        cache = cache_dir / f"input-check-stats-{views}-{len(dataset)}-{len(ood.kinds)}.npz"
-    return cached(cache, compute)
-
-
 @dataclass(frozen=True, kw_only=True)
 class CheckDataSettings:
-    """The data every input-check CLI reads: HAM10000 and the non-dermoscopic images."""
+    """The data every input-check CLI reads: HAM10000, MILK10k and the non-dermoscopic images."""
 
     data: Path = data_option()
+    milk10k: Path = option(
+        Path("../shared/data/milk10k"), "MILK10k (its dermoscopy and camera close-ups)"
+    )
     ood: Path = option(Path("../shared/data/ood"), "the non-dermoscopic images (shared/data/ood)")
     cache_dir: Path = cache_option()
 
@@ -171,6 +78,10 @@ class CheckDataSettings:
         check_data(self.data, folder_only=True)
         if not (self.ood / "index.csv").is_file():
             raise SettingsError(f"--ood {self.ood}: no index.csv; point it at shared/data/ood")
+        if not (self.milk10k / "metadata.csv").is_file():
+            raise SettingsError(
+                f"--milk10k {self.milk10k}: no metadata.csv; point it at shared/data/milk10k"
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,23 +91,28 @@ class StudySettings(CheckDataSettings):
     out: Path | None = option(None, "write the figures here (JSON)")
 
 
+def study_size(args: CheckDataSettings, size: Size) -> dict:
+    """Return the held-out figures and the leave-one-kind-out figures of a check at `size`."""
+    sets = load_check_sets(args.data, args.milk10k, args.ood, SPLIT, size, args.cache_dir)
+    feats = check_features(sets)
+    fit_rows, held_rows = ood_halves(sets.ood)
+    scorer = fit_check(feats, sets, fit_rows)
+    return {
+        **judge(scorer, feats, sets, held_rows),
+        "leave_one_kind_out_flagged": leave_one_kind_out(feats, sets, fit_rows),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print and save the candidates' figures."""
     args = parse(
         StudySettings, argv, "python -m training.input_check.study", __doc__.split("\n\n")[0]
     )
     setup_logging()
-
-    dataset = load_dataset(args.data, CHECK_SIZE, args.cache_dir, CHECK_DECODER)
-    split = load_split(dataset, SPLIT)
-    ood = load_ood(args.ood, CHECK_SIZE)
-    feats = study_features(dataset, ood, args.cache_dir)
-    fit_rows, held_rows = ood_halves(ood)
     results = {}
-    candidates = ("lite0+mahalanobis", "lite0+logistic", "lite0+combined", "colour+mahalanobis",
-                  "colour+logistic", "colour+combined")  # fmt: skip
-    for name in candidates:
-        results[name] = evaluate(name, feats, dataset.labels, split, ood, fit_rows, held_rows)
+    for size in CANDIDATE_SIZES:
+        name = "x".join(map(str, width_height(size)))
+        results[name] = study_size(args, size)
         log.info("%s: %s", name, json.dumps(results[name]))
     if args.out:
         args.out.write_text(json.dumps(results, indent=2) + "\n")

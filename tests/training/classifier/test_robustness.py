@@ -116,7 +116,7 @@ def test_device_views_are_other_devices_looks_through_the_shared_preprocessing(r
     rotated = images["rotate_45"].astype(int)
     assert rotated[:, 0, 0].max() < 10  # a 45° turn leaves black corners, which stay
     discs = images["disc_85"].astype(int)
-    assert discs[:, 0, 0].min() > 60  # the round field's corners are cropped and filled
+    assert discs[:, 0, 0].max(axis=-1).min() > 60  # the corners are cropped and filled
     darker = images["darker_30"].mean() / images["original"].mean()
     assert darker == pytest.approx(0.7, abs=0.03)
     cast = images["colour_cast"].mean(axis=(0, 1, 2)) / images["original"].mean(axis=(0, 1, 2))
@@ -131,7 +131,7 @@ def test_robustness_scores_milk10k_per_part_when_given(release_dir, milk10k_dir)
     parts = result["milk10k"]
     assert set(parts) == {"val", "rest"}
     assert parts["val"]["n"] + parts["rest"]["n"] == 21  # dermoscopic, one of our seven classes
-    assert set(parts["val"]["balanced_accuracy"]) == set(result["balanced_accuracy"])
+    assert set(parts["val"]["balanced_accuracy"]) == {"original", *DEVICE_SHIFTS}
 
 
 def test_evaluate_robustness_needs_a_release_folder(hmnist_csv, tmp_path, capsys):

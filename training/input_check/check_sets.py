@@ -1,0 +1,133 @@
+"""The images the input check is fitted, calibrated and judged on, as the service sees them.
+
+Dermoscopy (positives): HAM10000 at the classifiers' lesion-grouped split; simulated-device views
+of each HAM10000 image (training.device_simulation: round and rectangular vignettes, rotations
+with black corners, colour casts, exposure); the test part under each of the robustness report's
+device shifts; and MILK10k's dermoscopic images from other devices and clinics, every diagnosis.
+Not dermoscopy (negatives): MILK10k's camera close-ups of the same lesions, and the collected and
+synthetic kinds of `training.input_check.ood_data`. A MILK10k lesion's two images are on the same
+side of every split (`training.milk10k.lesion_parts`): its "rest" fits, its "val" third judges.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from lesion_core.labels import CLASS_CODES, index_of
+from lesion_core.preprocess import Size, image_to_array
+from training.data import DataError, cached, image_files, load_dataset
+from training.device_simulation import DEVICE_SHIFTS
+from training.device_views import device_views
+from training.input_check.features import CHECK_DECODER
+from training.input_check.ood_data import OodImages, load_ood
+from training.milk10k import CLOSEUP, DERMOSCOPIC, lesion_parts
+from training.split import Split, load_split
+
+DEVICE_VIEWS = 2  # simulated-device views of each HAM10000 image
+SEED = 7
+# The shifts the test part is judged under (the robustness report's, less JPEG quality, which
+# does not change what kind of image it is).
+TEST_SHIFTS = ("disc_100", "disc_85", "rotate_45", "colour_cast", "darker_30")
+OTHER_DIAGNOSIS = len(CLASS_CODES)  # MILK10k's classes outside our seven, as one more class
+
+
+@dataclass(frozen=True)
+class MilkImages:
+    """One kind of MILK10k image at the check's size, with its class and part."""
+
+    images: np.ndarray  # (N, H, W, 3) uint8
+    labels: np.ndarray  # (N,) int: a class index, or OTHER_DIAGNOSIS
+    groups: np.ndarray  # (N,) str: lesion ids
+    part: np.ndarray  # (N,) str: "val" or "rest"
+
+
+@dataclass(frozen=True)
+class CheckSets:
+    """Every image set the check is built and judged on, at one input size."""
+
+    ham: np.ndarray  # (N, H, W, 3): HAM10000 as uploads
+    ham_labels: np.ndarray
+    split: Split
+    ham_device: np.ndarray  # (N, DEVICE_VIEWS, H, W, 3)
+    test_shifts: dict[str, np.ndarray]  # shift → the test part under it
+    milk_dermoscopic: MilkImages
+    milk_closeups: MilkImages
+    ood: OodImages
+
+
+def load_milk_kind(folder: Path, kind: str, size: Size) -> MilkImages:
+    """Return every MILK10k image of `kind`, read as the service reads uploads."""
+    table = pd.read_csv(folder / "metadata.csv", dtype=str)
+    parts = lesion_parts(table)
+    rows = table[table["kind"] == kind]
+    files = [folder / "images" / f"{isic_id}.jpg" for isic_id in rows["isic_id"]]
+    missing = [f for f in files if not f.is_file()]
+    if missing:
+        raise DataError(f"{missing[0]}: no such file ({len(missing)} missing)")
+    return MilkImages(
+        np.stack([CHECK_DECODER.function(f, size) for f in files]),
+        np.array([OTHER_DIAGNOSIS if pd.isna(dx) else index_of(dx) for dx in rows["dx"]]),
+        rows["lesion_id"].to_numpy(dtype=str),
+        np.array([parts[i] for i in rows["lesion_id"]], dtype=str),
+    )
+
+
+def shifted_views(files: list[Path], size: Size) -> dict[str, np.ndarray]:
+    """Return each of TEST_SHIFTS applied to the files, preprocessed like uploads."""
+    made: dict[str, list[np.ndarray]] = {name: [] for name in TEST_SHIFTS}
+    for file in files:
+        with Image.open(file) as opened:
+            photo = opened.convert("RGB")
+        for name in TEST_SHIFTS:
+            made[name].append(image_to_array(DEVICE_SHIFTS[name](photo), size))
+    return {name: np.stack(views) for name, views in made.items()}
+
+
+def load_check_sets(
+    ham_folder: Path,
+    milk_folder: Path,
+    ood_folder: Path,
+    split_file: Path,
+    size: Size,
+    cache_dir: Path | None,
+) -> CheckSets:
+    """Return the check's image sets at `size`, the costly ones cached in `cache_dir`."""
+    dataset = load_dataset(ham_folder, size, cache_dir, CHECK_DECODER)
+    split = load_split(dataset, split_file)
+    files = image_files(ham_folder, dataset.image_ids)
+    (device,) = device_views(files, [size], DEVICE_VIEWS, SEED, cache_dir)
+    test_files = [files[i] for i in split.test]
+    key = hashlib.sha1(f"{list(dataset.image_ids[split.test])}|{size}|{CHECK_DECODER.id}".encode())
+    name = f"check-shifts-{key.hexdigest()[:16]}.npz"
+    cache_file = None if cache_dir is None else cache_dir / name
+    shifts = cached(cache_file, lambda: shifted_views(test_files, size))
+
+    def milk(kind: str) -> MilkImages:
+        name = f"check-milk-{kind}-{size}-{CHECK_DECODER.id.replace('/', '-')}.npz"
+        arrays = cached(
+            None if cache_dir is None else cache_dir / name,
+            lambda: vars_of(load_milk_kind(milk_folder, kind, size)),
+        )
+        return MilkImages(**arrays)
+
+    return CheckSets(
+        ham=dataset.images,
+        ham_labels=dataset.labels,
+        split=split,
+        ham_device=device,
+        test_shifts=shifts,
+        milk_dermoscopic=milk(DERMOSCOPIC),
+        milk_closeups=milk(CLOSEUP),
+        ood=load_ood(ood_folder, size),
+    )
+
+
+def vars_of(images: MilkImages) -> dict[str, np.ndarray]:
+    """Return a MilkImages' arrays by field name (for the cache)."""
+    return {name: getattr(images, name) for name in ("images", "labels", "groups", "part")}

@@ -1,0 +1,129 @@
+"""Fit the input check on the features of its image sets (training.input_check.check_sets) and
+judge it on the held-out parts: flag rates per kind of image and per device shift, AUROC, and
+each kind left out of the fit.
+
+Fitted on: HAM10000's training part, its simulated-device views and MILK10k's "rest" dermoscopy
+(positives); half of each collected non-dermoscopic kind and MILK10k's "rest" close-ups
+(negatives). Thresholds: HAM10000's validation part and its device views. Judged on: HAM10000's
+test part as taken and under each device shift, MILK10k's validation third (dermoscopy and
+close-ups) and the other half of each non-dermoscopic kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from training.input_check.check_sets import CheckSets
+from training.input_check.features import imagenet_features
+from training.input_check.ood_data import KINDS
+from training.input_check.scores import CombinedScorer
+
+FLAG_RATE = 0.008  # of validation dermoscopy, per scorer
+THRESHOLD = 0.5  # CombinedScorer puts each part's own threshold here
+CLOSEUPS = "clinical_closeup"
+NEGATIVE_KINDS = (*KINDS, CLOSEUPS)
+
+
+@dataclass(frozen=True)
+class CheckFeatures:
+    """ImageNet feature statistics of every image set, one row per image."""
+
+    ham: np.ndarray  # (N, F)
+    ham_device: np.ndarray  # (N, views, F)
+    test_shifts: dict[str, np.ndarray]
+    milk_dermoscopic: np.ndarray
+    milk_closeups: np.ndarray
+    ood: np.ndarray
+
+
+def check_features(sets: CheckSets) -> CheckFeatures:
+    """Return the features of every set, from one exported feature model."""
+    count, views = sets.ham_device.shape[:2]
+    named = {
+        "ham": sets.ham,
+        "ham_device": sets.ham_device.reshape(-1, *sets.ham_device.shape[2:]),
+        "milk_dermoscopic": sets.milk_dermoscopic.images,
+        "milk_closeups": sets.milk_closeups.images,
+        "ood": sets.ood.images,
+        **{f"shift_{name}": images for name, images in sets.test_shifts.items()},
+    }
+    made = imagenet_features(named)
+    return CheckFeatures(
+        ham=made["ham"],
+        ham_device=made["ham_device"].reshape(count, views, -1),
+        test_shifts={name: made[f"shift_{name}"] for name in sets.test_shifts},
+        milk_dermoscopic=made["milk_dermoscopic"],
+        milk_closeups=made["milk_closeups"],
+        ood=made["ood"],
+    )
+
+
+def fit_check(
+    feats: CheckFeatures, sets: CheckSets, ood_fit: np.ndarray, without: str | None = None
+) -> CombinedScorer:
+    """Return the combined scorer fitted as the module says; `without` leaves one negative kind
+    out of the fit (NEGATIVE_KINDS)."""
+    train, val = sets.split.train, sets.split.val
+    views = feats.ham_device.shape[1]
+    rest = sets.milk_dermoscopic.part == "rest"
+    positives = np.concatenate(
+        [feats.ham[train], feats.ham_device[train].reshape(-1, feats.ham.shape[1]),
+         feats.milk_dermoscopic[rest]]
+    )  # fmt: skip
+    labels = np.concatenate(
+        [sets.ham_labels[train], np.repeat(sets.ham_labels[train], views),
+         sets.milk_dermoscopic.labels[rest]]
+    )  # fmt: skip
+    ood_rows = ood_fit[sets.ood.kinds[ood_fit] != without]
+    negatives = [feats.ood[ood_rows]]
+    if without != CLOSEUPS:
+        negatives.append(feats.milk_closeups[sets.milk_closeups.part == "rest"])
+    calibration = np.concatenate(
+        [feats.ham[val], feats.ham_device[val].reshape(-1, feats.ham.shape[1])]
+    )
+    return CombinedScorer(FLAG_RATE).fit(positives, labels, np.concatenate(negatives), calibration)
+
+
+def flagged(scorer: CombinedScorer, features: np.ndarray) -> float:
+    """Return the share of images the scorer calls not dermoscopic."""
+    return float(np.mean(scorer.score(features) < THRESHOLD))
+
+
+def judge(
+    scorer: CombinedScorer, feats: CheckFeatures, sets: CheckSets, ood_held: np.ndarray
+) -> dict:
+    """Return the held-out figures of a fitted check."""
+    milk_val = sets.milk_dermoscopic.part == "val"
+    closeups_val = sets.milk_closeups.part == "val"
+    test = feats.ham[sets.split.test]
+    negatives = np.concatenate([feats.ood[ood_held], feats.milk_closeups[closeups_val]])
+    scores = np.r_[scorer.score(test), scorer.score(negatives)]
+    truth = np.r_[np.ones(len(test)), np.zeros(len(negatives))]
+    held_kinds = sets.ood.kinds[ood_held]
+    return {
+        "auroc": float(roc_auc_score(truth, scores)),
+        "dermoscopy_flagged": {
+            "ham_val": flagged(scorer, feats.ham[sets.split.val]),
+            "ham_test": flagged(scorer, test),
+            **{f"ham_test_{name}": flagged(scorer, f) for name, f in feats.test_shifts.items()},
+            "milk10k_val": flagged(scorer, feats.milk_dermoscopic[milk_val]),
+        },
+        "not_dermoscopy_flagged": {
+            **{k: flagged(scorer, feats.ood[ood_held[held_kinds == k]]) for k in KINDS},
+            CLOSEUPS: flagged(scorer, feats.milk_closeups[closeups_val]),
+        },
+    }
+
+
+def leave_one_kind_out(feats: CheckFeatures, sets: CheckSets, ood_fit: np.ndarray) -> dict:
+    """Return, for each negative kind, the share of all its images flagged by a check fitted
+    without any of them."""
+    result = {}
+    for kind in NEGATIVE_KINDS:
+        scorer = fit_check(feats, sets, ood_fit, without=kind)
+        images = feats.milk_closeups if kind == CLOSEUPS else feats.ood[sets.ood.kinds == kind]
+        result[kind] = flagged(scorer, images)
+    return result

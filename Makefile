@@ -64,6 +64,7 @@ bench: $(STAMP) ## run the benchmark scripts
 	$(BIN)/python benchmarks/localisation_latency.py
 	$(BIN)/python benchmarks/input_check_cost.py
 	$(BIN)/python benchmarks/field_of_view_cost.py
+	$(BIN)/python benchmarks/cli_throughput.py
 
 clean: ## remove caches and run outputs (keeps .venv)
 	rm -rf .pytest_cache .ruff_cache .cache runs test-artifacts bench-results

@@ -1,0 +1,78 @@
+"""Classify image files in this process, through the service's own inference code: the shared
+preprocessing and the input check (backend.service.classify), the ONNX classifier
+(backend.predictor.Predictor) and the answer's shape (backend.responses). Batches are read,
+decoded and classified by a pool of threads side by side: the decoder and ONNX Runtime both
+release the GIL, so each thread keeps a core busy."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from backend.errors import ApiError
+from backend.input_check import InputChecker
+from backend.model_file import ModelLoadError
+from backend.predictor import Predictor
+from backend.service import classify
+from backend.settings import DEFAULT_INPUT_CHECK_PATH
+from backend.uploads import Upload
+from lesion_cli.errors import CliError
+from lesion_cli.pool import in_order
+from lesion_cli.rows import Row
+from lesion_core.preprocess import DEFAULT_MAX_PIXELS
+
+BATCH_SIZE = 16  # images per model call: as many as the service takes in one request
+
+
+class LocalRunner:
+    """A classifier and the service's input check, loaded once, classifying files in batches."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        workers: int,
+        input_check_path: Path | None = DEFAULT_INPUT_CHECK_PATH,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+    ) -> None:
+        try:
+            # One thread per model call: the workers run their calls side by side instead.
+            self.predictor = Predictor(model_path, inference_threads=1)
+            has_check = input_check_path is not None and input_check_path.is_file()
+            self.checker = InputChecker(input_check_path) if has_check else None
+        except ModelLoadError as exc:
+            raise CliError(str(exc)) from None
+        self.name = self.predictor.info.name
+        self.version = self.predictor.info.version
+        self.workers = workers
+        self.max_pixels = max_pixels
+
+    def classify(self, paths: Sequence[Path]) -> Iterator[list[Row]]:
+        """Yield the rows of `paths` a batch at a time, in order; small runs are split so that
+        every worker gets a batch."""
+        size = max(1, min(BATCH_SIZE, math.ceil(len(paths) / self.workers)))
+        batches = [paths[i : i + size] for i in range(0, len(paths), size)]
+        yield from in_order(self.classify_batch, batches, self.workers)
+
+    def classify_batch(self, paths: Sequence[Path]) -> list[Row]:
+        """Return the rows of a few files: each read, decoded and checked as the service does
+        with an upload, and classified in one model call."""
+        rows: dict[int, Row] = {}
+        uploads: dict[int, Upload] = {}
+        for i, path in enumerate(paths):
+            try:
+                uploads[i] = Upload(path.read_bytes(), path.name)
+            except OSError as exc:
+                message = f"'{path.name}': {exc.strerror or exc}"
+                rows[i] = self.failed(path, "unreadable_file", message)
+        results = classify(list(uploads.values()), self.predictor, self.max_pixels, self.checker)
+        for i, result in zip(uploads, results, strict=True):
+            if isinstance(result, ApiError):
+                rows[i] = self.failed(paths[i], result.code, result.message)
+            else:
+                rows[i] = Row.answered(str(paths[i]), self.name, result)
+        return [rows[i] for i in range(len(paths))]
+
+    def failed(self, path: Path, code: str, message: str) -> Row:
+        """Return the row of a file that was refused or could not be read."""
+        return Row.failed(str(path), self.name, self.version, code, message, path.name)

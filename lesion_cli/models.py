@@ -1,0 +1,47 @@
+"""Which model file `--model` names: a shipped classifier by name, or an ONNX file of one's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backend.model_file import read_sidecar
+from backend.settings import model_paths_from
+from lesion_cli.errors import CliError
+
+
+def shipped_models() -> dict[str, Path]:
+    """Return the shipped classifiers found in models/, by name, the service's default first."""
+    paths, _ = model_paths_from({})  # no MODEL_PATHS: the shipped ones, as the service serves
+    # A classifier's name is its config.json's `name`, else its folder's (backend.predictor).
+    return {
+        read_sidecar(path, "config.json").get("name") or path.parent.name: path for path in paths
+    }
+
+
+def default_model() -> str:
+    """Return the name of the classifier the service answers with when none is asked for."""
+    return next(iter(shipped_models()))
+
+
+def is_model_file(choice: str) -> bool:
+    """Return whether `--model` names a file rather than a shipped classifier."""
+    return bool(Path(choice).suffix) or "/" in choice
+
+
+def model_path(choice: str | None) -> Path:
+    """Return the ONNX file of a shipped classifier's name or of a path (None: the default), or
+    raise CliError naming the shipped ones."""
+    shipped = shipped_models()
+    if choice is None:
+        return next(iter(shipped.values()))
+    if is_model_file(choice):
+        path = Path(choice).expanduser()
+        if not path.is_file():
+            raise CliError(f"--model {choice}: no such file")
+        return path
+    if choice not in shipped:
+        raise CliError(
+            f"--model {choice}: no shipped classifier of that name; use one of "
+            f"{', '.join(shipped)}, or the path of an .onnx file"
+        )
+    return shipped[choice]

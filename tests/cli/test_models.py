@@ -1,0 +1,31 @@
+"""Which model file `--model` names."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.settings import DEFAULT_MODEL_PATH
+from lesion_cli.errors import CliError
+from lesion_cli.models import default_model, model_path, shipped_models
+from tests.servers import REPO_ROOT
+
+
+def test_the_shipped_classifiers_are_found_the_services_default_first():
+    assert shipped_models() == {
+        "resnet_small_2x": DEFAULT_MODEL_PATH,
+        "paper_cnn": REPO_ROOT / "models" / "paper_cnn" / "model.onnx",
+        "efficientnet_lite0": REPO_ROOT / "models" / "efficientnet_lite0" / "model.onnx",
+    }
+    assert default_model() == "resnet_small_2x" and model_path(None) == DEFAULT_MODEL_PATH
+
+
+def test_a_name_or_a_path_picks_the_file(tmp_path):
+    assert model_path("paper_cnn") == REPO_ROOT / "models" / "paper_cnn" / "model.onnx"
+    own = tmp_path / "own.onnx"
+    own.write_bytes(b"x")
+    assert model_path(str(own)) == own
+
+
+def test_an_unknown_name_lists_the_shipped_ones():
+    with pytest.raises(CliError, match="use one of resnet_small_2x, paper_cnn, efficientnet_lite0"):
+        model_path("resnet")

@@ -8,6 +8,7 @@ present, since its class mix (many basal cell carcinomas) differs from HAM10000'
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,8 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
 from lesion_core.labels import index_of
-from training.data import DataError
+from lesion_core.preprocess import PREPROCESSING_ID, Size, preprocess, width_height
+from training.data import DataError, cached
 
 VAL_FRACTION = 1 / 3  # of the lesions, for choosing recipes
 SPLIT_SEED = 42
@@ -79,3 +81,26 @@ def load_milk10k(folder: Path, kind: str = DERMOSCOPIC, seed: int = SPLIT_SEED) 
         rows["lesion_id"].to_numpy(dtype=str),
         np.array([parts[i] for i in rows["lesion_id"]], dtype=str),
     )
+
+
+def training_images(
+    folder: Path, size: Size, cache_dir: Path | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return MILK10k's dermoscopic images outside its validation third (our seven classes),
+    preprocessed like uploads at `size`, their labels and their image ids: extra training data
+    for a recipe (the validation third stays unseen)."""
+    rest = load_milk10k(folder).subset("rest")
+    width, height = width_height(size)
+
+    def decode() -> dict[str, np.ndarray]:
+        images = np.empty((len(rest.files), height, width, 3), dtype=np.uint8)
+        for i, file in enumerate(rest.files):
+            images[i] = preprocess(file, size)
+        return {"images": images}
+
+    cache_file = None
+    if cache_dir is not None:
+        key = hashlib.sha1(f"{[f.name for f in rest.files]}|{size}|{PREPROCESSING_ID}".encode())
+        cache_file = cache_dir / f"milk10k-rest-{key.hexdigest()[:16]}.npz"
+    images = cached(cache_file, decode)["images"]
+    return images, rest.labels, np.array([f.stem for f in rest.files])

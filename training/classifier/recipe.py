@@ -29,6 +29,7 @@ from training.compile import compile_for_training
 from training.data import Dataset, image_files, load_dataset
 from training.device_views import device_views
 from training.export import export_onnx
+from training.milk10k import training_images
 from training.progress import BatchProgress
 from training.reports.plots import plot_curve
 from training.split import class_weights, log_prior, make_split, oversample, save_split
@@ -107,6 +108,19 @@ def with_device_views(data: Dataset, config: TrainConfig) -> Dataset:
     )
 
 
+def with_milk10k(data: Dataset, config: TrainConfig) -> Dataset:
+    """Return `data` followed by MILK10k's dermoscopy outside its validation third."""
+    images, labels, ids = training_images(config.milk10k, config.image_size, config.cache_dir)
+    log.info("adding %d MILK10k dermoscopic images to the training part", len(labels))
+    return Dataset(
+        np.concatenate([data.images, images]),
+        np.concatenate([data.labels, labels]),
+        np.concatenate([data.image_ids, ids]),
+        None if data.lesion_ids is None else np.concatenate([data.lesion_ids, ids]),
+        data.source,
+    )
+
+
 def refuse_non_empty(out: Path, overwrite: bool) -> None:
     """Raise FileExistsError when `out` holds files and `overwrite` is off."""
     if out.exists() and any(out.iterdir()) and not overwrite:
@@ -137,6 +151,8 @@ def train(config: TrainConfig) -> dict:
     train_data, val_data = dataset.subset(train_rows), dataset.subset(split.val)
     if config.device_views:
         train_data = with_device_views(train_data, config)
+    if config.milk10k is not None:
+        train_data = with_milk10k(train_data, config)
     log.info(
         "train %d images (%d after balancing by %s), validation %d, test %d",
         len(split.train),
@@ -154,7 +170,7 @@ def train(config: TrainConfig) -> dict:
     compile_for_training(
         model,
         keras.optimizers.Adam(learning_rate(config, steps_per_epoch)),
-        loss=loss_for(config, dataset.labels[split.train]),
+        loss=loss_for(config, train_data.labels),  # the prior of what it trains on
         metrics=["accuracy"],
     )
     checkpoint = config.out / "checkpoint.keras"
@@ -260,6 +276,9 @@ def write_config(config: TrainConfig, dataset: Dataset, split, seconds: float, b
         "augmentation": describe_augmentation(config),
         "checkpoint": f"best {config.checkpoint_metric}",
         "init": None if config.init is None else provenance(config.init),
+        "extra_training_data": None
+        if config.milk10k is None
+        else "MILK10k dermoscopy of our seven classes outside its validation third",
         "best_epoch": best,
         "train_seconds": round(seconds, 1),
         "split_sizes": {"train": len(split.train), "val": len(split.val), "test": len(split.test)},

@@ -82,6 +82,12 @@ class TrainConfig:
         "vignettes, any rotation, colour casts, exposure, blur, JPEG quality; cached in "
         "--cache-dir); needs a release folder, not an HMNIST CSV",
     )
+    milk10k: Path | None = option(
+        None,
+        "also train on MILK10k's dermoscopic images of our seven classes outside its validation "
+        "third (a MILK10k folder: metadata.csv, images/)",
+        shown="HAM10000 only",
+    )
     image_size: int = option(INPUT_SIZE, "side in pixels the images are resized to")
     cache_dir: Path | None = cache_option()
     overwrite: bool = option(False, "allow a non-empty --out")
@@ -115,6 +121,8 @@ class TrainConfig:
             raise SettingsError(
                 "--device-views needs the release's image files; an HMNIST CSV has none"
             )
+        if self.milk10k is not None and not (self.milk10k / "metadata.csv").is_file():
+            raise SettingsError(f"--milk10k {self.milk10k}: no metadata.csv; point it at MILK10k")
         if self.init is not None and not self.init.is_file():
             raise SettingsError(f"--init {self.init}: no such file; pass a trained model.keras")
         check_data(self.data)

@@ -24,7 +24,7 @@ from lesion_core.labels import NUM_CLASSES
 from training.classifier.losses import LogitAdjustedCrossentropy
 from training.classifier.warm_start import WarmStartError
 from training.compile import compile_for_training
-from training.data import image_files, load_dataset
+from training.data import Dataset, image_files, load_dataset
 from training.device_views import device_views
 from training.highres.efficientnet_lite import (
     block_input_shape,
@@ -41,6 +41,7 @@ from training.highres.features import (
 )
 from training.highres.train import HighresConfig
 from training.metrics import classification_metrics
+from training.milk10k import training_images
 from training.split import load_split, log_prior
 
 IMAGE_SIZE = (160, 120)  # (width, height): 4:3 like the photos; see the model card for why
@@ -183,6 +184,14 @@ def train(config: HighresConfig) -> Path:
                                 config.cache_dir)  # fmt: skip
         extra = cached_view_features(views, config.cache_dir)
         train_features = np.concatenate([train_features, extra], axis=1)
+    train_labels = dataset.labels[split.train]
+    if config.milk10k is not None:
+        images, labels, ids = training_images(config.milk10k, IMAGE_SIZE, config.cache_dir)
+        milk = Dataset(images, labels, ids, None, "MILK10k dermoscopy outside its validation third")
+        flips = cached_frozen_features(milk, config.cache_dir)  # (N, 4, ...): a flip per view
+        views = np.arange(train_features.shape[1]) % flips.shape[1]
+        train_features = np.concatenate([train_features, flips[:, views]])
+        train_labels = np.concatenate([train_labels, labels])
     trainable = build_trainable_part(image_shape)
     if config.init is not None:
         start_from_trained(trainable, config.init)
@@ -190,7 +199,7 @@ def train(config: HighresConfig) -> Path:
     history = fit(
         trainable,
         train_features,
-        dataset.labels[split.train],
+        train_labels,
         features[split.val],
         dataset.labels[split.val],
         config,

@@ -51,6 +51,12 @@ class HighresConfig:
         "layers the run starts from",
         shown="ImageNet weights",
     )
+    milk10k: Path | None = option(
+        None,
+        "also train on MILK10k's dermoscopic images of our seven classes outside its validation "
+        "third (a MILK10k folder: metadata.csv, images/)",
+        shown="HAM10000 only",
+    )
     device_views: int = option(
         0,
         "add this many simulated-device views of each training image (round and rectangular "
@@ -64,6 +70,8 @@ class HighresConfig:
         check_range("batch_size", self.batch_size, 1)
         check_range("learning_rate", self.learning_rate, 1e-7, 1.0)
         check_range("device_views", self.device_views, 0, 16)
+        if self.milk10k is not None and not (self.milk10k / "metadata.csv").is_file():
+            raise SettingsError(f"--milk10k {self.milk10k}: no metadata.csv; point it at MILK10k")
         if self.init is not None and not self.init.is_file():
             raise SettingsError(f"--init {self.init}: no such file; pass a trained model.keras")
         check_data(self.data, folder_only=True)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from training.cli import SettingsError, option, parse
 from training.reports.report import confusion_table, headline_table, per_class_table
+from training.reports.robustness import robustness_table
 
 CARD_TEMPLATE = """# Model card: `{name}`
 
@@ -75,7 +76,7 @@ Always answering `nv` scores {baseline_acc:.1%} accuracy: accuracy alone says li
 
 {confusion}
 
-![Accuracy against epochs]({plots}/accuracy.png)
+{device_section}![Accuracy against epochs]({plots}/accuracy.png)
 ![Loss against epochs]({plots}/loss.png)
 ![Normalised confusion matrix]({plots}/confusion_matrix.png)
 ![Reliability diagram]({plots}/reliability.png)
@@ -162,6 +163,20 @@ def robustness_bullet(metrics: dict) -> str:
     return textwrap.fill(text, width=96, subsequent_indent="  ", break_on_hyphens=False) + "\n"
 
 
+def device_section(metrics: dict) -> str:
+    """Return the section on other devices' looks and MILK10k (evaluate --robustness), or ""."""
+    table = robustness_table(metrics)
+    if not table:
+        return ""
+    return (
+        "### Other dermatoscopes (`make evaluate ... ARGS=--robustness`)\n\n"
+        "Balanced accuracy on the test part as taken and as other devices would have taken it, "
+        "each copy made from the original file and preprocessed like an upload, and on MILK10k's "
+        "dermoscopy from other devices and clinics (our seven classes; lesions split by "
+        "`lesion_id`, the validation third chooses recipes):\n\n" + table + "\n"
+    )
+
+
 def setting_value(config: dict, key: str) -> str:
     """Return a recipe setting for the card: its value, or both steps' of a run that started
     from another (--init)."""
@@ -241,6 +256,7 @@ def write_card(folder: Path, metadata_csv: Path, out: Path) -> None:
         start=start_paragraph(config),
         fine_tune=fine_tune_line(config),
         robustness=robustness_bullet(metrics),
+        device_section=device_section(metrics),
     )
     out.write_text(text)
 

@@ -41,6 +41,12 @@ def _cell(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
+def _milk10k(metrics: dict, part: str) -> float | None:
+    """Return a model's balanced accuracy on a part of MILK10k's dermoscopy, if measured."""
+    milk = metrics.get("robustness", {}).get("milk10k", {}).get(part)
+    return None if milk is None else milk["balanced_accuracy"]["original"]
+
+
 def comparison_table(folders: list[Path]) -> str:
     """Return the Markdown table of the models in `folders`, the baseline and published figures."""
     metrics = [load(f) for f in folders]
@@ -75,6 +81,18 @@ def comparison_table(folders: list[Path]) -> str:
         + " | ".join(_cell(v) for v in exposure)
         + " |"
     )
+    device = [m.get("robustness", {}).get("max_device_drop") for m in metrics] + [None]
+    lines.append(
+        "| worst balanced-accuracy drop: other devices (disc 100 / 85 %, 45° turn, colour cast, "
+        "30 % darker, JPEG q40) | " + " | ".join(_cell(v) for v in device) + " |"
+    )
+    for part, label in (("val", "validation third"), ("rest", "other two thirds")):
+        milk = [_milk10k(m, part) for m in metrics]
+        lines.append(
+            f"| balanced accuracy, MILK10k dermoscopy ({label}) | "
+            + " | ".join(_cell(v) for v in milk)
+            + " | – |"
+        )
     lines += [
         "",
         "| published (per-image splits: the same lesion can sit in train and test) "

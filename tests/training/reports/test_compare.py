@@ -43,3 +43,19 @@ def test_models_scored_on_different_test_parts_are_refused(tmp_path: Path):
 def test_a_folder_without_metrics_is_a_usage_error(tmp_path: Path):
     with pytest.raises(SystemExit):
         main([str(tmp_path)])
+
+
+def test_device_and_milk10k_rows_come_from_the_robustness_section(tmp_path: Path):
+    metrics = json.loads((MODELS / "paper_cnn" / "metrics.json").read_text())
+    metrics["robustness"] = {
+        "max_drop": 0.01,
+        "max_exposure_drop": 0.02,
+        "max_device_drop": 0.125,
+        "milk10k": {"val": {"balanced_accuracy": {"original": 0.4567}}},
+    }
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "metrics.json").write_text(json.dumps(metrics))
+    table = comparison_table([tmp_path / "m"])
+    assert "| worst balanced-accuracy drop: other devices" in table and "| 0.125 | – |" in table
+    assert "| balanced accuracy, MILK10k dermoscopy (validation third) | 0.457 | – |" in table
+    assert "| balanced accuracy, MILK10k dermoscopy (other two thirds) | – | – |" in table

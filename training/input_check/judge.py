@@ -12,6 +12,7 @@ close-ups) and the other half of each non-dermoscopic kind.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -27,9 +28,18 @@ CLOSEUPS = "clinical_closeup"
 NEGATIVE_KINDS = (*KINDS, CLOSEUPS)
 
 
+class Scorer(Protocol):
+    """Anything that gives a dermoscopic score in 0..1 per row (features, or images)."""
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        """Return the (N,) scores of N rows."""
+        ...
+
+
 @dataclass(frozen=True)
 class CheckFeatures:
-    """ImageNet feature statistics of every image set, one row per image."""
+    """ImageNet feature statistics of every image set, one row per image (or, for a check that
+    takes images, the images themselves: `as_rows`)."""
 
     ham: np.ndarray  # (N, F)
     ham_device: np.ndarray  # (N, views, F)
@@ -61,6 +71,19 @@ def check_features(sets: CheckSets) -> CheckFeatures:
     )
 
 
+def as_rows(sets: CheckSets) -> CheckFeatures:
+    """Return the sets' images laid out as CheckFeatures, for judging a check that reads images
+    (e.g. an exported one)."""
+    return CheckFeatures(
+        ham=sets.ham,
+        ham_device=sets.ham_device,
+        test_shifts=sets.test_shifts,
+        milk_dermoscopic=sets.milk_dermoscopic.images,
+        milk_closeups=sets.milk_closeups.images,
+        ood=sets.ood.images,
+    )
+
+
 def fit_check(
     feats: CheckFeatures, sets: CheckSets, ood_fit: np.ndarray, without: str | None = None
 ) -> CombinedScorer:
@@ -87,14 +110,12 @@ def fit_check(
     return CombinedScorer(FLAG_RATE).fit(positives, labels, np.concatenate(negatives), calibration)
 
 
-def flagged(scorer: CombinedScorer, features: np.ndarray) -> float:
+def flagged(scorer: Scorer, features: np.ndarray) -> float:
     """Return the share of images the scorer calls not dermoscopic."""
     return float(np.mean(scorer.score(features) < THRESHOLD))
 
 
-def judge(
-    scorer: CombinedScorer, feats: CheckFeatures, sets: CheckSets, ood_held: np.ndarray
-) -> dict:
+def judge(scorer: Scorer, feats: CheckFeatures, sets: CheckSets, ood_held: np.ndarray) -> dict:
     """Return the held-out figures of a fitted check."""
     milk_val = sets.milk_dermoscopic.part == "val"
     closeups_val = sets.milk_closeups.part == "val"

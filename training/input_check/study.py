@@ -29,7 +29,13 @@ from training.cli import (
     setup_logging,
 )
 from training.input_check.check_sets import load_check_sets
-from training.input_check.judge import check_features, fit_check, judge, leave_one_kind_out
+from training.input_check.judge import (
+    as_rows,
+    check_features,
+    fit_check,
+    judge,
+    leave_one_kind_out,
+)
 from training.input_check.ood_data import KINDS, OodImages
 
 SPLIT = Path("models/resnet_small_2x/split.csv")
@@ -89,6 +95,10 @@ class StudySettings(CheckDataSettings):
     """Command-line settings of `python -m training.input_check.study`."""
 
     out: Path | None = option(None, "write the figures here (JSON)")
+    shipped: Path | None = option(
+        Path("models/input_check/model.onnx"),
+        "an exported 64×64 check to judge first on the same parts ('none': skip)",
+    )
 
 
 def study_size(args: CheckDataSettings, size: Size) -> dict:
@@ -103,6 +113,26 @@ def study_size(args: CheckDataSettings, size: Size) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class ExportedCheck:
+    """An exported input check (model.onnx), scoring images."""
+
+    path: Path
+
+    def score(self, images: np.ndarray) -> np.ndarray:
+        """Return the (N,) dermoscopic scores of (N, H, W, 3) uint8 images."""
+        from training.highres.features import onnx_session, run_batched
+
+        return run_batched(onnx_session(self.path), images)[:, 0]
+
+
+def study_shipped(args: CheckDataSettings, path: Path) -> dict:
+    """Return the held-out figures of the check shipped at `path` (64×64), before refitting."""
+    sets = load_check_sets(args.data, args.milk10k, args.ood, SPLIT, 64, args.cache_dir)
+    _, held_rows = ood_halves(sets.ood)
+    return judge(ExportedCheck(path), as_rows(sets), sets, held_rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print and save the candidates' figures."""
     args = parse(
@@ -110,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     setup_logging()
     results = {}
+    if args.shipped is not None and str(args.shipped) != "none":
+        results["shipped"] = study_shipped(args, args.shipped)
+        log.info("shipped: %s", json.dumps(results["shipped"]))
     for size in CANDIDATE_SIZES:
         name = "x".join(map(str, width_height(size)))
         results[name] = study_size(args, size)

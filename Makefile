@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Reinstall whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-DATA ?= $(or $(HAM10000_DIR),../shared/data/ham10000)
+# Where the data is: README, Getting HAM10000 (the training CLIs' --data has the same default).
+DATA ?= $(or $(HAM10000_DIR),data/ham10000)
 MODEL ?= models/resnet_small_2x/model.keras
 RUN_OUT ?= runs/$(shell date +%Y%m%d-%H%M%S)
 # pytest-xdist workers (3 keep 2 cores busy while tests wait on servers); 0: one process

@@ -7,7 +7,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from backend.model_file import ModelLoadError, check_model_file
+from backend.model_file import ModelLoadError, check_model_file, check_unique_names, model_name
 from backend.settings import Settings, SettingsError
 
 try:
@@ -40,11 +40,14 @@ limit_request_fields = 100
 
 
 def on_starting(server):
-    """Stop before forking workers when a model file is missing or corrupt: one line, no trace."""
+    """Stop before forking workers when a model file is missing or corrupt, or two classifiers
+    share a name: one line, no trace."""
     try:
         check_model_file(_settings.model_path)
         if _settings.segmenter_path is not None:
             check_model_file(_settings.segmenter_path)
+        classifiers = (_settings.model_path, *_settings.more_model_paths)
+        check_unique_names((model_name(path), path) for path in classifiers)
     except ModelLoadError as exc:
         server.log.error("%s", exc)
         sys.exit(1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from backend.errors import ApiError
-from backend.model_file import ModelLoadError
+from backend.model_file import ModelLoadError, check_unique_names
 from backend.predictor import Predictor
 
 
@@ -16,15 +16,8 @@ class Classifiers:
     def __init__(self, predictors: Sequence[Predictor]) -> None:
         if not predictors:
             raise ModelLoadError("no classifier configured: set MODEL_PATHS or MODEL_PATH")
-        self._by_name: dict[str, Predictor] = {}
-        for predictor in predictors:
-            name = predictor.info.name
-            if name in self._by_name:
-                raise ModelLoadError(
-                    f"two classifiers are named {name!r} ({self._by_name[name].info.path} and "
-                    f"{predictor.info.path}); give one another `name` in its config.json"
-                )
-            self._by_name[name] = predictor
+        check_unique_names((p.info.name, p.info.path) for p in predictors)
+        self._by_name = {predictor.info.name: predictor for predictor in predictors}
         self.default = predictors[0]
 
     def __iter__(self) -> Iterator[Predictor]:

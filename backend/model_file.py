@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 # Every ONNX file is a ModelProto whose first field is ir_version (field 1, varint): byte 0x08.
@@ -39,6 +40,28 @@ def read_sidecar(model_path: Path, name: str) -> dict:
         return json.loads((model_path.parent / name).read_text())
     except (OSError, ValueError):
         return {}
+
+
+def model_name(model_path: Path, config: dict | None = None) -> str:
+    """Return the name a classifier is served under: `name` in its config.json (`config`, else
+    read from beside the model), or else its folder's name."""
+    if config is None:
+        config = read_sidecar(model_path, "config.json")
+    return config.get("name") or model_path.parent.name
+
+
+def check_unique_names(named: Iterable[tuple[str, Path]]) -> None:
+    """Raise ModelLoadError when two of the (name, model file) pairs share a name: a request's
+    `?model=NAME` could not tell them apart."""
+    seen: dict[str, Path] = {}
+    for name, path in named:
+        if name in seen:
+            raise ModelLoadError(
+                f"two classifiers are named {name!r} ({seen[name]} and {path}); serve one under "
+                "another name: train it with --name NAME, or change `name` in the config.json "
+                "beside it"
+            )
+        seen[name] = path
 
 
 def open_session(model_path: Path, threads: int):

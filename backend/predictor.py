@@ -8,7 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from backend.model_file import ModelLoadError, model_version, open_session, read_sidecar
+from backend.model_file import (
+    ModelLoadError,
+    model_name,
+    model_version,
+    open_session,
+    read_sidecar,
+)
 from lesion_core.class_activation import CAM_OUTPUT
 from lesion_core.labels import CLASS_CODES
 
@@ -59,7 +65,7 @@ class Predictor:
         # Models ending in global average pooling carry their class activation maps too.
         self._activations = next((o.name for o in outputs if o.name == CAM_OUTPUT), None)
         config = read_sidecar(model_path, "config.json")
-        name = config.get("name") or model_path.parent.name
+        name = model_name(model_path, config)
         self.info = ModelInfo(
             name=name,
             version=model_version(model_path, name),

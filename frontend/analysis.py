@@ -147,7 +147,11 @@ def _outcome(item: Prediction | FileError) -> Outcome:
     if isinstance(item, Prediction):
         return item
     message = item.error.message.rstrip(".")
-    return BackendError(f"The backend refused the upload: {message}.", code=item.error.code)
+    return BackendError(
+        f"The backend refused the upload: {message}.",
+        code=item.error.code,
+        detail=item.error.message,
+    )
 
 
 def _refused(exc: BackendError) -> bool:

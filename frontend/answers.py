@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from frontend.analysis import LocalizationMemo, PredictionMemo, analyse
+from frontend.analysis import LocalizationMemo, Outcome, PredictionMemo, analyse
 from frontend.charts import probability_chart
 from frontend.client import BackendClient, BackendError, ImageFile
 from frontend.model_picker import Picked
@@ -40,12 +40,17 @@ def client_for(client: BackendClient, model: ModelSummary | None) -> BackendClie
 
 def show_comparison(
     client: BackendClient, file: ImageFile, title: str, picked: Picked, meta: Metadata
-) -> None:
-    """Show every picked model's answer to one image side by side (one request per model)."""
+) -> list[tuple[ModelSummary | None, Outcome]]:
+    """Show every picked model's answer to one image side by side (one request per model);
+    return each model's answer, or the error it got."""
+    answers: list[tuple[ModelSummary | None, Outcome]] = []
     with st.container(border=True):
         st.markdown(f"**{title}**")
         picture, *columns = st.columns([1] + [2] * len(picked.models))
-        picture.image(file[1], width="stretch")
+        try:
+            picture.image(file[1], width="stretch")
+        except OSError:  # Pillow cannot read it; each model's column says what the backend said
+            picture.caption("No preview: the page cannot read this file as an image.")
         codes = {f"{c.name} ({c.code})": c.code for c in meta.classes}
         for column, model in zip(columns, picked.models, strict=True):
             localizations, predictions = memos_for(model)
@@ -65,8 +70,8 @@ def show_comparison(
                         predictions,
                     )
                 except BackendError as exc:
-                    st.error(exc.message)
-                    continue
+                    outcome = exc
+                answers.append((model, outcome))
                 if isinstance(outcome, BackendError):
                     st.error(outcome.message)
                     continue
@@ -75,3 +80,4 @@ def show_comparison(
                 frame = probability_frame(outcome, meta.classes)
                 frame["Class"] = frame["Class"].map(codes)
                 st.altair_chart(probability_chart(frame, muted=unreliable))
+    return answers

@@ -10,10 +10,11 @@ import streamlit as st
 from frontend.analysis import PART_OVERHEAD_BYTES, analyse
 from frontend.answers import client_for, init_memos, memos_for, show_comparison
 from frontend.client import BackendClient, BackendError, ImageFile
+from frontend.downloads import answer_row, answerer, offer_download
 from frontend.model_picker import Picked, pick_models
 from frontend.responses import Health, Metadata
 from frontend.result_card import show_outcome
-from frontend.results import summary_frame, summary_table, to_csv
+from frontend.results import summary_frame, summary_table
 from frontend.samples import ATTRIBUTION, load_samples
 from frontend.settings import Settings, SettingsError
 from frontend.sidebar import init_status, note_stopped, show_model_facts, show_status
@@ -57,8 +58,8 @@ def format_names(meta: Metadata) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def show_uploads(client: BackendClient, meta: Metadata, picked: Picked) -> None:
-    """Lay out the uploader and the results for the images uploaded."""
+def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: Health) -> None:
+    """Lay out the uploader and the results for the images uploaded, with their CSV download."""
     limit_mb = meta.max_upload_bytes / 2**20
     uploads = st.file_uploader(
         f"Dermatoscopic images ({format_names(meta)}, up to {limit_mb:g} MB each)",
@@ -85,8 +86,14 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked) -> None:
     if not files:
         return
     if picked.compare:
-        for file in files:
-            show_comparison(client, file, file[0], picked, meta)
+        download = st.container()  # above the answers, filled once they are in
+        rows = [
+            answer_row(file[0], answerer(model, health), outcome)
+            for file in files
+            for model, outcome in show_comparison(client, file, file[0], picked, meta)
+        ]
+        with download:
+            offer_download(rows)
         return
     localizations, predictions = memos_for(picked.first)
     client = client_for(client, picked.first)
@@ -100,14 +107,8 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked) -> None:
     if len(files) > 1:
         table = summary_frame([f[0] for f in files], outcomes, meta.classes)
         st.table(summary_table(table, [c.code for c in meta.classes]), hide_index=True)
-        st.download_button(
-            "Download table as CSV",
-            to_csv(table),
-            file_name="predictions.csv",
-            mime="text/csv",
-            key="download_csv",
-            on_click="ignore",
-        )
+    model = answerer(picked.first, health)
+    offer_download([answer_row(f[0], model, o) for f, o in zip(files, outcomes, strict=True)])
     for i, (file, outcome) in enumerate(zip(files, outcomes, strict=True)):
         show_outcome(client, file, f"upload{i}", outcome, meta, localizations, model=picked.first)
 
@@ -187,6 +188,6 @@ with st.sidebar:
 picked = pick_models(catalogue)
 own, demo = st.tabs(["Your images", "Demo samples"])
 with own:
-    show_uploads(client, meta, picked)
+    show_uploads(client, meta, picked, health)
 with demo:
     show_samples(client, meta, picked)

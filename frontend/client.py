@@ -28,13 +28,21 @@ UPLOAD_PATHS = ("/predict", "/localize")
 
 
 class BackendError(Exception):
-    """The backend could not be reached or refused a request; `message` says so in plain words."""
+    """The backend could not be reached or refused a request; `message` says so in plain words,
+    `detail` is the backend's own message (None where it gave none)."""
 
-    def __init__(self, message: str, status: int | None = None, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        code: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
+        self.detail = detail
 
 
 class LocalizationUnavailable(BackendError):
@@ -195,7 +203,8 @@ def _http_error(base_url: str, path: str, status: int, body: Any) -> BackendErro
             status,
         )
     code = str(error.get("code", "error"))
-    message = str(error.get("message", "no message")).rstrip(".")
+    detail = str(error.get("message", "no message"))
+    message = detail.rstrip(".")
     if status == 503:
         text = f"The backend is not ready yet: {message}. Wait a moment, then try again."
     elif status >= 500:
@@ -204,4 +213,4 @@ def _http_error(base_url: str, path: str, status: int, body: Any) -> BackendErro
         text = f"The backend refused the upload: {message}."
     else:
         text = f"The backend refused the request to {path}: {message}."
-    return BackendError(text, status, code)
+    return BackendError(text, status, code, detail)

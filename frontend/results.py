@@ -1,4 +1,5 @@
-"""Tabulate predictions: one image's classes, and one row per image for several."""
+"""Tabulate predictions for the page: one image's classes, and one row per image for several.
+The CSV download has rows of its own (frontend.downloads)."""
 
 from __future__ import annotations
 
@@ -100,8 +101,3 @@ def summary_table(frame: pd.DataFrame, codes: Sequence[str]) -> Styler:
         .format(na_rep="", subset=["Tag", "Input check"])
         .apply(lambda row: [REFUSED_COLOUR if refused[row.name] else ""] * len(row), axis=1)
     )
-
-
-def to_csv(frame: pd.DataFrame) -> bytes:
-    """Return the table as UTF-8 CSV bytes without the index."""
-    return frame.to_csv(index=False).encode("utf-8")

@@ -29,7 +29,7 @@ are left out, and counted."""
 
 PREDICT_EXAMPLES = """\
 examples:
-  lesion predict ../shared/data/ham10000/full_res --out preds.csv
+  lesion predict data/ham10000/HAM10000_images_part_1 --out preds.csv
   lesion predict photos/ more.jpg --model efficientnet_lite0 --format jsonl --out preds.jsonl
   lesion predict metadata.csv --image-dir images/ --format isic --out submission.csv
   lesion predict photos/ --url http://127.0.0.1:8000 --out preds.csv
@@ -39,7 +39,7 @@ and the new rows appended."""
 
 SCORE_EXAMPLES = """\
 examples:
-  lesion score preds.csv ../shared/data/ham10000/metadata.csv
+  lesion score preds.csv data/ham10000/HAM10000_metadata.csv
   lesion score submission.csv ISIC2018_Task3_Test_GroundTruth.csv --plots figures/"""
 
 

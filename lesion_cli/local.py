@@ -17,9 +17,9 @@ from backend.predictor import Predictor
 from backend.service import classify
 from backend.settings import DEFAULT_INPUT_CHECK_PATH
 from backend.uploads import Upload
+from lesion_api.rows import Row
 from lesion_cli.errors import CliError
 from lesion_cli.pool import in_order
-from lesion_cli.rows import Row
 from lesion_core.preprocess import DEFAULT_MAX_PIXELS
 
 BATCH_SIZE = 16  # images per model call: as many as the service takes in one request

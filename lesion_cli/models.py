@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backend.model_file import read_sidecar
+from backend.model_file import model_name
 from backend.settings import model_paths_from
 from lesion_cli.errors import CliError
 
@@ -12,10 +12,7 @@ from lesion_cli.errors import CliError
 def shipped_models() -> dict[str, Path]:
     """Return the shipped classifiers found in models/, by name, the service's default first."""
     paths, _ = model_paths_from({})  # no MODEL_PATHS: the shipped ones, as the service serves
-    # A classifier's name is its config.json's `name`, else its folder's (backend.predictor).
-    return {
-        read_sidecar(path, "config.json").get("name") or path.parent.name: path for path in paths
-    }
+    return {model_name(path): path for path in paths}
 
 
 def default_model() -> str:

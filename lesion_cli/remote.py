@@ -15,11 +15,11 @@ from typing import Any
 import requests
 
 from lesion_api.predictions import FileError, PredictAnswer, PredictionList
+from lesion_api.rows import Row
 from lesion_api.service import Metadata
 from lesion_cli.arguments import API_KEY_VARIABLE
 from lesion_cli.errors import FAILED, CliError
 from lesion_cli.pool import in_order
-from lesion_cli.rows import Row
 
 TIMEOUT = (5, 120)  # seconds to connect, and to wait for a full request's answer
 RETRIES = 4  # tries for an answer that says "later" (429, 502-504) or a dropped connection

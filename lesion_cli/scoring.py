@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from lesion_cli.errors import CliError
-from lesion_cli.rows import ISIC_COLUMNS
+from lesion_cli.isic import ISIC_COLUMNS, ISIC_HEADER
 from lesion_core.labels import CLASS_CODES, CLASS_INDEX
 from training.metrics import classification_metrics
 
@@ -102,6 +102,6 @@ def isic_csv(names: list[str], values: np.ndarray) -> str:
     """Return an ISIC-format CSV (image,MEL,NV,BCC,AKIEC,BKL,DF,VASC) of one row per image."""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(("image", *ISIC_COLUMNS))
+    writer.writerow(ISIC_HEADER)
     writer.writerows((name, *map(float, row)) for name, row in zip(names, values, strict=True))
     return text.getvalue()

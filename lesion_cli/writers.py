@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from lesion_api.rows import COLUMNS, Row, write_csv
 from lesion_cli.errors import CliError
 from lesion_cli.inputs import path_key
-from lesion_cli.rows import COLUMNS, ISIC_COLUMNS, Row
+from lesion_cli.isic import ISIC_COLUMNS, ISIC_HEADER
 
-ISIC_HEADER = ("image", *ISIC_COLUMNS)
 TAIL_CHUNK = 64 * 1024  # bytes read at a time, from the end, to find a cut-off last row
 
 
@@ -127,10 +127,12 @@ class RowWriter:
     def __init__(self, stream: TextIO, fmt: str, header: bool) -> None:
         self.stream = stream
         self.format = fmt
-        self.csv = csv.writer(stream, lineterminator="\n")
-        if header and fmt != "jsonl":
-            self.csv.writerow(ISIC_HEADER if fmt == "isic" else COLUMNS)
-            stream.flush()
+        self.isic = csv.writer(stream, lineterminator="\n")
+        if header and fmt == "csv":
+            write_csv(stream, [])  # the header the page's CSV download has too (lesion_api.rows)
+        elif header and fmt == "isic":
+            self.isic.writerow(ISIC_HEADER)
+        stream.flush()
 
     def holds(self, row: Row) -> bool:
         """Return whether the format has room for the row (an ISIC submission has no errors)."""
@@ -138,26 +140,14 @@ class RowWriter:
 
     def write(self, rows: Sequence[Row]) -> None:
         """Write the rows the format holds."""
-        for row in rows:
-            if not self.holds(row):
-                continue
-            if self.format == "jsonl":
-                self.stream.write(json.dumps(row.record()) + "\n")
-            elif self.format == "isic":
+        kept = [row for row in rows if self.holds(row)]
+        if self.format == "csv":
+            write_csv(self.stream, kept, header=False)
+        elif self.format == "jsonl":
+            self.stream.writelines(json.dumps(row.record()) + "\n" for row in kept)
+        else:
+            for row in kept:
                 probabilities = row.probabilities or {}
                 values = [probabilities[column.lower()] for column in ISIC_COLUMNS]
-                self.csv.writerow([Path(row.path).stem, *values])
-            else:
-                self.csv.writerow([cell(value) for value in row.record().values()])
+                self.isic.writerow([Path(row.path).stem, *values])
         self.stream.flush()
-
-
-def cell(value: object) -> str:
-    """Return a CSV cell: empty for None, true/false, warning codes joined with ';'."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, list):
-        return ";".join(value)
-    return str(value)

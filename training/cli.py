@@ -21,10 +21,10 @@ Every `python -m training.…` CLI follows the same four rules (new CLIs too):
    that TensorFlow's C++ log lines stay off the console when it does load.
 
 Helpers for what several CLIs share: `data_option()` and `cache_option()` (the --data and
---cache-dir fields), `check_range`, `check_run_settings`, `check_data`, `check_out`,
-`setup_logging()` and `removed_if_left_empty(out)`, which a training main() wraps its run in so
-that a failed run leaves no empty run folder. A classifier CLI ends with the figures against
-always answering `nv` (training.classifier.summary).
+--cache-dir fields), `check_range`, `check_run_settings`, `check_model_name`, `check_data`,
+`check_out`, `setup_logging()` and `removed_if_left_empty(out)`, which a training main() wraps
+its run in so that a failed run leaves no empty run folder. A classifier CLI ends with the
+figures against always answering `nv` (training.classifier.summary).
 
     @dataclass(frozen=True, kw_only=True)
     class HighresConfig:
@@ -55,18 +55,24 @@ import contextlib
 import dataclasses
 import logging
 import os
+import re
 import types
 import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+# Where a fresh clone keeps the data (git ignores data/): README, Getting HAM10000. The Makefile's
+# DATA has the same default and the same override; tests/training/test_cli.py keeps them equal.
 DEFAULT_DATA = Path(os.environ.get("HAM10000_DIR", "data/ham10000"))
 DEFAULT_CACHE = Path(os.environ.get("LESION_CACHE_DIR", ".cache"))
 # TensorFlow reads this when it loads: 2 keeps its C++ INFO and WARNING lines off the console
 # (errors still show). A value the user set wins.
 TF_LOG_LEVEL = "2"
 
+# What a model may be called (config.json's `name`): the service takes it in `?model=NAME`, in
+# its model version (`NAME-<hash>`) and in its metrics' labels.
+MODEL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 QUIET_LOGGERS = ("tf2onnx",)  # logs every optimiser pass of each ONNX export at INFO
 Settings = TypeVar("Settings")
 METAVARS = {Path: "PATH", int: "N", float: "X", str: "TEXT"}  # how usage lines name values
@@ -173,6 +179,15 @@ def check_run_settings(settings: Any) -> None:
     check_range("learning_rate", settings.learning_rate, 1e-7, 1.0)
     check_range("test_fraction", settings.test_fraction, 0.05, 0.5)
     check_range("val_fraction", settings.val_fraction, 0.05, 0.5)
+
+
+def check_model_name(name: str | None) -> None:
+    """Raise SettingsError when --name is not a name the service can serve a model under."""
+    if name is not None and not MODEL_NAME.fullmatch(name):
+        raise SettingsError(
+            f"--name {name!r}: use 1 to 64 letters, digits, '_' or '-', starting with a letter "
+            "(the service's ?model=NAME), e.g. my_cnn"
+        )
 
 
 def check_data(data: Path, folder_only: bool = False) -> None:

@@ -4,6 +4,8 @@ end to end, through Flask's test client and the real gunicorn server."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from backend.predictor import Predictor
 from backend.settings import Settings
 from tests.backend.onnx_models import colour_classifier
 from tests.conftest import PAPER_MODEL, SHIPPED_SEGMENTER, encode, lesion_like_image
-from tests.servers import REPO_ROOT, gunicorn_server
+from tests.servers import BIN, REPO_ROOT, free_port, gunicorn_server
 
 SAMPLE = REPO_ROOT / "samples" / "ISIC_0024400.jpg"
 NAMES = ["resnet_small_2x", "paper_cnn", "wide"]
@@ -61,6 +63,61 @@ def test_pick_names_the_loaded_models_for_an_unknown_one(predictors):
 def test_two_models_of_one_name_are_refused(predictor):
     with pytest.raises(ModelLoadError, match="two classifiers are named 'resnet_small_2x'"):
         Classifiers([predictor, predictor])
+
+
+def own_run(folder: Path, name: str) -> Path:
+    """Return the model.onnx of a run folder whose config.json names the model `name`, as
+    `python -m training.classifier.train --name NAME` writes it."""
+    return colour_classifier(folder, name=name)
+
+
+def served_beside_the_shipped(own: Path) -> Settings:
+    """Return the settings of MODEL_PATHS = the two shipped 28×28 classifiers, then `own`."""
+    paths = ",".join(
+        str(p) for p in (REPO_ROOT / "models/resnet_small_2x/model.onnx", PAPER_MODEL, own)
+    )
+    env = {"MODEL_PATHS": paths, "SEGMENTER_PATH": "off", "INPUT_CHECK_PATH": "off"}
+    return Settings.from_env(env)
+
+
+def test_a_run_with_a_name_of_its_own_is_served_beside_the_shipped_models(tmp_path):
+    own = own_run(tmp_path / "runs" / "resnet_small_2x-20250101-120000", "my_cnn")
+    client = create_app(served_beside_the_shipped(own)).test_client()
+    assert [m["name"] for m in client.get("/models").json["models"]] == [
+        "resnet_small_2x",
+        "paper_cnn",
+        "my_cnn",
+    ]
+    answer = client.post("/predict?model=my_cnn", data=upload(SAMPLE.read_bytes()))
+    assert answer.status_code == 200 and answer.json["model_version"].startswith("my_cnn-")
+
+
+def test_a_run_named_like_a_shipped_model_is_refused_naming_both_files_and_the_fix(tmp_path):
+    own = own_run(tmp_path / "runs" / "paper_cnn-20250101-120000", "paper_cnn")  # no --name
+    with pytest.raises(ModelLoadError) as refused:
+        create_app(served_beside_the_shipped(own))
+    message = str(refused.value)
+    assert f"two classifiers are named 'paper_cnn' ({PAPER_MODEL} and {own})" in message
+    assert "train it with --name NAME" in message
+
+
+@pytest.mark.server
+def test_real_server_refuses_two_models_of_one_name_in_one_line_before_starting(tmp_path):
+    own = own_run(tmp_path / "paper_cnn-20250101-120000", "paper_cnn")
+    env = {**os.environ, "MODEL_PATH": "", "PORT": str(free_port())}
+    env["MODEL_PATHS"] = f"{PAPER_MODEL},{own}"
+    result = subprocess.run(
+        [str(BIN / "gunicorn"), "backend.app:create_app()"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1 and "two classifiers are named 'paper_cnn'" in errors[0]
+    assert "Traceback" not in result.stderr
 
 
 def test_models_lists_every_classifier_with_its_held_out_figures(client):

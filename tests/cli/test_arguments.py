@@ -13,8 +13,8 @@ from lesion_cli.arguments import PredictOptions, ScoreOptions, cpu_count, parse_
     ("arguments", "expected"),
     [
         (["--help"], "usage: lesion [-h] COMMAND"),
-        (["predict", "--help"], "lesion predict ../shared/data/ham10000/full_res --out"),
-        (["score", "--help"], "lesion score preds.csv ../shared/data/ham10000/metadata.csv"),
+        (["predict", "--help"], "lesion predict data/ham10000/HAM10000_images_part_1 --out"),
+        (["score", "--help"], "lesion score preds.csv data/ham10000/HAM10000_metadata.csv"),
     ],
 )
 def test_each_command_has_its_help(lesion, arguments, expected):

@@ -6,9 +6,9 @@ import pytest
 
 from backend.service import classify
 from backend.uploads import Upload
+from lesion_api.rows import Row
 from lesion_cli.local import LocalRunner
 from lesion_cli.models import model_path
-from lesion_cli.rows import Row
 from lesion_core.preprocess import DEFAULT_MAX_PIXELS
 from tests.cli.conftest import SAMPLES, damaged_jpeg
 

@@ -6,9 +6,9 @@ import io
 
 import pytest
 
+from lesion_api.rows import COLUMNS, Row
 from lesion_cli.errors import CliError
 from lesion_cli.inputs import path_key
-from lesion_cli.rows import COLUMNS, Row
 from lesion_cli.writers import RowWriter, earlier_rows, trim_partial_row
 
 FAILED = Row("a/b.jpg", "m", "m-1", error="invalid_image: 'b.jpg': damaged")

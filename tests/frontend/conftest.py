@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import csv
+import io
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
 
 from tests.frontend.stub_backend import StubBackend, start_stub
 from tests.servers import BIN, REPO_ROOT, free_port, running
 
 SAMPLES = REPO_ROOT / "samples"
+
+
+@pytest.fixture()
+def downloaded(monkeypatch: pytest.MonkeyPatch) -> Callable[[AppTest, str], list[dict[str, str]]]:
+    """Return a function that reads the CSV a page's download button (by key) offers, as rows.
+    AppTest drops the files it was given after each run, so they are kept here as they come."""
+    kept: dict[str, bytes] = {}
+    store = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, path_or_data, mimetype, kind, filename=None):
+        file_id = store(self, path_or_data, mimetype, kind, filename)
+        if isinstance(path_or_data, bytes):
+            kept[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+
+    def rows(at: AppTest, key: str) -> list[dict[str, str]]:
+        data = kept[Path(at.download_button(key=key).proto.url).stem]
+        text = data.decode("utf-8")
+        assert "\r" not in text, "lines end in \\n, as the command line's do"
+        return list(csv.DictReader(io.StringIO(text)))
+
+    return rows
 
 
 @pytest.fixture()

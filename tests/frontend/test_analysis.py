@@ -41,6 +41,8 @@ def test_classify_reports_a_bad_image_beside_good_ones(
     outcomes = classify(BackendClient(live_backend), files, 16, 10**7, {})
     assert isinstance(outcomes[0], Prediction)
     assert isinstance(outcomes[1], BackendError) and "bad.png" in outcomes[1].message
+    assert outcomes[1].code == "invalid_image"
+    assert outcomes[1].detail == "file 2 ('bad.png'): not an image, or damaged beyond reading"
 
 
 @pytest.mark.server

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -9,6 +10,10 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from frontend.downloads import DOWNLOAD_LABEL
+from lesion_api.rows import COLUMNS
+from lesion_cli.main import main as lesion_main
+from lesion_core.labels import CLASS_CODES
 from tests.conftest import encode
 from tests.frontend.stub_backend import METADATA_OK, StubBackend, start_stub
 from tests.servers import REPO_ROOT, free_port, gunicorn_server, stop
@@ -85,11 +90,12 @@ def test_one_upload_is_classified(
     assert at.subheader[0].value.split(" (")[0] in CLASS_NAMES
     assert chart_count(at) == 1
     assert not at.dataframe, "one image needs no table"
+    assert at.download_button(key="download_csv").label == DOWNLOAD_LABEL, "its row all the same"
 
 
 @pytest.mark.server
 def test_several_uploads_get_a_table_and_csv(
-    monkeypatch: pytest.MonkeyPatch, live_backend: str, sample_paths: list[Path]
+    monkeypatch: pytest.MonkeyPatch, live_backend: str, sample_paths: list[Path], downloaded
 ) -> None:
     at = run_app(monkeypatch, live_backend)
     files = [(p.name, p.read_bytes(), "image/jpeg") for p in sample_paths[:3]]
@@ -98,13 +104,38 @@ def test_several_uploads_get_a_table_and_csv(
     table = at.table[0].value
     assert table["Image"].tolist() == [p.name for p in sample_paths[:3]]
     assert table.columns.tolist()[-7:] == ["akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"]
-    assert at.download_button(key="download_csv").label == "Download table as CSV"
+    assert at.download_button(key="download_csv").label == DOWNLOAD_LABEL
+    assert [row["path"] for row in downloaded(at, "download_csv")] == [f[0] for f in files]
     assert chart_count(at) == 3
 
 
 @pytest.mark.server
+def test_the_csv_download_is_lesion_predicts_csv_of_the_same_images(
+    monkeypatch: pytest.MonkeyPatch,
+    live_backend: str,
+    sample_paths: list[Path],
+    downloaded,
+    tmp_path: Path,
+) -> None:
+    # The service here runs the default model and the input check, as `lesion predict` does.
+    at = run_app(monkeypatch, live_backend)
+    files = [(p.name, p.read_bytes(), "image/jpeg") for p in sample_paths[:2]]
+    at.file_uploader(key="uploads").set_value(files).run()
+    page = downloaded(at, "download_csv")
+    out = tmp_path / "predictions.csv"
+    assert lesion_main(["predict", *map(str, sample_paths[:2]), "--out", str(out)]) == 0
+    with out.open(newline="", encoding="utf-8") as handle:
+        cli = list(csv.DictReader(handle))
+    assert list(page[0]) == list(cli[0]) == list(COLUMNS), "the same header"
+    assert [r["path"] for r in page] == [Path(r["path"]).name for r in cli]
+    for row in (*page, *cli):
+        del row["path"]  # the page has file names, the command line paths
+    assert page == cli
+
+
+@pytest.mark.server
 def test_bad_upload_gets_a_plain_error_beside_good_ones(
-    monkeypatch: pytest.MonkeyPatch, live_backend: str, sample_paths: list[Path]
+    monkeypatch: pytest.MonkeyPatch, live_backend: str, sample_paths: list[Path], downloaded
 ) -> None:
     at = run_app(monkeypatch, live_backend)
     good = sample_paths[0].read_bytes()
@@ -119,6 +150,12 @@ def test_bad_upload_gets_a_plain_error_beside_good_ones(
     table = at.table[0].value
     assert table["Predicted class"].tolist()[1] == refusal, "in full, in its row"
     assert table.iloc[1, 2:].isna().all(), "no made-up figures beside a refusal"
+    answered, refused = downloaded(at, "download_csv")
+    assert answered["label"] and not answered["error"]
+    assert refused["path"] == "broken.png" and refused["model"] == answered["model"]
+    reason = "invalid_image: 'broken.png': not an image, or damaged beyond reading"
+    assert refused["error"] == reason, "the service's code and message, as `lesion predict` has"
+    assert not any(refused[code] for code in CLASS_CODES) and not refused["label"]
 
 
 @pytest.mark.server

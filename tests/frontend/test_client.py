@@ -63,6 +63,7 @@ def test_predict_undecodable_upload_raises_plain_message(live_backend: str) -> N
     assert (caught.value.status, caught.value.code) == (400, "invalid_image")
     assert caught.value.message.startswith("The backend refused the upload:")
     assert "notes.png" in caught.value.message
+    assert caught.value.detail == "'notes.png': not an image, or damaged beyond reading"
 
 
 @pytest.mark.server

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from frontend.input_check import NOT_DERMOSCOPIC_TITLE
 from frontend.model_picker import COMPARE_LABEL
+from lesion_api.rows import COLUMNS
 from lesion_core.image_quality import TOO_SMALL
 from tests.backend.images import not_dermoscopy
 from tests.conftest import encode
@@ -85,6 +86,25 @@ def test_every_model_side_by_side(monkeypatch, models_backend):
         f"Balanced accuracy on held-out lesions: {shipped('resnet_small_2x')}",
         f"Balanced accuracy on held-out lesions: {shipped('paper_cnn')}",
     ], "the wide model has no published figures"
+
+
+def test_side_by_side_downloads_a_row_per_upload_and_model(monkeypatch, models_backend, downloaded):
+    at = run_app(monkeypatch, models_backend)
+    at.toggle(key="compare").set_value(True).run()
+    files = [("a.png", DERMOSCOPY.read_bytes(), "image/png"), ("b.png", b"garbage", "image/png")]
+    at.file_uploader(key="uploads").set_value(files).run()
+    assert not at.exception, "a file that is no image gets no preview, and its rows"
+    assert any(c.value.startswith("No preview") for c in at.caption)
+    rows = downloaded(at, "download_csv")
+    assert list(rows[0]) == list(COLUMNS)
+    names = ["resnet_small_2x", "paper_cnn", "wide"]
+    assert [(r["path"], r["model"]) for r in rows] == [
+        (f, m) for f in ("a.png", "b.png") for m in names
+    ]
+    assert all(r["model_version"].startswith(f"{r['model']}-") for r in rows)
+    answered, refused = rows[:3], rows[3:]
+    assert all(r["label"] and r["dermoscopic"] == "true" and not r["error"] for r in answered)
+    assert all(r["error"].startswith("invalid_image: 'b.png': ") for r in refused)
 
 
 def answer_column(node) -> list[tuple[str, str]]:

@@ -1,15 +1,12 @@
-"""The result tables: one image's classes, one row per image, and the CSV download."""
+"""The result tables: one image's classes, and one row per image."""
 
 from __future__ import annotations
 
-import io
-
-import pandas as pd
 import pytest
 
 from frontend.client import BackendError
 from frontend.responses import InputCheck, LesionClass, Prediction, parse_metadata
-from frontend.results import percent, probability_frame, summary_frame, summary_table, to_csv
+from frontend.results import percent, probability_frame, summary_frame, summary_table
 from tests.frontend.stub_backend import CODES, METADATA_OK
 
 CLASSES: tuple[LesionClass, ...] = parse_metadata(METADATA_OK).classes
@@ -43,13 +40,6 @@ def test_summary_frame_has_a_row_per_image_and_errors_in_words() -> None:
     assert frame.loc[0, "Tag"] == "malignant"
     assert frame.loc[0, "mel"] == 0.6
     assert frame.loc[1, "Error"] == "unreadable"
-
-
-def test_csv_round_trips_the_table() -> None:
-    frame = summary_frame(["a.jpg"], [MEL], CLASSES)
-    back = pd.read_csv(io.BytesIO(to_csv(frame)))
-    assert back.columns.tolist() == frame.columns.tolist()
-    assert back.loc[0, "Code"] == "mel"
 
 
 def test_summary_table_prints_every_percentage_with_one_decimal() -> None:

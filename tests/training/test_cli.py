@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -155,3 +156,21 @@ def test_help_of_every_cli_loads_no_tensorflow_and_prints_no_log_lines():
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert done.stdout.count("usage: python -m training.") == len(CLIS)
+
+
+@pytest.mark.parametrize("variable", [None, "/elsewhere/ham10000"])
+def test_make_and_the_training_clis_look_for_the_data_in_one_place(variable):
+    # The README states one place (data/ham10000, or $HAM10000_DIR); make must agree with --data.
+    env = {k: v for k, v in os.environ.items() if k not in ("HAM10000_DIR", "DATA")}
+    if variable is not None:
+        env["HAM10000_DIR"] = variable
+    default = subprocess.run(
+        [sys.executable, "-c", "from training.cli import DEFAULT_DATA; print(DEFAULT_DATA)"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout.strip()  # fmt: skip
+    planned = subprocess.run(
+        ["make", "-n", "train", "RUN_OUT=runs/x"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    assert default == (variable or "data/ham10000")
+    assert f"-m training.classifier.train --data {default} --out runs/x" in planned

@@ -262,7 +262,7 @@ def write_config(config: TrainConfig, dataset: Dataset, split, seconds: float, b
     """Write config.json: every setting plus what the service needs to serve the model."""
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()}
     record = {
-        "name": config.architecture,
+        "name": config.model_name,  # what the service calls it (--name)
         "classes": list(CLASS_CODES),
         "input_size": config.image_size,
         "preprocessing": PREPROCESSING_ID,

@@ -1,6 +1,6 @@
 """Train a classifier on HAM10000 from the command line: its settings, and what it prints.
 
-    python -m training.classifier.train --data data/ham10000 --out runs/first
+    python -m training.classifier.train --data data/ham10000 --out runs/first --name my_cnn
 
 The recipe itself is `training.classifier.recipe.train`; it is imported only after the arguments
 parse, so `--help` and a bad argument answer at once, without loading TensorFlow.
@@ -20,6 +20,7 @@ from training.cli import (
     SettingsError,
     cache_option,
     check_data,
+    check_model_name,
     check_out,
     check_range,
     check_run_settings,
@@ -58,9 +59,15 @@ class TrainConfig:
 
     data: Path = data_option()
     out: Path | None = option(
-        None, "run folder; must be empty or absent", shown="runs/<architecture>-<time>"
+        None, "run folder; must be empty or absent", shown="runs/<name>-<time>"
     )
     architecture: str = option("paper_cnn", "network to train", choices=ARCHITECTURES)
+    name: str | None = option(
+        None,
+        "the model's name in config.json, which the service serves it under (?model=NAME); "
+        "give one of your own to serve it beside the shipped models: letters, digits, _ and -",
+        shown="--architecture",
+    )
     epochs: int = option(EPOCHS, "passes over the training part")
     batch_size: int = option(BATCH_SIZE, "images per training step")
     learning_rate: float = option(LEARNING_RATE, "Adam's learning rate (the start, with cosine)")
@@ -114,6 +121,7 @@ class TrainConfig:
     def check(self) -> None:
         """Raise SettingsError for a setting that cannot work, saying how to fix it."""
         check_run_settings(self)
+        check_model_name(self.name)
         check_range("image_size", self.image_size, 8)
         check_range("label_smoothing", self.label_smoothing, 0.0, 0.5)
         check_range("device_views", self.device_views, 0, 16)
@@ -128,17 +136,22 @@ class TrainConfig:
         check_data(self.data)
         check_out(self.out, self.overwrite)
 
+    @property
+    def model_name(self) -> str:
+        """Return the name the model is served under: --name, else the architecture."""
+        return self.name or self.architecture
+
 
 def default_out(config: TrainConfig) -> Path:
-    """Return the run folder used when --out is not given: runs/<architecture>-<time>."""
-    return Path("runs") / f"{config.architecture}-{time.strftime('%Y%m%d-%H%M%S')}"
+    """Return the run folder used when --out is not given: runs/<name>-<time>."""
+    return Path("runs") / f"{config.model_name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Train from the command line, print the test figures against always `nv`; return the
     exit code."""
     config = parse(TrainConfig, argv, "python -m training.classifier.train", DESCRIPTION)
-    config = replace(config, out=config.out or default_out(config))
+    config = replace(config, out=config.out or default_out(config), name=config.model_name)
     setup_logging()
     from training.classifier.recipe import train  # loads TensorFlow
     from training.classifier.warm_start import WarmStartError

@@ -1,7 +1,7 @@
 """Finish a high-resolution run: test-time flips and temperature chosen on validation, then the
 served model (flips and temperature built in) exported to ONNX with its class activation maps.
 
-    python -m training.highres.finish --run runs/highres --data ../shared/data/ham10000
+    python -m training.highres.finish --run runs/highres --data data/ham10000
 
 Writes into the run folder: calibration.json, model_calibrated.keras and model_calibrated.onnx.
 Score the result on the test part with `make evaluate MODEL=<run>/model_calibrated.keras`.

@@ -1,6 +1,6 @@
 """Train the high-resolution classifier: EfficientNet-Lite0 from ImageNet weights, at 160×120.
 
-    python -m training.highres.train --data ../shared/data/ham10000 --out runs/highres
+    python -m training.highres.train --data data/ham10000 --out runs/highres --name my_highres
 
 Then `python -m training.highres.finish --run runs/highres` chooses test-time flips and the
 temperature on validation and exports the served ONNX model. The recipe is
@@ -17,6 +17,7 @@ from training.cli import (
     SettingsError,
     cache_option,
     check_data,
+    check_model_name,
     check_out,
     check_range,
     data_option,
@@ -39,6 +40,12 @@ class HighresConfig:
 
     data: Path = data_option()
     out: Path = option(help="run folder; must be empty or absent")
+    name: str | None = option(
+        None,
+        "the model's name in config.json, which the service serves it under (?model=NAME): "
+        "letters, digits, _ and -",
+        shown="the run folder's name",
+    )
     cache_dir: Path = cache_option()
     split: Path = option(DEFAULT_SPLIT, "split.csv to train and score on (the 28×28 models')")
     epochs: int = option(5, "passes over the training part (cosine schedule over all of them)")
@@ -70,6 +77,7 @@ class HighresConfig:
         check_range("batch_size", self.batch_size, 1)
         check_range("learning_rate", self.learning_rate, 1e-7, 1.0)
         check_range("device_views", self.device_views, 0, 16)
+        check_model_name(self.name)
         if self.milk10k is not None and not (self.milk10k / "metadata.csv").is_file():
             raise SettingsError(f"--milk10k {self.milk10k}: no metadata.csv; point it at MILK10k")
         if self.init is not None and not self.init.is_file():
@@ -94,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, WarmStartError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"saved {path}; next: python -m training.highres.finish --run {config.out}")
+    finish = f"python -m training.highres.finish --run {config.out} --data {config.data}"
+    print(f"saved {path}; next: {finish}")
     return 0
 
 

@@ -1,7 +1,7 @@
 """Score the lesion segmenter and the Otsu baseline on held-out lesions, and time them.
 
     python -m training.segmenter.evaluate --model models/lesion_segmenter/model.onnx \
-        --data ../shared/data/ham10000
+        --data data/ham10000
 
 runs the exported model through ONNX Runtime exactly as the service does (shared
 preprocessing, `lesion_outline.outline`), on the test part of the model's split.csv:

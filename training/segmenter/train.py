@@ -1,6 +1,6 @@
 """Train the lesion segmenter from the command line: its settings, and what it prints.
 
-    python -m training.segmenter.train --data ../shared/data/ham10000 --out runs/segmenter
+    python -m training.segmenter.train --data data/ham10000 --out runs/segmenter
 
 The recipe itself is `training.segmenter.recipe.train_segmenter`, imported only after the
 arguments parse; `python -m training.segmenter.evaluate` then scores the run on its test part.

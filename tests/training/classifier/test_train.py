@@ -46,20 +46,22 @@ RUN_FILES = [
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """Two epochs of the paper's recipe on 70 synthetic images, through the CLI; returns the
-    config, the test metrics and what the CLI printed."""
+    """Two epochs of the paper's recipe on 70 synthetic images, through the CLI, named my_cnn;
+    returns the config, the test metrics and what the CLI printed."""
     from tests.training.conftest import write_release
 
     root = tmp_path_factory.mktemp("train")
     data, out = write_release(root / "data"), root / "run"
     cache = root / "cache"  # not the repository's .cache
     argv = ["--data", str(data), "--out", str(out), "--cache-dir", str(cache)]
-    argv += ["--epochs", "2", "--batch-size", "16"]
+    argv += ["--epochs", "2", "--batch-size", "16", "--name", "my_cnn"]
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         code = train_cli.main([*argv, "--augment"])
     assert code == 0
-    config = TrainConfig(data=data, out=out, cache_dir=cache, epochs=2, batch_size=16, augment=True)
+    config = TrainConfig(
+        data=data, out=out, cache_dir=cache, epochs=2, batch_size=16, augment=True, name="my_cnn"
+    )
     metrics = json.loads((out / "metrics.json").read_text())["test"]
     return config, metrics, printed.getvalue()
 
@@ -111,6 +113,19 @@ def test_config_records_every_setting(run):
     assert config["settings"]["epochs"] == 2 and config["settings"]["augment"] is True
     assert config["classes"][4] == "mel" and config["input_size"] == 28
     assert config["lesion_grouped"] is True
+    assert config["name"] == config["settings"]["name"] == "my_cnn"
+
+
+def test_a_run_named_with_name_is_served_beside_the_shipped_models_under_that_name(run):
+    from backend.classifiers import Classifiers
+    from backend.predictor import Predictor
+    from tests.conftest import PAPER_MODEL, SHIPPED_MODEL
+
+    own = Predictor(run[0].out / "model.onnx")
+    assert own.info.name == "my_cnn" and own.info.version.startswith("my_cnn-")
+    served = Classifiers([Predictor(SHIPPED_MODEL), Predictor(PAPER_MODEL), own])
+    assert served.names == ["resnet_small_2x", "paper_cnn", "my_cnn"]
+    assert served.pick("my_cnn") is own
 
 
 def test_train_cli_prints_the_test_figures_against_always_nv(run):
@@ -196,6 +211,8 @@ def test_train_cli_leaves_no_run_folder_when_the_data_fails_to_load(tmp_path, ca
         (["--image-size", "4"], "--image-size must be at least 8 (got 4)"),
         (["--architecture", "vgg"], "invalid choice: 'vgg'"),
         (["--init", "none.keras"], "--init none.keras: no such file"),
+        (["--name", "my cnn"], "--name 'my cnn': use 1 to 64 letters, digits, '_' or '-'"),
+        (["--name", "2nd"], "starting with a letter"),
     ],
 )
 def test_train_cli_rejects_bad_arguments_with_advice(tmp_path, capsys, flags, message):
@@ -234,9 +251,11 @@ def test_cli_defaults_are_the_published_recipe(tmp_path):
     assert recipe.learning_rate(config, 100) == 1e-3
 
 
-def test_the_default_run_folder_is_named_for_the_architecture_and_time(tmp_path):
+def test_the_default_run_folder_is_named_for_the_model_and_time(tmp_path):
     config = TrainConfig(data=tmp_path, architecture="resnet_small")
     assert re.fullmatch(r"runs/resnet_small-\d{8}-\d{6}", train_cli.default_out(config).as_posix())
+    named = TrainConfig(data=tmp_path, architecture="resnet_small", name="my_cnn")
+    assert re.fullmatch(r"runs/my_cnn-\d{8}-\d{6}", train_cli.default_out(named).as_posix())
 
 
 def test_label_smoothing_uses_one_hot_targets_and_a_smoothed_loss(tmp_path):
@@ -314,6 +333,7 @@ def test_config_records_the_alternative_settings(improved_run):
     assert config["loss"] == "categorical_crossentropy, label smoothing 0.1"
     assert "class weights" in config["oversampling"]
     assert config["checkpoint"] == "best val_balanced_accuracy"
+    assert config["name"] == "resnet_small", "without --name, the architecture"
 
 
 def test_a_run_can_start_from_a_trained_model(improved_run, tmp_path):

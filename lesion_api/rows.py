@@ -1,16 +1,17 @@
-"""One output row per image: the answer (or the error) and the columns the output files use."""
+"""One row per image and model: the answer (or the error) in the columns that `lesion predict`'s
+CSV and JSON lines and the page's CSV download share."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TextIO
 
 from lesion_api.predictions import Prediction
 from lesion_core.labels import CLASS_CODES
-
-# The ISIC challenge's submission and ground-truth columns, in its order; each is a class code
-# in capitals, so the class list itself stays in lesion_core.labels.
-ISIC_COLUMNS = ("MEL", "NV", "BCC", "AKIEC", "BKL", "DF", "VASC")
 
 COLUMNS = (
     "path",
@@ -27,9 +28,10 @@ COLUMNS = (
 
 @dataclass(frozen=True)
 class Row:
-    """What one image got: its probabilities and the input check's verdict, or an error."""
+    """What one image got from one model: its probabilities and the input check's verdict, or an
+    error."""
 
-    path: str
+    path: str  # the file's path (the command line) or its name (the page)
     model: str
     model_version: str
     probabilities: dict[str, float] | None = None  # by class code; None when it failed
@@ -77,3 +79,33 @@ class Row:
             "warning_codes": list(self.warning_codes),
             "error": self.error,
         }
+
+    def cells(self) -> list[str]:
+        """Return the row's CSV cells, in the order of COLUMNS."""
+        return [cell(value) for value in self.record().values()]
+
+
+def cell(value: object) -> str:
+    """Return a CSV cell: empty for None, true/false, warning codes joined with ';'."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return ";".join(value)
+    return str(value)
+
+
+def write_csv(stream: TextIO, rows: Iterable[Row], header: bool = True) -> None:
+    """Write the rows as CSV to `stream`, after the header of COLUMNS when `header` is on."""
+    writer = csv.writer(stream, lineterminator="\n")
+    if header:
+        writer.writerow(COLUMNS)
+    writer.writerows(row.cells() for row in rows)
+
+
+def to_csv(rows: Iterable[Row]) -> str:
+    """Return the header and the rows as CSV text."""
+    stream = io.StringIO()
+    write_csv(stream, rows)
+    return stream.getvalue()

@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 WORKERS = 2  # these machines' cores
 CHUNK = 64
+# Fewer files than this are simulated in this process: a process pool costs more than it saves
+# (and cannot be spawned from every host process, e.g. a pytest-xdist worker).
+PARALLEL_FROM = 1024
 
 
 def image_views(file: Path, sizes: list[Size], count: int, seed: int) -> list[np.ndarray]:
@@ -59,7 +62,7 @@ def compute_device_views(
         for i in range(0, len(files), CHUNK)
     ]
     log.info("simulating %d device views of %d images", count, len(files))
-    if workers <= 1:
+    if workers <= 1 or len(files) < PARALLEL_FROM:
         parts = [_chunk_views(job) for job in jobs]
     else:
         # Spawned, not forked: the parent has usually loaded TensorFlow, whose threads a fork

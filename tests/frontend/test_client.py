@@ -40,7 +40,8 @@ def test_predict_one_image_gives_one_prediction(live_backend: str, sample_jpeg: 
     [prediction] = BackendClient(live_backend).predict([("lesion.jpg", sample_jpeg, "image/jpeg")])
     assert len(prediction.probabilities) == 7
     assert prediction.confidence == pytest.approx(max(prediction.probabilities.values()))
-    assert sum(prediction.probabilities.values()) == pytest.approx(1, abs=1e-4)
+    # seven probabilities rounded to 4 decimals sum to 1 within 7 × 0.00005 (README)
+    assert sum(prediction.probabilities.values()) == pytest.approx(1, abs=4e-4)
 
 
 @pytest.mark.server

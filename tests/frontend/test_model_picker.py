@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from frontend.input_check import NOT_DERMOSCOPIC_TITLE
 from frontend.model_picker import COMPARE_LABEL
+from lesion_api.predictions import DECIMALS
 from lesion_api.rows import COLUMNS
 from lesion_core.image_quality import TOO_SMALL
 from tests.backend.images import not_dermoscopy
@@ -36,9 +37,10 @@ def models_backend(
 
 
 def shipped(name: str) -> str:
-    """Return a shipped model's test balanced accuracy as the page rounds it."""
+    """Return a shipped model's test balanced accuracy as the page shows it: the API's figure
+    (rounded to lesion_api's DECIMALS) to three decimals."""
     metrics = json.loads((REPO_ROOT / "models" / name / "metrics.json").read_text())
-    return f"{metrics['test']['balanced_accuracy']:.3f}"
+    return f"{round(metrics['test']['balanced_accuracy'], DECIMALS):.3f}"
 
 
 def run_app(monkeypatch: pytest.MonkeyPatch, backend_url: str) -> AppTest:

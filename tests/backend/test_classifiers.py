@@ -4,8 +4,6 @@ end to end, through Flask's test client and the real gunicorn server."""
 from __future__ import annotations
 
 import io
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +17,9 @@ from backend.model_file import ModelLoadError
 from backend.predictor import Predictor
 from backend.settings import Settings
 from tests.backend.onnx_models import colour_classifier
+from tests.backend.test_server import start_with_model
 from tests.conftest import PAPER_MODEL, SHIPPED_SEGMENTER, encode, lesion_like_image
-from tests.servers import BIN, REPO_ROOT, free_port, gunicorn_server
+from tests.servers import REPO_ROOT, gunicorn_server
 
 SAMPLE = REPO_ROOT / "samples" / "ISIC_0024400.jpg"
 NAMES = ["resnet_small_2x", "paper_cnn", "wide"]
@@ -104,16 +103,7 @@ def test_a_run_named_like_a_shipped_model_is_refused_naming_both_files_and_the_f
 @pytest.mark.server
 def test_real_server_refuses_two_models_of_one_name_in_one_line_before_starting(tmp_path):
     own = own_run(tmp_path / "paper_cnn-20250101-120000", "paper_cnn")
-    env = {**os.environ, "MODEL_PATH": "", "PORT": str(free_port())}
-    env["MODEL_PATHS"] = f"{PAPER_MODEL},{own}"
-    result = subprocess.run(
-        [str(BIN / "gunicorn"), "backend.app:create_app()"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = start_with_model(PAPER_MODEL, MODEL_PATH="", MODEL_PATHS=f"{PAPER_MODEL},{own}")
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if "[ERROR]" in line]
     assert len(errors) == 1 and "two classifiers are named 'paper_cnn'" in errors[0]

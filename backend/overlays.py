@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image
 
 from lesion_core.lesion_outline import scaled_to_fit
+from lesion_core.preprocess import scaled_box
 from lesion_core.segmentation_metrics import Box
 
 HEATMAP_MAX_SIDE = 1024  # larger uploads get a heat-map scaled down to this (same aspect)
@@ -48,9 +49,8 @@ def heatmap_png(heatmap: np.ndarray, size: tuple[int, int], field: Box | None = 
     if field is None:
         values = np.asarray(small.resize((width, height), Image.Resampling.BILINEAR))
     else:
-        sx, sy = width / size[0], height / size[1]
-        x0, y0 = round(field[0] * sx), round(field[1] * sy)
-        x1, y1 = max(x0 + 1, round(field[2] * sx)), max(y0 + 1, round(field[3] * sy))
+        x0, y0, x1, y1 = scaled_box(field, size, (width, height))
+        x1, y1 = max(x0 + 1, x1), max(y0 + 1, y1)
         values = np.zeros((height, width), dtype=np.float32)
         values[y0:y1, x0:x1] = small.resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR)
     alpha = (np.clip(values, 0.0, 1.0) * HEATMAP_OPACITY * 255).astype(np.uint8)

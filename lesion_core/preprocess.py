@@ -250,7 +250,7 @@ def preprocess_groups(
         made[cover] = iter(views)
     return (
         [[next(made[c]) for _ in group] for group, c in zip(groups, covers, strict=True)],
-        (full_size),
+        full_size,
         field,
     )
 

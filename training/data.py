@@ -60,6 +60,19 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def followed_by(self, other: Dataset) -> Dataset:
+        """Return this dataset's rows and then `other`'s (lesion ids kept when both have them)."""
+        lesions = None
+        if self.lesion_ids is not None and other.lesion_ids is not None:
+            lesions = np.concatenate([self.lesion_ids, other.lesion_ids])
+        return Dataset(
+            np.concatenate([self.images, other.images]),
+            np.concatenate([self.labels, other.labels]),
+            np.concatenate([self.image_ids, other.image_ids]),
+            lesions,
+            self.source,
+        )
+
     def subset(self, indices: np.ndarray) -> Dataset:
         """Return the rows at `indices`, in that order."""
         return Dataset(

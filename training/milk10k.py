@@ -8,7 +8,6 @@ present, since its class mix (many basal cell carcinomas) differs from HAM10000'
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,15 +15,16 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
-from lesion_core.labels import index_of
-from lesion_core.preprocess import PREPROCESSING_ID, Size, preprocess, width_height
-from training.data import DataError, cached
+from lesion_core.labels import CLASS_CODES, index_of
+from lesion_core.preprocess import Size, preprocess, width_height
+from training.data import DataError, cache_path, cached
 
 VAL_FRACTION = 1 / 3  # of the lesions, for choosing recipes
 SPLIT_SEED = 42
 DERMOSCOPIC = "dermoscopic"
 CLOSEUP = "clinical_closeup"
 PARTS = ("val", "rest")
+OTHER_DIAGNOSIS = len(CLASS_CODES)  # its classes outside our seven, as one more class
 
 
 @dataclass(frozen=True)
@@ -63,21 +63,26 @@ def lesion_parts(table: pd.DataFrame, seed: int = SPLIT_SEED) -> dict[str, str]:
     return parts
 
 
-def load_milk10k(folder: Path, kind: str = DERMOSCOPIC, seed: int = SPLIT_SEED) -> Milk10kImages:
-    """Return MILK10k's images of `kind` whose diagnosis is one of our seven classes."""
+def load_milk10k(
+    folder: Path, kind: str = DERMOSCOPIC, seed: int = SPLIT_SEED, every_diagnosis: bool = False
+) -> Milk10kImages:
+    """Return MILK10k's images of `kind` whose diagnosis is one of our seven classes, or, with
+    `every_diagnosis`, all of them (the others labelled OTHER_DIAGNOSIS)."""
     metadata = folder / "metadata.csv"
     if not metadata.is_file():
         raise DataError(f"{folder}: no metadata.csv (see MILK10k's SOURCES.md)")
     table = pd.read_csv(metadata, dtype=str)
     parts = lesion_parts(table, seed)
-    rows = table[(table["kind"] == kind) & table["dx"].notna()]
+    rows = table[(table["kind"] == kind) & (every_diagnosis | table["dx"].notna())]
     files = [folder / "images" / f"{isic_id}.jpg" for isic_id in rows["isic_id"]]
     missing = [f for f in files if not f.is_file()]
     if missing:
         raise DataError(f"{missing[0]}: no such file ({len(missing)} missing)")
     return Milk10kImages(
         files,
-        np.array([index_of(dx) for dx in rows["dx"]], dtype=np.int64),
+        np.array(
+            [OTHER_DIAGNOSIS if pd.isna(dx) else index_of(dx) for dx in rows["dx"]], dtype=np.int64
+        ),
         rows["lesion_id"].to_numpy(dtype=str),
         np.array([parts[i] for i in rows["lesion_id"]], dtype=str),
     )
@@ -98,9 +103,6 @@ def training_images(
             images[i] = preprocess(file, size)
         return {"images": images}
 
-    cache_file = None
-    if cache_dir is not None:
-        key = hashlib.sha1(f"{[f.name for f in rest.files]}|{size}|{PREPROCESSING_ID}".encode())
-        cache_file = cache_dir / f"milk10k-rest-{key.hexdigest()[:16]}.npz"
+    cache_file = cache_path(cache_dir, "milk10k-rest", folder / "metadata.csv", rest.files, size)
     images = cached(cache_file, decode)["images"]
     return images, rest.labels, np.array([f.stem for f in rest.files])

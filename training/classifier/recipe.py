@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import keras
@@ -97,28 +97,15 @@ def with_device_views(data: Dataset, config: TrainConfig) -> Dataset:
     files = image_files(config.data, data.image_ids)
     (views,) = device_views(files, [config.image_size], count, config.seed, config.cache_dir)
     repeat = np.repeat(np.arange(len(data)), count)  # views are (N, count, ...): image-major
-    return Dataset(
-        np.concatenate([data.images, views.reshape(-1, *data.images.shape[1:])]),
-        np.concatenate([data.labels, data.labels[repeat]]),
-        np.concatenate([data.image_ids, data.image_ids[repeat]]),
-        None
-        if data.lesion_ids is None
-        else np.concatenate([data.lesion_ids, data.lesion_ids[repeat]]),
-        data.source,
-    )
+    labelled = replace(data.subset(repeat), images=views.reshape(-1, *data.images.shape[1:]))
+    return data.followed_by(labelled)
 
 
 def with_milk10k(data: Dataset, config: TrainConfig) -> Dataset:
     """Return `data` followed by MILK10k's dermoscopy outside its validation third."""
     images, labels, ids = training_images(config.milk10k, config.image_size, config.cache_dir)
     log.info("adding %d MILK10k dermoscopic images to the training part", len(labels))
-    return Dataset(
-        np.concatenate([data.images, images]),
-        np.concatenate([data.labels, labels]),
-        np.concatenate([data.image_ids, ids]),
-        None if data.lesion_ids is None else np.concatenate([data.lesion_ids, ids]),
-        data.source,
-    )
+    return data.followed_by(Dataset(images, labels, ids, ids, "MILK10k"))
 
 
 def refuse_non_empty(out: Path, overwrite: bool) -> None:

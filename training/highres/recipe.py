@@ -22,6 +22,7 @@ from keras import layers
 
 from lesion_core.labels import NUM_CLASSES
 from training.classifier.losses import LogitAdjustedCrossentropy
+from training.classifier.tta import tta_member
 from training.classifier.warm_start import WarmStartError
 from training.compile import compile_for_training
 from training.data import Dataset, image_files, load_dataset
@@ -79,8 +80,7 @@ def start_from_trained(trainable: keras.Model, path: Path) -> None:
         saved = keras.models.load_model(path, compile=False)
     except (ValueError, OSError) as exc:
         raise WarmStartError(f"--init {path}: {exc}") from exc
-    inner = [layer for layer in saved.layers if isinstance(layer, keras.Model)]
-    network = inner[0] if len(inner) == 1 else saved
+    network = tta_member(saved) or saved
     trained = {layer.name: layer for layer in network.layers}
     missing = [
         layer.name for layer in trainable.layers if layer.weights and layer.name not in trained

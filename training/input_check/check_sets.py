@@ -11,22 +11,19 @@ side of every split (`training.milk10k.lesion_parts`): its "rest" fits, its "val
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from PIL import Image
 
-from lesion_core.labels import CLASS_CODES, index_of
 from lesion_core.preprocess import Size, image_to_array
-from training.data import DataError, cached, image_files, load_dataset
+from training.data import cache_path, cached, find_metadata, image_files, load_dataset
 from training.device_simulation import DEVICE_SHIFTS
 from training.device_views import device_views
 from training.input_check.features import CHECK_DECODER
 from training.input_check.ood_data import OodImages, load_ood
-from training.milk10k import CLOSEUP, DERMOSCOPIC, lesion_parts
+from training.milk10k import CLOSEUP, DERMOSCOPIC, load_milk10k
 from training.split import Split, load_split
 
 DEVICE_VIEWS = 2  # simulated-device views of each HAM10000 image
@@ -34,7 +31,6 @@ SEED = 7
 # The shifts the test part is judged under (the robustness report's, less JPEG quality, which
 # does not change what kind of image it is).
 TEST_SHIFTS = ("disc_100", "disc_85", "rotate_45", "colour_cast", "darker_30")
-OTHER_DIAGNOSIS = len(CLASS_CODES)  # MILK10k's classes outside our seven, as one more class
 
 
 @dataclass(frozen=True)
@@ -42,7 +38,7 @@ class MilkImages:
     """One kind of MILK10k image at the check's size, with its class and part."""
 
     images: np.ndarray  # (N, H, W, 3) uint8
-    labels: np.ndarray  # (N,) int: a class index, or OTHER_DIAGNOSIS
+    labels: np.ndarray  # (N,) int: a class index, or training.milk10k.OTHER_DIAGNOSIS
     groups: np.ndarray  # (N,) str: lesion ids
     part: np.ndarray  # (N,) str: "val" or "rest"
 
@@ -61,21 +57,19 @@ class CheckSets:
     ood: OodImages
 
 
-def load_milk_kind(folder: Path, kind: str, size: Size) -> MilkImages:
-    """Return every MILK10k image of `kind`, read as the service reads uploads."""
-    table = pd.read_csv(folder / "metadata.csv", dtype=str)
-    parts = lesion_parts(table)
-    rows = table[table["kind"] == kind]
-    files = [folder / "images" / f"{isic_id}.jpg" for isic_id in rows["isic_id"]]
-    missing = [f for f in files if not f.is_file()]
-    if missing:
-        raise DataError(f"{missing[0]}: no such file ({len(missing)} missing)")
-    return MilkImages(
-        np.stack([CHECK_DECODER.function(f, size) for f in files]),
-        np.array([OTHER_DIAGNOSIS if pd.isna(dx) else index_of(dx) for dx in rows["dx"]]),
-        rows["lesion_id"].to_numpy(dtype=str),
-        np.array([parts[i] for i in rows["lesion_id"]], dtype=str),
-    )
+def load_milk_kind(folder: Path, kind: str, size: Size, cache_dir: Path | None) -> MilkImages:
+    """Return every MILK10k image of `kind`, read as the service reads uploads (the images
+    cached in `cache_dir`)."""
+    found = load_milk10k(folder, kind, every_diagnosis=True)
+    metadata = folder / "metadata.csv"
+    cache_file = cache_path(cache_dir, f"check-milk-{kind}", metadata, found.files, size,
+                            CHECK_DECODER.id)  # fmt: skip
+
+    def decode() -> dict[str, np.ndarray]:
+        return {"images": np.stack([CHECK_DECODER.function(f, size) for f in found.files])}
+
+    images = cached(cache_file, decode)["images"]
+    return MilkImages(images, found.labels, found.lesion_ids, found.part)
 
 
 def shifted_views(files: list[Path], size: Size) -> dict[str, np.ndarray]:
@@ -103,18 +97,9 @@ def load_check_sets(
     files = image_files(ham_folder, dataset.image_ids)
     (device,) = device_views(files, [size], DEVICE_VIEWS, SEED, cache_dir)
     test_files = [files[i] for i in split.test]
-    key = hashlib.sha1(f"{list(dataset.image_ids[split.test])}|{size}|{CHECK_DECODER.id}".encode())
-    name = f"check-shifts-{key.hexdigest()[:16]}.npz"
-    cache_file = None if cache_dir is None else cache_dir / name
+    metadata = find_metadata(ham_folder)
+    cache_file = cache_path(cache_dir, "check-shifts", metadata, test_files, size, CHECK_DECODER.id)
     shifts = cached(cache_file, lambda: shifted_views(test_files, size))
-
-    def milk(kind: str) -> MilkImages:
-        name = f"check-milk-{kind}-{size}-{CHECK_DECODER.id.replace('/', '-')}.npz"
-        arrays = cached(
-            None if cache_dir is None else cache_dir / name,
-            lambda: vars_of(load_milk_kind(milk_folder, kind, size)),
-        )
-        return MilkImages(**arrays)
 
     return CheckSets(
         ham=dataset.images,
@@ -122,12 +107,7 @@ def load_check_sets(
         split=split,
         ham_device=device,
         test_shifts=shifts,
-        milk_dermoscopic=milk(DERMOSCOPIC),
-        milk_closeups=milk(CLOSEUP),
+        milk_dermoscopic=load_milk_kind(milk_folder, DERMOSCOPIC, size, cache_dir),
+        milk_closeups=load_milk_kind(milk_folder, CLOSEUP, size, cache_dir),
         ood=load_ood(ood_folder, size),
     )
-
-
-def vars_of(images: MilkImages) -> dict[str, np.ndarray]:
-    """Return a MilkImages' arrays by field name (for the cache)."""
-    return {name: getattr(images, name) for name in ("images", "labels", "groups", "part")}

@@ -10,11 +10,11 @@ from PIL import Image
 from training.data import load_dataset
 from training.input_check.check_sets import (
     DEVICE_VIEWS,
-    OTHER_DIAGNOSIS,
     TEST_SHIFTS,
     load_check_sets,
 )
 from training.input_check.ood_data import SYNTHETIC_COUNT
+from training.milk10k import OTHER_DIAGNOSIS
 from training.split import make_split, save_split
 
 

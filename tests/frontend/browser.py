@@ -28,6 +28,9 @@ ARTIFACTS = REPO_ROOT / "test-artifacts"
 STEP_TIMEOUT_MS = 60_000
 # How long Streamlit may take to draw its (still empty) app before the page is reloaded once.
 DRAWN_TIMEOUT_MS = 30_000
+# How long an upload may take to show that Streamlit's lazily loaded code failed to arrive.
+UPLOAD_SETTLE_MS = 2_000
+MODULE_FETCH_FAILED = "Failed to fetch dynamically imported module"
 
 
 def skip_without_chromium() -> None:
@@ -58,6 +61,23 @@ def open_page(browser: Browser, url: str, width: int, height: int) -> Page:
         print(f"{url} still blank after {DRAWN_TIMEOUT_MS / 1000:g} s; failed requests: {failed}")
         page.reload()
     return page
+
+
+def upload(page: Page, files: str | list[str]) -> None:
+    """Give the page's file uploader `files`. Streamlit loads the uploader's code only now; on a
+    loaded CI-like run that fetch once failed ("Failed to fetch dynamically imported module"),
+    so the page is then reloaded and the files given again, once, as a user would."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.locator("input[type=file]").set_input_files(files)
+    try:
+        page.get_by_text(MODULE_FETCH_FAILED).wait_for(timeout=UPLOAD_SETTLE_MS)
+    except PlaywrightTimeout:
+        return
+    print(f"the uploader's code failed to load; reloading {page.url} once")
+    page.reload()
+    page.get_by_text("Connected to").wait_for()
+    page.locator("input[type=file]").set_input_files(files)
 
 
 def open_connected_page(browser: Browser, url: str, width: int, height: int) -> Page:

@@ -14,6 +14,7 @@ from tests.frontend.browser import (
     open_connected_page,
     open_page,
     skip_without_chromium,
+    upload,
 )
 
 SCREENSHOT = ARTIFACTS / "frontend_result.png"
@@ -45,7 +46,7 @@ def test_uploaded_jpeg_shows_class_and_chart(
     page = open_connected_page(browser, streamlit_url, 1280, 1200)
     # A melanoma from the shipped model's held-out test part: an honest example to look at.
     melanoma = next(p for p in sample_paths if p.stem == "ISIC_0024400")
-    page.locator("input[type=file]").set_input_files(str(melanoma))
+    upload(page, str(melanoma))
 
     heading = page.locator("h3").filter(has_text=RESULT_HEADING)
     heading.wait_for()
@@ -68,7 +69,7 @@ def test_uploaded_jpeg_shows_overlays_with_their_toggles(
 
     page = open_connected_page(browser, localizing_streamlit_url, 1280, 1200)
     melanoma = next(p for p in sample_paths if p.stem == "ISIC_0024400")
-    page.locator("input[type=file]").set_input_files(str(melanoma))
+    upload(page, str(melanoma))
 
     page.get_by_text("research aids", exact=False).wait_for()
     picture = page.locator("[data-testid='stImage'] img")
@@ -96,7 +97,7 @@ def test_results_table_shows_every_class_and_a_refusal_in_full_at_1400_px(
     page = open_connected_page(browser, streamlit_url, 1400, 1000)
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"not a picture")
-    page.locator("input[type=file]").set_input_files([*map(str, sample_paths[:3]), str(broken)])
+    upload(page, [*map(str, sample_paths[:3]), str(broken)])
 
     table = page.locator("[data-testid='stTable'] table")
     table.wait_for()
@@ -129,7 +130,7 @@ def test_a_file_over_the_upload_cap_is_named_beside_the_uploader(
     expect(page.get_by_text("Add one or several images")).to_be_visible()
     huge = tmp_path / "huge.jpg"
     huge.write_bytes(b"\xff" * 12 * 2**20)  # over the backend's default 10 MB
-    page.locator("input[type=file]").set_input_files(str(huge))
+    upload(page, str(huge))
 
     error = page.get_by_text("huge.jpg is 12.0 MB: the service takes images of up to 10 MB.")
     expect(error).to_be_visible()

@@ -17,6 +17,7 @@ from tests.frontend.browser import (
     CHROMIUM_ARGS,
     open_connected_page,
     skip_without_chromium,
+    upload,
 )
 from tests.frontend.conftest import streamlit_server
 from tests.frontend.several_models import several_models_backend
@@ -52,7 +53,7 @@ def test_every_model_side_by_side_and_a_non_dermoscopic_upload_warned(
         page = open_connected_page(browser, models_page, 1400, 2400)
         page.get_by_text(COMPARE_LABEL).click()
         expect(page.get_by_role("switch", name=COMPARE_LABEL)).to_be_checked()
-        page.locator("input[type=file]").set_input_files([str(DERMOSCOPY), str(stripes)])
+        upload(page, [str(DERMOSCOPY), str(stripes)])
 
         charts = page.locator("[data-testid='stVegaLiteChart']")
         expect(charts).to_have_count(6)  # two images × three models

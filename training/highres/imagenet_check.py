@@ -1,11 +1,12 @@
-"""Prove the EfficientNet-Lite0 port: ImageNet top-1 and top-5 on labelled everyday photos.
+"""Prove the EfficientNet-Lite ports: ImageNet top-1 and top-5 on labelled everyday photos.
 
-    python -m training.highres.imagenet_check --ood ../shared/data/ood
+    python -m training.highres.imagenet_check --ood ../shared/data/ood --variant lite1
 
 `--ood` is a folder with `index.csv` (path, kind, source, original; an `everyday` row's original
 name starts with its ImageNet WordNet id) and `imagenet_classes.csv` (index, synset, name) giving
 the network's output order. Images go through ImageNet's usual evaluation transform: the shorter
-side resized to 256 (bicubic), then the centre 224×224.
+side resized to 256 (bicubic), then the centre 224×224, scaled for a variant's own resolution
+(Lite1 240×240, Lite2 260×260).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from training.cli import SettingsError, option, parse, setup_logging
+from training.cli import SettingsError, check_range, option, parse, setup_logging
+from training.highres.variants import VARIANTS
 
 EVAL_SIZE = 224
 RESIZE_SHORTER = 256
@@ -73,34 +75,42 @@ class CheckSettings:
         Path("../shared/data/ood"), "folder with index.csv, imagenet_classes.csv and everyday/"
     )
     limit: int = option(0, "score only the first N photos (0: all)")
+    variant: str = option("lite0", "the EfficientNet-Lite to score", choices=tuple(VARIANTS))
+    size: int = option(0, "the centre crop's side", shown="the variant's native resolution")
 
     def check(self) -> None:
-        """Raise SettingsError when the folder has no index."""
+        """Raise SettingsError when the folder has no index or the size is negative."""
+        check_range("size", self.size, 0)
         if not (self.ood / "index.csv").is_file():
             raise SettingsError(f"--ood {self.ood}: no index.csv; point it at shared/data/ood")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print top-1 and top-5 of the ported network with TF-"same" and symmetric padding."""
+    """Print top-1 and top-5 of the ported variant with TF-"same" and symmetric padding."""
     args = parse(
         CheckSettings, argv, "python -m training.highres.imagenet_check", __doc__.split("\n\n")[0]
     )
     setup_logging()
     from training.highres.efficientnet_lite import (
-        build_efficientnet_lite0,
+        build_efficientnet_lite,
         default_checkpoint,
         load_imagenet_weights,
     )
 
+    variant = VARIANTS[args.variant]
+    size = args.size or variant.resolution
     photos = labelled_photos(args.ood)[: args.limit or None]
-    images = np.stack([imagenet_eval_array(p.path) for p in photos])
+    images = np.stack([imagenet_eval_array(p.path, size) for p in photos])
     labels = np.array([p.label for p in photos])
     for padding in ("same", "symmetric"):
-        model = build_efficientnet_lite0((EVAL_SIZE, EVAL_SIZE, 3), padding=padding)
-        load_imagenet_weights(model, default_checkpoint())
+        model = build_efficientnet_lite(variant, (size, size, 3), padding=padding)
+        load_imagenet_weights(model, default_checkpoint(variant), variant)
         probabilities = model.predict(images, batch_size=50, verbose=0)
         top1, top5 = (top_k_accuracy(probabilities, labels, k) for k in (1, 5))
-        print(f"padding={padding:<9}  photos={len(photos)}  top-1 {top1:.4f}  top-5 {top5:.4f}")
+        print(
+            f"{variant.name} {size}x{size}  padding={padding:<9}  photos={len(photos)}  "
+            f"top-1 {top1:.4f}  top-5 {top5:.4f}"
+        )
     return 0
 
 

@@ -1,11 +1,11 @@
-"""The high-resolution classifier's training recipe: EfficientNet-Lite0 from ImageNet weights.
+"""The high-resolution classifier's training recipe: EfficientNet-Lite from ImageNet weights.
 
-The flow: load the images at the photos' own 200×150, take the lesion-grouped split of the
-shipped 28×28 models (so all classifiers are scored on one test part), compute the frozen
-layers' output once per image and flip, fine-tune blocks 5–15, the head and a new 7-class layer
-with the logit-adjusted loss (the 28×28 work's best balancing), keep the epoch with the best
-validation balanced accuracy, then put the frozen and trained parts together as one model that
-takes the image. Calibration, TTA and export are `training.highres.finish`.
+The flow: load the images at --image-size (160×120 by default), take the lesion-grouped split of
+the shipped 28×28 models (so all classifiers are scored on one test part), compute the frozen
+layers' output once per image and flip, fine-tune the later blocks (Lite0's 5–15), the head and
+a new 7-class layer with the logit-adjusted loss (the 28×28 work's best balancing), keep the
+epoch with the best validation balanced accuracy, then put the frozen and trained parts together
+as one model that takes the image. Calibration, TTA and export are `training.highres.finish`.
 """
 
 from __future__ import annotations
@@ -28,24 +28,22 @@ from training.compile import compile_for_training
 from training.data import Dataset, image_files, load_dataset
 from training.device_views import device_views
 from training.highres.efficientnet_lite import (
-    block_input_shape,
-    block_specs,
     default_checkpoint,
-    efficientnet_lite0_layers,
+    efficientnet_lite_layers,
     load_imagenet_weights,
 )
 from training.highres.features import (
     FLIPS,
-    FROZEN_BLOCKS,
     cached_frozen_features,
     cached_view_features,
+    frozen_blocks,
 )
 from training.highres.train import HighresConfig
+from training.highres.variants import LITE0, Variant, block_input_shape, block_specs
 from training.metrics import classification_metrics
 from training.milk10k import training_images
 from training.split import load_split, log_prior
 
-IMAGE_SIZE = (160, 120)  # (width, height): 4:3 like the photos; see the model card for why
 WARMUP_EPOCHS = 0.5
 WEIGHT_DECAY = 1e-5
 DROPOUT = 0.3
@@ -61,21 +59,22 @@ def add_classifier(features, dropout: float = DROPOUT):
     return layers.Dense(NUM_CLASSES, activation="softmax", name="classifier")(x)
 
 
-def build_trainable_part(image_shape: tuple[int, int]) -> keras.Model:
-    """Return blocks FROZEN_BLOCKS..15, the head and the classifier, taking the frozen part's
-    output, with ImageNet weights in every block."""
-    inputs = keras.Input(block_input_shape(FROZEN_BLOCKS, image_shape), name="frozen_features")
-    x = efficientnet_lite0_layers(
-        inputs, blocks=(FROZEN_BLOCKS, len(block_specs())), drop_connect_rate=DROP_CONNECT
+def build_trainable_part(image_shape: tuple[int, int], variant: Variant = LITE0) -> keras.Model:
+    """Return the blocks after the frozen ones, the head and the classifier, taking the frozen
+    part's output, with ImageNet weights in every block."""
+    frozen = frozen_blocks(variant)
+    inputs = keras.Input(block_input_shape(frozen, image_shape, variant), name="frozen_features")
+    x = efficientnet_lite_layers(
+        inputs, variant, blocks=(frozen, len(block_specs(variant))), drop_connect_rate=DROP_CONNECT
     )
-    model = keras.Model(inputs, add_classifier(x), name="efficientnet_lite0_trainable")
-    load_imagenet_weights(model, default_checkpoint())
+    model = keras.Model(inputs, add_classifier(x), name=f"{variant.name}_trainable")
+    load_imagenet_weights(model, default_checkpoint(variant), variant)
     return model
 
 
-def start_from_trained(trainable: keras.Model, path: Path) -> None:
-    """Give the trainable part the weights of the same layers in a trained classifier saved at
-    `path` (a test-time-augmentation wrapper is looked through)."""
+def start_from_trained(trainable: keras.Model, path: Path, variant: Variant = LITE0) -> None:
+    """Give the trainable part the weights of the same layers in a trained classifier of the
+    variant saved at `path` (a test-time-augmentation wrapper is looked through)."""
     try:
         saved = keras.models.load_model(path, compile=False)
     except (ValueError, OSError) as exc:
@@ -86,24 +85,29 @@ def start_from_trained(trainable: keras.Model, path: Path) -> None:
         layer.name for layer in trainable.layers if layer.weights and layer.name not in trained
     ]
     if missing:
-        raise WarmStartError(f"--init {path}: no layer {missing[0]!r}; not an EfficientNet-Lite0")
+        raise WarmStartError(f"--init {path}: no layer {missing[0]!r}; not an {variant.title}")
     for layer in trainable.layers:
         if layer.weights:
-            layer.set_weights(trained[layer.name].get_weights())
+            try:
+                layer.set_weights(trained[layer.name].get_weights())
+            except ValueError as exc:  # the same name in another variant: another shape
+                raise WarmStartError(f"--init {path}: not an {variant.title} ({exc})") from exc
 
 
-def build_highres_classifier(image_shape: tuple[int, int]) -> keras.Model:
+def build_highres_classifier(image_shape: tuple[int, int], variant: Variant = LITE0) -> keras.Model:
     """Return the whole classifier (image in, 7 probabilities out), weights not yet set."""
     inputs = keras.Input((*image_shape, 3), name="image")
-    outputs = add_classifier(efficientnet_lite0_layers(inputs))
-    return keras.Model(inputs, outputs, name="efficientnet_lite0_ham10000")
+    outputs = add_classifier(efficientnet_lite_layers(inputs, variant))
+    return keras.Model(inputs, outputs, name=f"{variant.name}_ham10000")
 
 
-def assemble(trainable: keras.Model, image_shape: tuple[int, int]) -> keras.Model:
+def assemble(
+    trainable: keras.Model, image_shape: tuple[int, int], variant: Variant = LITE0
+) -> keras.Model:
     """Return the whole classifier with ImageNet weights in the frozen part and `trainable`'s
     weights everywhere else (layers match by name)."""
-    model = build_highres_classifier(image_shape)
-    load_imagenet_weights(model, default_checkpoint())
+    model = build_highres_classifier(image_shape, variant)
+    load_imagenet_weights(model, default_checkpoint(variant), variant)
     trained = {layer.name: layer for layer in trainable.layers}
     for layer in model.layers:
         if layer.name in trained and layer.weights:
@@ -170,31 +174,50 @@ def fit(
     return history
 
 
+def run_record(config: HighresConfig, history: list[dict]) -> dict:
+    """Return config.json's content: the settings, the recipe's constants and the history."""
+    best = max(history, key=lambda row: row["val_balanced_accuracy"])
+    return {
+        **{k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
+        "architecture": config.architecture.name,
+        "image_size": list(config.size),
+        "frozen_blocks": frozen_blocks(config.architecture),
+        "flips": list(FLIPS),
+        "balance": "logit_adjust",
+        "dropout": DROPOUT,
+        "drop_connect": DROP_CONNECT,
+        "weight_decay": WEIGHT_DECAY,
+        "best_epoch": best["epoch"],
+        "seconds_per_epoch": float(np.median([row["seconds"] for row in history])),
+        "history": history,
+    }
+
+
 def train(config: HighresConfig) -> Path:
     """Run the whole flow; return the saved model's path."""
     keras.utils.set_random_seed(config.seed)
-    dataset = load_dataset(config.data, IMAGE_SIZE, config.cache_dir)
+    variant, size = config.architecture, config.size
+    dataset = load_dataset(config.data, size, config.cache_dir)
     split = load_split(dataset, config.split)
     image_shape = dataset.images.shape[1:3]
-    features = cached_frozen_features(dataset, config.cache_dir)
+    features = cached_frozen_features(dataset, config.cache_dir, variant)
     train_features = features[split.train]
     if config.device_views:
         files = image_files(config.data, dataset.image_ids[split.train])
-        (views,) = device_views(files, [IMAGE_SIZE], config.device_views, config.seed,
-                                config.cache_dir)  # fmt: skip
-        extra = cached_view_features(views, config.cache_dir)
+        (views,) = device_views(files, [size], config.device_views, config.seed, config.cache_dir)
+        extra = cached_view_features(views, config.cache_dir, variant)
         train_features = np.concatenate([train_features, extra], axis=1)
     train_labels = dataset.labels[split.train]
     if config.milk10k is not None:
-        images, labels, ids = training_images(config.milk10k, IMAGE_SIZE, config.cache_dir)
+        images, labels, ids = training_images(config.milk10k, size, config.cache_dir)
         milk = Dataset(images, labels, ids, None, "MILK10k dermoscopy outside its validation third")
-        flips = cached_frozen_features(milk, config.cache_dir)  # (N, 4, ...): a flip per view
+        flips = cached_frozen_features(milk, config.cache_dir, variant)  # (N, 4, ...): by flip
         views = np.arange(train_features.shape[1]) % flips.shape[1]
         train_features = np.concatenate([train_features, flips[:, views]])
         train_labels = np.concatenate([train_labels, labels])
-    trainable = build_trainable_part(image_shape)
+    trainable = build_trainable_part(image_shape, variant)
     if config.init is not None:
-        start_from_trained(trainable, config.init)
+        start_from_trained(trainable, config.init, variant)
     config.out.mkdir(parents=True, exist_ok=True)
     history = fit(
         trainable,
@@ -205,23 +228,9 @@ def train(config: HighresConfig) -> Path:
         config,
         config.out / "best_trainable.weights.h5",
     )
-    model = assemble(trainable, image_shape)
+    model = assemble(trainable, image_shape, variant)
     model.save(config.out / "model.keras", include_optimizer=False)
-    best = max(history, key=lambda row: row["val_balanced_accuracy"])
-    record = {
-        **{k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
-        "architecture": "efficientnet_lite0",
-        "image_size": list(IMAGE_SIZE),
-        "frozen_blocks": FROZEN_BLOCKS,
-        "flips": list(FLIPS),
-        "balance": "logit_adjust",
-        "dropout": DROPOUT,
-        "drop_connect": DROP_CONNECT,
-        "weight_decay": WEIGHT_DECAY,
-        "best_epoch": best["epoch"],
-        "seconds_per_epoch": float(np.median([row["seconds"] for row in history])),
-        "history": history,
-    }
+    record = run_record(config, history)
     (config.out / "config.json").write_text(json.dumps(record, indent=2) + "\n")
     (config.out / "split.csv").write_text(config.split.read_text())
     return config.out / "model.keras"

@@ -1,6 +1,8 @@
-"""Train the high-resolution classifier: EfficientNet-Lite0 from ImageNet weights, at 160×120.
+"""Train the high-resolution classifier: EfficientNet-Lite0 (or Lite1, Lite2) from ImageNet
+weights, at 160×120 (or --image-size).
 
     python -m training.highres.train --data data/ham10000 --out runs/highres --name my_highres
+    python -m training.highres.train --variant lite1 --image-size 192x144 --out runs/lite1 ...
 
 Then `python -m training.highres.finish --run runs/highres` chooses test-time flips and the
 temperature on validation and exports the served ONNX model. The recipe is
@@ -9,6 +11,7 @@ temperature on validation and exports the served ONNX model. The recipe is
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +29,34 @@ from training.cli import (
     removed_if_left_empty,
     setup_logging,
 )
+from training.highres.variants import VARIANTS, Variant, recorded_variant
 
 DEFAULT_SPLIT = Path("models/resnet_small_2x/split.csv")
+IMAGE_SIZE = (160, 120)  # (width, height): 4:3 like the photos; see the model card for why
+MIN_SIDE = 32  # the network's total stride
 DESCRIPTION = (
-    "Fine-tune EfficientNet-Lite0 (ImageNet weights) on HAM10000 at 160x120, on the lesion-grouped "
-    "split of the shipped 28x28 models; writes model.keras, config.json and split.csv."
+    "Fine-tune EfficientNet-Lite0, Lite1 or Lite2 (ImageNet weights) on HAM10000, on the "
+    "lesion-grouped split of the shipped 28x28 models; writes model.keras, config.json and "
+    "split.csv."
 )
+
+
+def parse_image_size(text: str) -> tuple[int, int]:
+    """Return (width, height) from `WIDTHxHEIGHT`; raise SettingsError when it is not one."""
+    match = re.fullmatch(r"(\d+)x(\d+)", text)
+    if match is None or min(int(match[1]), int(match[2])) < MIN_SIDE:
+        raise SettingsError(
+            f"--image-size {text}: give WIDTHxHEIGHT in pixels, each side at least {MIN_SIDE}, "
+            "e.g. 192x144"
+        )
+    return int(match[1]), int(match[2])
+
+
+def recorded_architecture(config: dict) -> tuple[Variant, tuple[int, int]]:
+    """Return the variant and (width, height) that a run's config.json records: Lite0 at
+    IMAGE_SIZE for a run from before they were recorded (the shipped one)."""
+    width, height = config.get("image_size", IMAGE_SIZE)
+    return recorded_variant(config.get("architecture")), (int(width), int(height))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +72,15 @@ class HighresConfig:
         shown="the run folder's name",
     )
     cache_dir: Path = cache_option()
+    variant: str = option(
+        "lite0",
+        "the EfficientNet-Lite to fine-tune from its ImageNet weights",
+        choices=tuple(VARIANTS),
+    )
+    image_size: str = option(
+        f"{IMAGE_SIZE[0]}x{IMAGE_SIZE[1]}",
+        "WIDTHxHEIGHT the images are resized to (4:3 keeps the photos' shape)",
+    )
     split: Path = option(DEFAULT_SPLIT, "split.csv to train and score on (the 28×28 models')")
     epochs: int = option(5, "passes over the training part (cosine schedule over all of them)")
     batch_size: int = option(32, "images per step")
@@ -54,7 +88,7 @@ class HighresConfig:
     seed: int = option(42, "random seed (weights of the new layer, flips, order)")
     init: Path | None = option(
         None,
-        "a trained EfficientNet-Lite0 classifier (.keras, e.g. the shipped one) whose fine-tuned "
+        "a trained classifier of --variant (.keras, e.g. the shipped Lite0) whose fine-tuned "
         "layers the run starts from",
         shown="ImageNet weights",
     )
@@ -78,6 +112,7 @@ class HighresConfig:
         check_range("learning_rate", self.learning_rate, 1e-7, 1.0)
         check_range("device_views", self.device_views, 0, 16)
         check_model_name(self.name)
+        parse_image_size(self.image_size)
         if self.milk10k is not None and not (self.milk10k / "metadata.csv").is_file():
             raise SettingsError(f"--milk10k {self.milk10k}: no metadata.csv; point it at MILK10k")
         if self.init is not None and not self.init.is_file():
@@ -86,6 +121,16 @@ class HighresConfig:
         check_out(self.out, overwrite=False)
         if not self.split.is_file():
             raise SettingsError(f"--split {self.split}: no such file; pass a run's split.csv")
+
+    @property
+    def architecture(self) -> Variant:
+        """Return the --variant to train."""
+        return VARIANTS[self.variant]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Return --image-size as (width, height)."""
+        return parse_image_size(self.image_size)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,13 +38,13 @@ def build_feature_model(size: Size = CHECK_SIZE) -> keras.Model:
 
     from training.highres.efficientnet_lite import (
         default_checkpoint,
-        efficientnet_lite0_layers,
+        efficientnet_lite_layers,
         load_imagenet_weights,
     )
 
     width, height = width_height(size)
     inputs = keras.Input((height, width, 3), name="image")
-    trunk = keras.Model(inputs, efficientnet_lite0_layers(inputs, blocks=(0, STOP_BLOCK)))
+    trunk = keras.Model(inputs, efficientnet_lite_layers(inputs, blocks=(0, STOP_BLOCK)))
     load_imagenet_weights(trunk, default_checkpoint())
     stats = []
     for name in TAPS:

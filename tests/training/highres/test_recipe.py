@@ -1,6 +1,9 @@
-"""The high-resolution recipe's warm start (--init) and its cached features of device views."""
+"""The high-resolution recipe's warm start (--init), its cached features of device views and
+the config.json it writes."""
 
 from __future__ import annotations
+
+import json
 
 import keras
 import numpy as np
@@ -8,8 +11,11 @@ import pytest
 
 from training.classifier.tta import with_tta
 from training.classifier.warm_start import WarmStartError
+from training.cli import parse
 from training.highres.features import cached_view_features
-from training.highres.recipe import assemble, build_trainable_part, start_from_trained
+from training.highres.recipe import assemble, build_trainable_part, run_record, start_from_trained
+from training.highres.train import HighresConfig, recorded_architecture
+from training.highres.variants import LITE1, LITE2
 
 pytestmark = pytest.mark.heavy(25)
 
@@ -34,6 +40,24 @@ def test_a_model_of_another_kind_cannot_start_a_run(tmp_path):
     other.save(tmp_path / "other.keras")
     with pytest.raises(WarmStartError, match="not an EfficientNet-Lite0"):
         start_from_trained(build_trainable_part(SHAPE), tmp_path / "other.keras")
+
+
+def test_a_classifier_of_another_variant_cannot_start_a_run(tmp_path):
+    build_trainable_part(SHAPE, LITE1).save(tmp_path / "lite1.keras")
+    # Lite2 has Lite1's layer names (21 blocks) but wider layers.
+    with pytest.raises(WarmStartError, match="not an EfficientNet-Lite2"):
+        start_from_trained(build_trainable_part(SHAPE, LITE2), tmp_path / "lite1.keras", LITE2)
+
+
+def test_config_json_records_the_variant_and_image_size_that_a_finish_reads_back(tmp_path):
+    split = tmp_path / "split.csv"
+    split.write_text("image_id,part\n")
+    argv = ["--data", str(tmp_path), "--out", str(tmp_path / "run"), "--split", str(split),
+            "--variant", "lite1", "--image-size", "192x144"]  # fmt: skip
+    history = [{"epoch": 1, "val_balanced_accuracy": 0.5, "seconds": 1.0}]
+    record = json.loads(json.dumps(run_record(parse(HighresConfig, argv), history)))
+    assert record["architecture"] == "efficientnet_lite1" and record["frozen_blocks"] == 7
+    assert recorded_architecture(record) == (LITE1, (192, 144))
 
 
 def test_device_views_features_have_one_map_per_view_and_are_cached(tmp_path):

@@ -14,6 +14,7 @@ from training.highres.torch_weights import (
     CheckpointError,
     load_legacy_state_dict,
 )
+from training.highres.variants import LITE1, LITE2
 
 
 def test_shipped_lite0_checkpoint_reads_as_296_tensors_of_4694073_values():
@@ -24,6 +25,17 @@ def test_shipped_lite0_checkpoint_reads_as_296_tensors_of_4694073_values():
     assert state["_fc.weight"].shape == (1000, 1280)
     assert state["_conv_stem.weight"].dtype == np.float32
     assert np.all(state["_bn1.running_var"] > 0)  # real statistics, not zeros
+
+
+@pytest.mark.parametrize(
+    ("variant", "values", "head_in"), [(LITE1, 5_470_408, 320), (LITE2, 6_150_232, 352)]
+)
+def test_lite1_and_lite2_checkpoints_read_as_386_tensors(variant, values, head_in):
+    state = load_legacy_state_dict(default_checkpoint(variant))
+    assert len(state) == 386
+    assert sum(v.size for v in state.values()) == values
+    assert state["_conv_stem.weight"].shape == (32, 3, 3, 3)  # Lite keeps the stem and head
+    assert state["_conv_head.weight"].shape == (1280, head_in, 1, 1)
 
 
 def _legacy_file(path, payload: bytes) -> None:

@@ -35,18 +35,22 @@ def localise(
     label = describe(upload, 1, 1)
     made = decoded_inputs(
         upload,
-        [predictor.width_height, segmenter.info.input_size],
+        [*predictor.sizes, segmenter.info.input_size],
         checker,
         max_pixels,
         label,
-        whole_frame=[False, True],  # the outline covers the whole upload, border included
+        whole_frame=[False] * len(predictor.sizes) + [True],  # the outline covers the whole upload
     )
-    (image, segmenter_input), views, size = made.inputs, made.check_views, made.size
+    *images, segmenter_input = made.inputs
+    views, size = made.check_views, made.size
+    batches = [image[None] for image in images]
     decoded = time.perf_counter()
     if predictor.explains:
-        probabilities, activations = predictor.predict_explained(image)
+        probabilities, activations, members = predictor.predict_explained(batches)
+        activations = activations[0]
     else:
-        probabilities, activations = predictor.predict(image[None])[0], None
+        (probabilities, members), activations = predictor.predict_members(batches), None
+    probabilities = probabilities[0]
     explained = int(probabilities.argmax()) if chosen is None else chosen
     lesion = outline(segmenter.probabilities(segmenter_input), size)
     (check,) = checker.judge([views]) if checker and views is not None else [None]
@@ -57,7 +61,13 @@ def localise(
         else heatmap_png(class_heatmap(activations, explained), size, made.field)
     )
     body = localisation(
-        prediction(probabilities, predictor.info.version, upload.filename, check),
+        prediction(
+            probabilities,
+            predictor.info.version,
+            upload.filename,
+            check,
+            None if members is None else (predictor.info.members, members[0]),
+        ),
         lesion,
         mask_png(lesion.mask),
         heatmap,

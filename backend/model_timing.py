@@ -12,7 +12,7 @@ import numpy as np
 from flask import g, has_request_context
 
 from backend.metrics import record_model_time
-from backend.predictor import Predictor
+from backend.predictor import Explained, Inputs, Predictor
 from backend.segmenter import Segmenter
 
 
@@ -40,21 +40,29 @@ class TimedPredictor:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.wrapped, name)
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        """Return the wrapped predictor's probabilities, timed."""
+    def _count(self, inputs: Inputs) -> None:
         if has_request_context():
             g.model = self.info.version
-            g.images = g.get("images", 0) + len(images)
-        with timed(self.info.name, self.info.version):
-            return self.wrapped.predict(images)
+            first = inputs if isinstance(inputs, np.ndarray) else inputs[0]
+            g.images = g.get("images", 0) + len(first)
 
-    def predict_explained(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return the wrapped predictor's probabilities and activation maps, timed."""
-        if has_request_context():
-            g.model = self.info.version
-            g.images = g.get("images", 0) + 1
+    def predict(self, inputs: Inputs) -> np.ndarray:
+        """Return the wrapped predictor's probabilities, timed."""
+        self._count(inputs)
         with timed(self.info.name, self.info.version):
-            return self.wrapped.predict_explained(image)
+            return self.wrapped.predict(inputs)
+
+    def predict_members(self, inputs: Inputs) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return the wrapped predictor's probabilities and its members', timed."""
+        self._count(inputs)
+        with timed(self.info.name, self.info.version):
+            return self.wrapped.predict_members(inputs)
+
+    def predict_explained(self, inputs: Inputs) -> Explained:
+        """Return the wrapped predictor's probabilities and activation maps, timed."""
+        self._count(inputs)
+        with timed(self.info.name, self.info.version):
+            return self.wrapped.predict_explained(inputs)
 
 
 class TimedSegmenter:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,6 +22,18 @@ from lesion_core.labels import CLASS_CODES
 
 log = logging.getLogger(__name__)
 
+MEMBER_OUTPUT = "member_probabilities"  # an ensemble's (N, members, 7) (training.ensemble)
+Inputs = np.ndarray | Sequence[np.ndarray]  # one uint8 batch per model input
+
+
+class Explained(NamedTuple):
+    """A model's answer with what it looked at: probabilities, activation maps and, for an
+    ensemble, its members' probabilities."""
+
+    probabilities: np.ndarray
+    activations: np.ndarray
+    members: np.ndarray | None
+
 
 @dataclass
 class ModelInfo:
@@ -31,6 +45,8 @@ class ModelInfo:
     input_size: tuple[int, int]  # (height, width)
     config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
+    input_sizes: list[tuple[int, int]] = field(default_factory=list)  # (height, width) each
+    members: list[str] = field(default_factory=list)  # an ensemble's members, in output order
 
 
 class Predictor:
@@ -38,41 +54,48 @@ class Predictor:
 
     def __init__(self, model_path: Path, inference_threads: int = 1) -> None:
         session = open_session(model_path, inference_threads)
-        (tensor,) = session.get_inputs()
-        shape = tensor.shape
-        if (
-            tensor.type != "tensor(uint8)"
-            or len(shape) != 4
-            or not all(isinstance(side, int) for side in shape[1:3])
-            or shape[3] != 3
-        ):
+        tensors = session.get_inputs()
+        for tensor in tensors:
+            shape = tensor.shape
+            if (
+                tensor.type != "tensor(uint8)"
+                or len(shape) != 4
+                or not all(isinstance(side, int) for side in shape[1:3])
+                or shape[3] != 3
+            ):
+                raise ModelLoadError(
+                    f"model {model_path} takes {tensor.type} {shape}, not uint8 RGB images of a "
+                    "fixed size"
+                )
+        outputs = {o.name: o for o in session.get_outputs()}
+        # The class probabilities: the only output, or the one beside the activation maps
+        # (and, for an ensemble, its members' probabilities).
+        extra = (CAM_OUTPUT, MEMBER_OUTPUT)
+        output = next((o for o in outputs.values() if o.name not in extra), None)
+        if output is None or output.shape[-1] != len(CLASS_CODES):
+            found = "none" if output is None else output.shape[-1]
             raise ModelLoadError(
-                f"model {model_path} takes {tensor.type} {shape}, not uint8 RGB images of a "
-                "fixed size"
-            )
-        outputs = session.get_outputs()
-        # The class probabilities: the only output, or the one beside the activation maps.
-        (output,) = [o for o in outputs if o.name != CAM_OUTPUT][:1] or [outputs[0]]
-        if output.shape[-1] != len(CLASS_CODES):
-            raise ModelLoadError(
-                f"model {model_path} has {output.shape[-1]} outputs, not {len(CLASS_CODES)} "
+                f"model {model_path} has {found} outputs, not {len(CLASS_CODES)} "
                 f"({', '.join(CLASS_CODES)})"
             )
 
         self._session = session
-        self._input = tensor.name
+        self._inputs = [tensor.name for tensor in tensors]
         self._output = output.name
         # Models ending in global average pooling carry their class activation maps too.
-        self._activations = next((o.name for o in outputs if o.name == CAM_OUTPUT), None)
+        self._activations = CAM_OUTPUT if CAM_OUTPUT in outputs else None
+        self._members = MEMBER_OUTPUT if MEMBER_OUTPUT in outputs else None
         config = read_sidecar(model_path, "config.json")
         name = model_name(model_path, config)
         self.info = ModelInfo(
             name=name,
             version=model_version(model_path, name),
             path=model_path,
-            input_size=(int(shape[1]), int(shape[2])),
+            input_size=(int(tensors[0].shape[1]), int(tensors[0].shape[2])),
             config=config,
             metrics=read_sidecar(model_path, "metrics.json"),
+            input_sizes=[(int(t.shape[1]), int(t.shape[2])) for t in tensors],
+            members=[m["name"] for m in config.get("members", [])] if self._members else [],
         )
         self.ready = False
         self.warm_up()
@@ -83,28 +106,52 @@ class Predictor:
         return self._activations is not None
 
     @property
+    def sizes(self) -> list[tuple[int, int]]:
+        """Return (width, height) of each of the model's inputs, as the shared preprocessing
+        takes them (one for a classifier, one per member for an ensemble)."""
+        return [(width, height) for height, width in self.info.input_sizes]
+
+    @property
     def width_height(self) -> tuple[int, int]:
-        """Return (width, height) of the model's input, as the shared preprocessing takes it."""
-        height, width = self.info.input_size
-        return width, height
+        """Return (width, height) of the model's first input."""
+        return self.sizes[0]
 
     def warm_up(self) -> None:
         """Run batch sizes 1 and many once, and mark the predictor ready."""
         for batch in (1, 4):
-            self.predict(np.zeros((batch, *self.info.input_size, 3), dtype=np.uint8))
+            self.predict([np.zeros((batch, h, w, 3), dtype=np.uint8) for w, h in self.sizes])
         self.ready = True
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        """Return (N, 7) float64 probabilities for (N, height, width, 3) uint8 images."""
-        (probabilities,) = self._session.run([self._output], {self._input: images})
+    def _feed(self, inputs: Inputs) -> dict[str, np.ndarray]:
+        batches = [inputs] if isinstance(inputs, np.ndarray) else list(inputs)
+        return dict(zip(self._inputs, batches, strict=True))
+
+    def predict(self, inputs: Inputs) -> np.ndarray:
+        """Return (N, 7) float64 probabilities for (N, height, width, 3) uint8 images: one batch
+        per input, or one array for a one-input model."""
+        (probabilities,) = self._session.run([self._output], self._feed(inputs))
         return probabilities.astype(np.float64)
 
-    def predict_explained(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return (7,) probabilities and (h, w, 7) class activation maps for one (height, width, 3)
-        image; raise ValueError for a model that has no activation output."""
+    def predict_members(self, inputs: Inputs) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return `predict`'s probabilities and, for an ensemble, its members' (N, members, 7)
+        probabilities (None for a single classifier)."""
+        if self._members is None:
+            return self.predict(inputs), None
+        probabilities, members = self._session.run(
+            [self._output, self._members], self._feed(inputs)
+        )
+        return probabilities.astype(np.float64), members.astype(np.float64)
+
+    def predict_explained(self, inputs: Inputs) -> Explained:
+        """Return (N, 7) probabilities, (N, h, w, 7) class activation maps and an ensemble's
+        members' probabilities (else None) for one batch per input; raise ValueError for a model
+        that has no activation output."""
         if self._activations is None:
             raise ValueError(f"{self.info.name} has no class activation output")
-        probabilities, activations = self._session.run(
-            [self._output, self._activations], {self._input: image[None]}
+        names = [self._output, self._activations, *([self._members] if self._members else [])]
+        probabilities, activations, *members = self._session.run(names, self._feed(inputs))
+        return Explained(
+            probabilities.astype(np.float64),
+            activations,
+            members[0].astype(np.float64) if members else None,
         )
-        return probabilities[0].astype(np.float64), activations[0]

@@ -9,7 +9,14 @@ from backend.errors import ApiError
 from lesion_api.base import WireModel
 from lesion_api.errors import ErrorDetail
 from lesion_api.localisation import Lesion, Localisation
-from lesion_api.predictions import FileError, InputCheck, Prediction, PredictionList
+from lesion_api.predictions import (
+    Agreement,
+    FileError,
+    InputCheck,
+    MemberAnswer,
+    Prediction,
+    PredictionList,
+)
 from lesion_core.labels import CLASS_CODES, CLASSES
 from lesion_core.lesion_outline import Outline
 
@@ -21,14 +28,28 @@ def json_response(body: WireModel, status: int = 200) -> Response:
     )
 
 
+def agreement(top: int, members: list[str], member_probabilities: np.ndarray) -> Agreement:
+    """Return whether an ensemble's members (their (members, 7) probabilities) agree on `top`."""
+    tops = member_probabilities.argmax(axis=1)
+    return Agreement(
+        agree=bool((tops == top).all()),
+        members=[
+            MemberAnswer(model=name, label=CLASS_CODES[t], confidence=float(p[t]))
+            for name, t, p in zip(members, tops, member_probabilities, strict=True)
+        ],
+    )
+
+
 def prediction(
     probabilities: np.ndarray,
     model_version: str,
     file: str | None,
     input_check: InputCheck | None = None,
+    members: tuple[list[str], np.ndarray] | None = None,
 ) -> Prediction:
-    """Return the Prediction of one image's (7,) probabilities (rounded by the type) and the
-    input check's verdict on it."""
+    """Return the Prediction of one image's (7,) probabilities (rounded by the type), the input
+    check's verdict on it and, for an ensemble, its members' names and (members, 7)
+    probabilities."""
     top = int(np.argmax(probabilities))
     return Prediction(
         file=file,
@@ -39,6 +60,7 @@ def prediction(
         probabilities={code: float(p) for code, p in zip(CLASS_CODES, probabilities, strict=True)},
         model_version=model_version,
         input_check=input_check,
+        agreement=None if members is None else agreement(top, *members),
     )
 
 

@@ -80,15 +80,21 @@ def decoded_inputs(
 
 
 def model_and_check_inputs(
-    upload: Upload, size: Size, checker: InputChecker | None, max_pixels: int, label: str
-) -> tuple[np.ndarray, CheckViews | None] | ApiError:
-    """Return the classifier's input and the input check's views (None without a checker), or
-    the ApiError that refuses the upload."""
+    upload: Upload, sizes: list[Size], checker: InputChecker | None, max_pixels: int, label: str
+) -> tuple[list[np.ndarray], CheckViews | None] | ApiError:
+    """Return the classifier's inputs (one per size) and the input check's views (None without
+    a checker), or the ApiError that refuses the upload."""
     try:
-        decoded = decoded_inputs(upload, [size], checker, max_pixels, label)
+        decoded = decoded_inputs(upload, sizes, checker, max_pixels, label)
     except ApiError as exc:
         return exc
-    return decoded.inputs[0], decoded.check_views
+    return decoded.inputs, decoded.check_views
+
+
+def _named(
+    names: list[str], probabilities: np.ndarray | None
+) -> tuple[list[str], np.ndarray] | None:
+    return None if probabilities is None else (names, probabilities)
 
 
 def classify(
@@ -103,13 +109,16 @@ def classify(
     started = time.perf_counter()
     inputs = [
         model_and_check_inputs(
-            u, predictor.width_height, checker, max_pixels, describe(u, i, len(uploads))
+            u, predictor.sizes, checker, max_pixels, describe(u, i, len(uploads))
         )
         for i, u in enumerate(uploads, start=1)
     ]
     read = [x for x in inputs if not isinstance(x, ApiError)]
     decoded = time.perf_counter()
-    probabilities = iter(predictor.predict(np.stack([image for image, _ in read])) if read else [])
+    batches = [np.stack(images) for images in zip(*(made for made, _ in read), strict=True)]
+    answered, members = predictor.predict_members(batches) if read else ([], None)
+    probabilities = iter(answered)
+    per_member = iter([None] * len(read) if members is None else members)
     done = time.perf_counter()
     checks = iter(checker.judge([v for _, v in read]) if checker else [None] * len(read))
     # Sizes and timings only: never image content or file names.
@@ -126,6 +135,12 @@ def classify(
     return [
         x
         if isinstance(x, ApiError)
-        else prediction(next(probabilities), predictor.info.version, upload.filename, next(checks))
+        else prediction(
+            next(probabilities),
+            predictor.info.version,
+            upload.filename,
+            next(checks),
+            _named(predictor.info.members, next(per_member)),
+        )
         for x, upload in zip(inputs, uploads, strict=True)
     ]

@@ -60,6 +60,21 @@ class InputCheck(WireModel):
     )
 
 
+class MemberAnswer(WireModel):
+    """What one member of an ensemble answered on its own."""
+
+    model: str = Field(description="the member's name")
+    label: ClassCode = Field(description="code of the member's most probable class")
+    confidence: Fraction = Field(description="the member's probability of that class")
+
+
+class Agreement(WireModel):
+    """Whether an ensemble's members agree on the top class, and what each answered."""
+
+    agree: bool = Field(description="whether every member's top class is the ensemble's")
+    members: list[MemberAnswer] = Field(description="each member's own top class")
+
+
 class Prediction(WireModel):
     """One image's top class and the probabilities of all seven classes."""
 
@@ -79,6 +94,11 @@ class Prediction(WireModel):
         default=None,
         description="the input check's verdict on this image; null when the server runs "
         "without one (INPUT_CHECK_PATH=off)",
+    )
+    agreement: Agreement | None = Field(
+        default=None,
+        description="for an ensemble (?model=ensemble), whether its members agree and what each "
+        "answered; null for a single classifier",
     )
 
 

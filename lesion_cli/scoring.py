@@ -5,17 +5,14 @@ training.metrics, as training reports them (it needs scikit-learn, not TensorFlo
 
 from __future__ import annotations
 
-import csv
-import io
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from lesion_cli.errors import CliError
-from lesion_cli.isic import ISIC_COLUMNS, ISIC_HEADER
 from lesion_core.labels import CLASS_CODES, CLASS_INDEX
+from training.isic_scoring import ScoringError, isic_scores
 from training.metrics import classification_metrics
 
 
@@ -44,7 +41,10 @@ def score(labels: np.ndarray, probabilities: np.ndarray) -> Scores:
     present = [code for code in CLASS_CODES if (labels == CLASS_INDEX[code]).any()]
     by_isic = len(present) == len(CLASS_CODES)
     if by_isic:
-        balanced_accuracy, macro_auc, auc = isic_scores(labels, probabilities)
+        try:
+            balanced_accuracy, macro_auc, auc = isic_scores(labels, probabilities)
+        except ScoringError as exc:
+            raise CliError(str(exc)) from None
     else:  # over the classes present, as training.metrics computes them
         balanced_accuracy, macro_auc = figures["balanced_accuracy"], figures["macro_auc"]
         auc = {code: class_auc(labels, probabilities, code) for code in present}
@@ -67,41 +67,3 @@ def class_auc(labels: np.ndarray, probabilities: np.ndarray, code: str) -> float
     if positive.all():
         return float("nan")
     return float(roc_auc_score(positive, probabilities[:, index]))
-
-
-def isic_scores(
-    labels: np.ndarray, probabilities: np.ndarray
-) -> tuple[float, float, dict[str, float]]:
-    """Return the ISIC challenge's balanced accuracy, macro AUC and AUC per class code, from the
-    submission and ground-truth CSVs its scoring reads."""
-    from isic_challenge_scoring import ClassificationMetric, ClassificationScore, ScoreError
-
-    # Names of our own: the package reads numeric names as numbers and weighs one ISIC image 0.
-    names = [f"image_{i}" for i in range(len(labels))]
-    order = [CLASS_INDEX[column.lower()] for column in ISIC_COLUMNS]
-    truth = isic_csv(names, np.eye(len(CLASS_CODES))[labels][:, order])
-    submission = isic_csv(names, probabilities[:, order])
-    with warnings.catch_warnings():
-        # Its CSV check calls DataFrame.applymap, deprecated by pandas 2.1 (and gone in 3).
-        warnings.filterwarnings("ignore", "DataFrame.applymap", FutureWarning)
-        try:
-            result = ClassificationScore.from_stream(
-                io.StringIO(truth), io.StringIO(submission), ClassificationMetric.BALANCED_ACCURACY
-            )
-        except ScoreError as exc:
-            raise CliError(f"the ISIC scoring refuses the predictions: {exc}") from None
-    auc = result.per_category["auc"]
-    return (
-        float(result.aggregate["balanced_accuracy"]),
-        float(result.macro_average["auc"]),
-        {column.lower(): float(auc[column]) for column in ISIC_COLUMNS},
-    )
-
-
-def isic_csv(names: list[str], values: np.ndarray) -> str:
-    """Return an ISIC-format CSV (image,MEL,NV,BCC,AKIEC,BKL,DF,VASC) of one row per image."""
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(ISIC_HEADER)
-    writer.writerows((name, *map(float, row)) for name, row in zip(names, values, strict=True))
-    return text.getvalue()

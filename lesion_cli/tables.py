@@ -13,7 +13,7 @@ import numpy as np
 
 from lesion_cli.errors import CliError
 from lesion_cli.inputs import IMAGE_SUFFIXES
-from lesion_cli.isic import ISIC_COLUMNS
+from lesion_core.isic import ISIC_COLUMNS
 from lesion_core.labels import CLASS_CODES, UnknownLabelError, index_of
 
 # Where each ISIC column's values go in the model's class order.

@@ -14,7 +14,7 @@ from typing import TextIO
 from lesion_api.rows import COLUMNS, Row, write_csv
 from lesion_cli.errors import CliError
 from lesion_cli.inputs import path_key
-from lesion_cli.isic import ISIC_COLUMNS, ISIC_HEADER
+from lesion_core.isic import ISIC_COLUMNS, ISIC_HEADER
 
 TAIL_CHUNK = 64 * 1024  # bytes read at a time, from the end, to find a cut-off last row
 

@@ -118,7 +118,7 @@ def decodes(monkeypatch) -> list[tuple[int, int]]:
 
 def test_one_decode_serves_a_28_pixel_classifier_and_the_check(decodes, input_checker):
     upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
-    model_input, views = model_and_check_inputs(upload, (28, 28), input_checker, 10**8, "it")
+    (model_input,), views = model_and_check_inputs(upload, [(28, 28)], input_checker, 10**8, "it")
     assert len(decodes) == 1
     np.testing.assert_array_equal(model_input, preprocess(upload.data))
     alone = input_checker.views(upload, 10**8)
@@ -130,7 +130,7 @@ def test_one_decode_serves_a_28_pixel_classifier_and_the_check(decodes, input_ch
 def test_a_larger_model_input_leaves_the_check_its_own_decode(decodes, input_checker):
     # Decoding for 160×120 would give the check's views another scale than they were fitted on.
     upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
-    model_input, views = model_and_check_inputs(upload, (160, 120), input_checker, 10**8, "it")
+    (model_input,), views = model_and_check_inputs(upload, [(160, 120)], input_checker, 10**8, "it")
     assert len(decodes) == 2
     np.testing.assert_array_equal(model_input, preprocess(upload.data, (160, 120)))
     np.testing.assert_array_equal(views.model_input, input_checker.views(upload, 10**8).model_input)

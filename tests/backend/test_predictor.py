@@ -37,9 +37,10 @@ def test_a_non_square_model_takes_height_by_width_images(tmp_path):
     assert wide.info.input_size == (120, 160) and wide.width_height == (160, 120)
     assert wide.info.name == "wide"  # config.json's name
     image = np.random.default_rng(2).integers(0, 256, (120, 160, 3), dtype=np.uint8)
-    probabilities, activations = wide.predict_explained(image)
-    assert probabilities.shape == (7,) and activations.shape == (4, 5, 7)
-    np.testing.assert_allclose(wide.predict(image[None])[0], probabilities, atol=1e-6)
+    probabilities, activations, members = wide.predict_explained(image[None])
+    assert probabilities.shape == (1, 7) and activations.shape == (1, 4, 5, 7)
+    assert members is None  # not an ensemble
+    np.testing.assert_allclose(wide.predict(image[None]), probabilities, atol=1e-6)
 
 
 def test_a_model_without_a_config_is_named_after_its_folder(tmp_path):

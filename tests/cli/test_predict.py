@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from lesion_api.rows import COLUMNS
-from lesion_cli.isic import ISIC_COLUMNS
 from lesion_cli.local import LocalRunner
+from lesion_core.isic import ISIC_COLUMNS
 from lesion_core.labels import CLASS_CODES
 from tests.cli.conftest import SAMPLES, damaged_jpeg, read_csv
 from tests.servers import REPO_ROOT

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lesion_cli.isic import ISIC_COLUMNS
 from lesion_cli.main import main
+from lesion_core.isic import ISIC_COLUMNS
 from lesion_core.labels import CLASS_CODES, index_of
 from tests.cli.conftest import SAMPLE_TRUTH, SAMPLES, read_csv
 from training.metrics import balanced_accuracy, expected_calibration_error

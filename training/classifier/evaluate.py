@@ -5,13 +5,20 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import zipfile
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lesion_core.labels import CLASS_CODES
+from training.classifier.scored_model import (
+    ScoredModel,
+    as_scored,
+    load_scored_model,
+    saved_input_sizes,
+)
 from training.classifier.summary import HEADLINE, baseline_lines, figure_lines
 from training.cli import (
     SettingsError,
@@ -23,6 +30,7 @@ from training.cli import (
     setup_logging,
 )
 from training.data import DataError, Dataset, load_dataset
+from training.isic_scoring import ScoringError, isic_scores, write_submission
 from training.metrics import classification_metrics, majority_baseline
 from training.reports.plots import plot_confusion, plot_reliability
 from training.reports.report import write_report
@@ -33,6 +41,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SUBMISSION = "isic_predictions.csv"  # the predictions, in the ISIC challenge's format
+
 DEFAULT_MODEL = Path("models/resnet_small_2x/model.keras")
 DEFAULT_MILK10K = Path("../shared/data/milk10k")
 
@@ -42,24 +52,57 @@ def predict_proba(model: keras.Model, images: np.ndarray, batch_size: int = 512)
     return np.asarray(model.predict(images, batch_size=batch_size, verbose=0), dtype=np.float64)
 
 
+def official_scores(dataset: Dataset, proba: np.ndarray, out_dir: Path) -> dict:
+    """Write the predictions as an ISIC submission (isic_predictions.csv) and return the ISIC
+    challenge scorer's figures, or why it could not score them."""
+    write_submission(out_dir / SUBMISSION, dataset.image_ids, proba)
+    absent = [code for i, code in enumerate(CLASS_CODES) if not (dataset.labels == i).any()]
+    if absent:
+        return {"skipped": f"it needs every class in the truth; none of {', '.join(absent)}"}
+    try:
+        balanced, auc, per_class = isic_scores(dataset.labels, proba)
+    except ImportError:
+        return {"skipped": "isic-challenge-scoring is not installed (pip install -e '.[cli]')"}
+    except ScoringError as exc:
+        return {"skipped": str(exc)}
+    return {
+        "scorer": f"isic-challenge-scoring {version('isic-challenge-scoring')}",
+        "submission": SUBMISSION,
+        "balanced_accuracy": balanced,
+        "macro_auc": auc,
+        "auc": per_class,
+    }
+
+
 def evaluate(
-    model: keras.Model,
-    dataset: Dataset,
+    model: keras.Model | ScoredModel,
+    dataset: Dataset | list[Dataset],
     out_dir: Path,
     title: str,
     summary: dict,
     extra: dict | None = None,
     part: str = "test",
 ) -> dict:
-    """Score `dataset`, write metrics.json (the figures under `part`, the name of the split's
-    part scored, with any `extra` sections), report.md and the plots; return the metrics."""
-    proba = predict_proba(model, dataset.images)
+    """Score `dataset` (one per input size of the model, the same images), write metrics.json
+    (the figures under `part`, the name of the split's part scored, the ISIC scorer's under
+    `official`, with any `extra` sections), isic_predictions.csv, report.md and the plots;
+    return the metrics."""
+    datasets = dataset if isinstance(dataset, list) else [dataset]
+    dataset = datasets[0]
+    proba = as_scored(model).predict([d.images for d in datasets])
     metrics = classification_metrics(dataset.labels, proba)
     baseline = majority_baseline(dataset.labels)
     out_dir.mkdir(parents=True, exist_ok=True)
     plot_confusion(metrics["confusion_matrix"], out_dir / "confusion_matrix.png", title)
     plot_reliability(dataset.labels, proba, out_dir / "reliability.png", title)
-    result = {"summary": summary, part: metrics, "baseline_always_nv": baseline, **(extra or {})}
+    official = official_scores(dataset, proba, out_dir)
+    result = {
+        "summary": summary,
+        part: metrics,
+        "official": official,
+        "baseline_always_nv": baseline,
+        **(extra or {}),
+    }
     (out_dir / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
     write_report(out_dir / "report.md", title, summary, metrics, baseline)
     return metrics
@@ -69,7 +112,9 @@ def evaluate(
 class EvaluateArgs:
     """Command-line settings of `python -m training.classifier.evaluate`."""
 
-    model: Path = option(DEFAULT_MODEL, "the .keras model to score")
+    model: Path = option(
+        DEFAULT_MODEL, "the model to score: a .keras classifier or a served .onnx model"
+    )
     data: Path = data_option()
     split: Path | None = option(
         None,
@@ -116,16 +161,12 @@ class EvaluateArgs:
         return self.out or Path("runs") / f"eval-{self.model.parent.name}"
 
 
-def keras_input_size(path: Path) -> tuple[int, int]:
-    """Return the (width, height) a saved .keras model takes, read from its config without
-    loading TensorFlow."""
+def input_sizes(path: Path) -> list[tuple[int, int]]:
+    """Return the (width, height) of each input of the saved model, or raise SettingsError."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("config.json"))
-        _, height, width, _ = config["config"]["layers"][0]["config"]["batch_shape"]
-    except (OSError, KeyError, IndexError, TypeError, ValueError, zipfile.BadZipFile) as exc:
-        raise SettingsError(f"--model {path}: cannot read its input size ({exc})") from None
-    return int(width), int(height)
+        return saved_input_sizes(path)
+    except ValueError as exc:
+        raise SettingsError(f"--model {path}: {exc}") from None
 
 
 DESCRIPTION = (
@@ -135,23 +176,40 @@ DESCRIPTION = (
 )
 
 
+def load_part(data: Path, size: tuple[int, int], cache: Path, split: Path | None, part: str):
+    """Return the images of `part` of `split` (all rows without one) at `size`."""
+    dataset = load_dataset(data, size, cache)
+    return dataset if split is None else dataset.subset(load_split(dataset, split).part(part))
+
+
+def official_line(official: dict) -> str:
+    """Return one line with the ISIC scorer's figures, or why it did not score."""
+    if "skipped" in official:
+        return f"ISIC challenge scoring skipped: {official['skipped']}"
+    return (
+        f"ISIC challenge scoring ({official['scorer']}): balanced accuracy "
+        f"{official['balanced_accuracy']:.4f}, macro AUC {official['macro_auc']:.4f}; "
+        f"predictions in {official['submission']}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Evaluate and print the headline figures against always `nv`; return the exit code."""
     args = parse(EvaluateArgs, argv, "python -m training.classifier.evaluate", DESCRIPTION)
     setup_logging()
     split, out = args.split_file(), args.out_folder()
     try:
-        dataset = load_dataset(args.data, keras_input_size(args.model), args.cache_dir)
-        if split is not None:
-            dataset = dataset.subset(load_split(dataset, split).part(args.part))
+        datasets = [
+            load_part(args.data, size, args.cache_dir, split, args.part)
+            for size in input_sizes(args.model)
+        ]
     except (DataError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    import keras  # only now: --help and bad arguments never load TensorFlow
+    dataset = datasets[0]
+    from training.classifier.robustness import robustness_metrics  # loads TensorFlow
 
-    from training.classifier.robustness import robustness_metrics
-
-    model = keras.models.load_model(args.model, compile=False)
+    model = load_scored_model(args.model)
     summary = {
         "model": str(args.model),
         "data": dataset.source,
@@ -165,18 +223,19 @@ def main(argv: list[str] | None = None) -> int:
                 args.data,
                 dataset.image_ids,
                 dataset.labels,
-                keras_input_size(args.model),
-                args.milk10k if (args.milk10k / "metadata.csv").is_file() else None,
+                milk10k=args.milk10k if (args.milk10k / "metadata.csv").is_file() else None,
             )
         except DataError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     title = f"Evaluation of {args.model}"
     part = args.part if split is not None else "test"
-    metrics = evaluate(model, dataset, out, title, summary, extra, part)
+    metrics = evaluate(model, datasets, out, title, summary, extra, part)
     baseline = json.loads((out / "metrics.json").read_text())["baseline_always_nv"]
     print(f"{part} part ({metrics['n']} images):" if split else f"all {metrics['n']} images:")
     print("\n".join(figure_lines(metrics, (*HEADLINE, "ece"))))
+    official = json.loads((out / "metrics.json").read_text())["official"]
+    print(official_line(official))
     if args.robustness:
         robustness = extra["robustness"]
         drops = {**robustness["drop"], **robustness["exposure_drop"], **robustness["device_drop"]}

@@ -11,17 +11,21 @@ with another dermatoscope must not change the answer much.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 from PIL import Image
 
 from lesion_core.preprocess import INPUT_SIZE, Size, image_to_array, open_image, width_height
+from training.classifier.scored_model import ScoredModel, as_scored
 from training.data import image_files
 from training.device_simulation import COLOUR_CAST, DEVICE_SHIFTS
 from training.metrics import balanced_accuracy
 from training.milk10k import PARTS as MILK10K_PARTS
 from training.milk10k import load_milk10k
+
+if TYPE_CHECKING:
+    import keras
 
 CENTRE_CROP = 0.75  # side of the kept centre, as a fraction of each side
 # Exposure changes measured, as factors on every pixel value (Pillow's ImageEnhance.Brightness).
@@ -79,22 +83,22 @@ def views(
 
 
 def shift_scores(
-    model: keras.Model, files: list[Path], labels: np.ndarray, size: Size, device_only: bool = False
+    model: ScoredModel, files: list[Path], labels: np.ndarray, device_only: bool = False
 ) -> dict:
-    """Return balanced accuracy on every view of `files` (see `views`)."""
-    scores = {}
-    for name, images in views(files, size, device_only).items():
-        proba = model.predict(images, batch_size=512, verbose=0)
-        scores[name] = balanced_accuracy(labels, np.argmax(proba, axis=1))
-    return scores
+    """Return balanced accuracy on every view of `files` (see `views`), made at each of the
+    model's input sizes."""
+    per_size = [views(files, size, device_only) for size in model.sizes]
+    return {
+        name: balanced_accuracy(labels, np.argmax(model.predict([v[name] for v in per_size]), 1))
+        for name in per_size[0]
+    }
 
 
 def robustness_metrics(
-    model: keras.Model,
+    model: keras.Model | ScoredModel,
     release: Path,
     image_ids: np.ndarray,
     labels: np.ndarray,
-    size: Size = INPUT_SIZE,
     milk10k: Path | None = None,
 ) -> dict:
     """Return balanced accuracy on each view of the images and each view's drop from the
@@ -103,7 +107,8 @@ def robustness_metrics(
     `max_device_drop` for the DEVICE_SHIFTS; and, given MILK10k's folder, balanced accuracy on
     its dermoscopic images of our seven classes as taken and under the DEVICE_SHIFTS, per part of
     its lesion split."""
-    scores = shift_scores(model, image_files(release, image_ids), labels, size)
+    model = as_scored(model)
+    scores = shift_scores(model, image_files(release, image_ids), labels)
     drops = {name: scores["original"] - score for name, score in scores.items()}
     exposure = {name: drops[name] for name in EXPOSURES}
     device = {name: drops[name] for name in DEVICE_SHIFTS}
@@ -133,7 +138,7 @@ def robustness_metrics(
             result["milk10k"][part] = {
                 "n": len(chosen.labels),
                 "balanced_accuracy": shift_scores(
-                    model, chosen.files, chosen.labels, size, device_only=True
+                    model, chosen.files, chosen.labels, device_only=True
                 ),
             }
     return result

@@ -32,6 +32,13 @@ ROWS = (
 )
 
 
+# The ISIC challenge's own scorer (isic-challenge-scoring) on the same predictions.
+OFFICIAL_ROWS = (
+    ("balanced accuracy, ISIC challenge scorer", "balanced_accuracy"),
+    ("macro AUC, ISIC challenge scorer", "macro_auc"),
+)
+
+
 def load(folder: Path) -> dict:
     """Return the metrics.json of a model folder."""
     return json.loads((folder / "metrics.json").read_text())
@@ -61,6 +68,9 @@ def comparison_table(folders: list[Path]) -> str:
     ]
     for label, key in ROWS:
         values = [m["test"][key] for m in metrics] + [baseline.get(key)]
+        lines.append(f"| {label} | " + " | ".join(_cell(v) for v in values) + " |")
+    for label, key in OFFICIAL_ROWS:
+        values = [m.get("official", {}).get(key) for m in metrics] + [None]
         lines.append(f"| {label} | " + " | ".join(_cell(v) for v in values) + " |")
     for code in CLASS_CODES:
         values = [m["test"]["per_class"][code]["recall"] for m in metrics]

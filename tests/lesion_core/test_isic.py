@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lesion_cli.isic import ISIC_COLUMNS, ISIC_HEADER
+from lesion_core.isic import ISIC_COLUMNS, ISIC_HEADER
 from lesion_core.labels import CLASS_CODES
 
 

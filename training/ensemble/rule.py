@@ -1,0 +1,130 @@
+"""The ensemble's rule: how its members' probabilities become one answer, and how the rule is
+chosen on the validation part.
+
+The members' log-probabilities are pooled with weights that sum to 1 (a weighted geometric mean),
+per-class offsets are added, and the result is divided by a temperature before the softmax:
+
+    p = softmax((sum_i w_i log p_i + b) / T)
+
+The weights minimise the validation log-loss, the offsets then maximise validation balanced
+accuracy (the answer's top class is the argmax of p, so the decision rule lives in p itself),
+and the temperature last minimises the validation log-loss with the offsets in place.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from training.classifier.calibration import fit_temperature, nll, tempered
+from training.metrics import balanced_accuracy
+
+WEIGHT_STEP = 0.05  # the grid of member weights
+OFFSETS = np.round(np.arange(-2.0, 2.01, 0.1), 2)  # each class's offset is one of these
+OFFSET_PASSES = 3  # rounds of coordinate ascent over the classes
+OFFSET_GAIN = 0.005  # cross-fitted balanced accuracy that offsets must add to be kept
+CROSS_FOLDS = 3
+_TINY = 1e-30
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The weights (one per member, summing to 1), per-class offsets and temperature."""
+
+    weights: tuple[float, ...]
+    offsets: tuple[float, ...]
+    temperature: float
+
+    def as_dict(self) -> dict:
+        """Return the rule as JSON-ready lists."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+def pooled(member_probabilities: np.ndarray, weights: tuple[float, ...]) -> np.ndarray:
+    """Return the weighted geometric mean of (M, N, C) member probabilities, normalised per row."""
+    logs = np.log(np.clip(member_probabilities, _TINY, None))
+    return tempered(np.exp(np.tensordot(np.asarray(weights), logs, axes=1)), 1.0)
+
+
+def combine(member_probabilities: np.ndarray, rule: Rule) -> np.ndarray:
+    """Return the ensemble's (N, C) probabilities of (M, N, C) member probabilities."""
+    return tempered(
+        pooled(member_probabilities, rule.weights), rule.temperature, np.asarray(rule.offsets)
+    )
+
+
+def weight_grid(members: int, step: float = WEIGHT_STEP) -> list[tuple[float, ...]]:
+    """Return every weight vector of `members` non-negative multiples of `step` summing to 1."""
+    units = round(1 / step)
+    return [
+        tuple(round(c * step, 6) for c in (*combo, units - sum(combo)))
+        for combo in itertools.product(range(units + 1), repeat=members - 1)
+        if sum(combo) <= units
+    ]
+
+
+def fit_weights(member_probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, ...]:
+    """Return the grid's weights with the lowest log-loss of `labels`."""
+    grid = weight_grid(len(member_probabilities))
+    return min(grid, key=lambda w: nll(pooled(member_probabilities, w), labels))
+
+
+def fit_offsets(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Return per-class offsets on the log-probabilities that maximise balanced accuracy,
+    by coordinate ascent over OFFSETS (ties keep the smaller change)."""
+    logs = np.log(np.clip(probabilities, _TINY, None))
+    offsets = np.zeros(probabilities.shape[1])
+
+    def score(candidate: np.ndarray) -> float:
+        return balanced_accuracy(labels, np.argmax(logs + candidate, axis=1))
+
+    for _ in range(OFFSET_PASSES):
+        for c in range(len(offsets)):
+            trials = sorted(OFFSETS, key=lambda v: abs(v - offsets[c]))
+            scores = [score(np.where(np.arange(len(offsets)) == c, v, offsets)) for v in trials]
+            offsets[c] = trials[int(np.argmax(scores))]
+    return offsets
+
+
+def fit_rule(member_probabilities: np.ndarray, labels: np.ndarray, offsets: bool = True) -> Rule:
+    """Return the rule chosen on (M, N, C) validation probabilities and their labels; without
+    `offsets`, they stay 0."""
+    weights = fit_weights(member_probabilities, labels)
+    moved = pooled(member_probabilities, weights)
+    shift = fit_offsets(moved, labels) if offsets else np.zeros(moved.shape[1])
+    temperature = fit_temperature(moved, labels, shift)
+    return Rule(weights, tuple(float(v) for v in shift), temperature)
+
+
+def cross_fitted(
+    member_probabilities: np.ndarray,
+    labels: np.ndarray,
+    groups: np.ndarray,
+    offsets: bool = True,
+    folds: int = CROSS_FOLDS,
+) -> np.ndarray:
+    """Return (N, C) probabilities where each image's rule was fitted on the other folds only
+    (lesion-grouped, stratified): an honest view of what fitting the rule buys."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    out = np.empty(member_probabilities.shape[1:])
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
+    for fit_part, held in splitter.split(labels, labels, groups):
+        rule = fit_rule(member_probabilities[:, fit_part], labels[fit_part], offsets)
+        out[held] = combine(member_probabilities[:, held], rule)
+    return out
+
+
+def choose_rule(member_probabilities: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> Rule:
+    """Return the rule fitted on all of validation, with per-class offsets only when, fitted on
+    some lesions, they raise the balanced accuracy of the others by OFFSET_GAIN or more."""
+    scores = {
+        with_offsets: balanced_accuracy(
+            labels,
+            cross_fitted(member_probabilities, labels, groups, with_offsets).argmax(axis=1),
+        )
+        for with_offsets in (False, True)
+    }
+    return fit_rule(member_probabilities, labels, scores[True] - scores[False] >= OFFSET_GAIN)

@@ -11,6 +11,12 @@ from lesion_api.predictions import ClassCode
 
 # One uploaded image: any bytes on the wire, refused unless they are an accepted image.
 ImageBytes = Annotated[bytes, Field(min_length=1, description="an image file")]
+# One of several: an empty or unreadable one gets its own error in the answer's `results`.
+BatchImageBytes = Annotated[
+    bytes,
+    Field(description="an image file; among several, an empty or unreadable one is answered "
+          "with its own error in `results` while the others are classified"),
+]  # fmt: skip
 
 
 class ModelChoice(WireModel):
@@ -50,7 +56,11 @@ class LocalizeQuery(ClassChoice, ModelChoice):
 class PredictForm(ModelChoice):
     """/predict's multipart form: one `file` field per image, and optionally the model."""
 
-    file: list[ImageBytes] = Field(min_length=1, description="one or more images, in order")
+    file: list[BatchImageBytes] = Field(
+        min_length=1,
+        description="one or more images, in order; a single one that is empty or unreadable is "
+        "refused (400)",
+    )
 
 
 class LocalizeForm(ClassChoice, ModelChoice):

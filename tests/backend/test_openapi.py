@@ -193,6 +193,19 @@ def test_the_upload_form_declares_that_other_fields_are_refused(client, path):
     assert body["content"]["multipart/form-data"]["schema"]["additionalProperties"] is False
 
 
+def test_an_empty_file_among_several_is_documented_as_answered_in_the_results(client):
+    """Schemathesis found the document forbidding what the server rightly accepts: an empty file
+    beside a good one is answered 200, the empty one with its own error."""
+    body = client.get("/openapi.json").json["paths"]["/predict"]["post"]["requestBody"]
+    files = body["content"]["multipart/form-data"]["schema"]["properties"]["file"]
+    assert files["minItems"] == 1 and "minLength" not in files["items"]
+    image = encode(lesion_like_image(40, 30), "PNG")
+    data = {"file": [(io.BytesIO(image), "a.png"), (io.BytesIO(b""), "b.png")]}
+    answer = client.post("/predict", data=data, content_type="multipart/form-data")
+    first, second = answer.json["results"]
+    assert answer.status_code == 200 and first["label"] and second["error"]["code"] == "empty_file"
+
+
 @pytest.mark.parametrize(
     ("schema", "field", "order"),
     [

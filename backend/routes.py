@@ -22,7 +22,7 @@ from backend.responses import json_response, prediction_list
 from backend.segmenter import Segmenter
 from backend.service import classify
 from backend.settings import Settings
-from backend.uploads import FIELD, read_uploads
+from backend.uploads import FIELD, read_uploads, request_parts
 from lesion_api.errors import ErrorBody
 from lesion_api.localisation import Localisation
 from lesion_api.predictions import PredictAnswer
@@ -88,8 +88,12 @@ def _params(query_type: type[Choice], upload: str | None = None) -> Choice:
     """Return the request's parameters, from its query and its form fields, as `query_type`:
     every name one the route takes (`upload` names its image field), each value valid wherever
     it is given (an unknown model is a 404 even beside a served one), query and form agreeing."""
-    form = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k != upload])
-    names = dict.fromkeys([*form, *request.files])
+    parts = request_parts(request)
+    form = MultiDict(
+        [(p.name, p.data.decode("utf-8", "replace")) for p in parts if p.filename is None]
+    )
+    form.poplist(upload)
+    names = dict.fromkeys(p.name for p in parts)
     refuse_unknown(request.path, query_type, request.args, names, upload)
     for values in (request.args, form):
         _classifiers().pick(parse_params(query_type, values, PARAMETER_CODES).model)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from frontend.analysis import LocalizationMemo, Outcome, PredictionMemo, analyse
-from frontend.charts import probability_chart
+from frontend.answer_summary import show_answer
+from frontend.charts import CODE_LABEL_WIDTH, probability_chart
 from frontend.client import BackendClient, BackendError, ImageFile
 from frontend.model_picker import Picked
-from frontend.responses import Metadata, ModelSummary
-from frontend.result_card import show_answer
+from frontend.responses import Metadata, ModelSummary, Prediction
+from frontend.result_card import chart_key
 from frontend.results import probability_frame
 
 
@@ -39,45 +40,65 @@ def client_for(client: BackendClient, model: ModelSummary | None) -> BackendClie
 
 
 def show_comparison(
-    client: BackendClient, file: ImageFile, title: str, picked: Picked, meta: Metadata
+    client: BackendClient, file: ImageFile, slot: str, title: str, picked: Picked, meta: Metadata
 ) -> list[tuple[ModelSummary | None, Outcome]]:
-    """Show every picked model's answer to one image side by side (one request per model);
-    return each model's answer, or the error it got."""
+    """Show every picked model's answer to one image (chart keys end in `slot`) side by side,
+    one request per model, their charts in a row of their own so that they line up; return each
+    model's answer, or the error it got."""
     answers: list[tuple[ModelSummary | None, Outcome]] = []
+    widths = [1] + [2] * len(picked.models)
     with st.container(border=True):
         st.markdown(f"**{title}**")
-        picture, *columns = st.columns([1] + [2] * len(picked.models))
+        picture, *columns = st.columns(widths)
         try:
             picture.image(file[1], width="stretch")
         except OSError:  # Pillow cannot read it; each model's column says what the backend said
             picture.caption("No preview: the page cannot read this file as an image.")
-        codes = {f"{c.name} ({c.code})": c.code for c in meta.classes}
+        charts: list[tuple[ModelSummary | None, Prediction, bool] | None] = []
         for column, model in zip(columns, picked.models, strict=True):
-            localizations, predictions = memos_for(model)
             with column:
-                if model is not None:
-                    st.markdown(f"**{model.name}**")
-                    accuracy = model.metrics.get("balanced_accuracy")
-                    if accuracy is not None:
-                        st.caption(f"Balanced accuracy on held-out lesions: {accuracy:.3f}")
-                try:
-                    [outcome] = analyse(
-                        client_for(client, model),
-                        [file],
-                        meta.max_files,
-                        meta.max_upload_bytes,
-                        localizations,
-                        predictions,
-                    )
-                except BackendError as exc:
-                    outcome = exc
+                outcome = _answer(client, file, model, meta)
                 answers.append((model, outcome))
                 if isinstance(outcome, BackendError):
                     st.error(outcome.message)
+                    charts.append(None)
                     continue
-                unreliable = show_answer(outcome)
-                # Class codes only: a narrow column has no room for the full names.
-                frame = probability_frame(outcome, meta.classes)
-                frame["Class"] = frame["Class"].map(codes)
-                st.altair_chart(probability_chart(frame, muted=unreliable))
+                charts.append((model, outcome, show_answer(outcome, meta, model, signed=False)))
+        codes = {f"{c.name} ({c.code})": c.code for c in meta.classes}
+        _, *chart_columns = st.columns(widths)
+        for column, chart in zip(chart_columns, charts, strict=True):
+            if chart is None:
+                continue
+            model, outcome, unreliable = chart
+            # Class codes only: a narrow column has no room for the full names.
+            frame = probability_frame(outcome, meta.classes)
+            frame["Class"] = frame["Class"].map(codes)
+            column.altair_chart(
+                probability_chart(frame, muted=unreliable, label_width=CODE_LABEL_WIDTH),
+                key=chart_key(f"compare_{slot}", model, file),
+            )
     return answers
+
+
+def _answer(
+    client: BackendClient, file: ImageFile, model: ModelSummary | None, meta: Metadata
+) -> Outcome:
+    """Show `model`'s name and balanced accuracy; return its answer to `file`, or its error."""
+    if model is not None:
+        st.markdown(f"**{model.name}**")
+        accuracy = model.metrics.get("balanced_accuracy")
+        if accuracy is not None:
+            st.caption(f"Balanced accuracy on held-out lesions: {accuracy:.3f}")
+    localizations, predictions = memos_for(model)
+    try:
+        [outcome] = analyse(
+            client_for(client, model),
+            [file],
+            meta.max_files,
+            meta.max_upload_bytes,
+            localizations,
+            predictions,
+        )
+    except BackendError as exc:
+        return exc
+    return outcome

@@ -12,18 +12,19 @@ from frontend.answers import client_for, init_memos, memos_for, show_comparison
 from frontend.client import BackendClient, BackendError, ImageFile
 from frontend.downloads import answer_row, answerer, offer_download
 from frontend.model_picker import Picked, pick_models
+from frontend.notice import NOTE
+from frontend.report_buttons import offer_batch_report
 from frontend.responses import Health, Metadata
 from frontend.result_card import show_outcome
 from frontend.results import summary_frame, summary_table
 from frontend.samples import ATTRIBUTION, load_samples
 from frontend.settings import Settings, SettingsError
-from frontend.sidebar import init_status, note_stopped, show_model_facts, show_status
-
-NOTE = (
-    "**Research tool, not a diagnosis.** The model was trained on dermatoscopic images from the "
-    "HAM10000 dataset. Its probabilities do not replace a clinician's judgement, and other kinds "
-    "of photo (phone snapshots without a dermatoscope, clinical close-ups, histology) are outside "
-    "what it knows: its answers on them mean nothing."
+from frontend.sidebar import (
+    init_status,
+    note_stopped,
+    show_model_facts,
+    show_status,
+    upload_limit,
 )
 
 # Megabytes per file a browser may send at all. Far above any sensible MAX_UPLOAD_MB on purpose:
@@ -59,10 +60,11 @@ def format_names(meta: Metadata) -> str:
 
 
 def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: Health) -> None:
-    """Lay out the uploader and the results for the images uploaded, with their CSV download."""
+    """Lay out the uploader and the results for the images uploaded, with their CSV and PDF
+    downloads."""
     limit_mb = meta.max_upload_bytes / 2**20
     uploads = st.file_uploader(
-        f"Dermatoscopic images ({format_names(meta)}, up to {limit_mb:g} MB each)",
+        f"Dermatoscopic images ({format_names(meta)}, {upload_limit(meta)})",
         type=list(meta.accepted_extensions),
         accept_multiple_files=True,
         max_upload_size=max(BROWSER_CEILING_MB, math.ceil(4 * limit_mb)),
@@ -89,8 +91,8 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: 
         download = st.container()  # above the answers, filled once they are in
         rows = [
             answer_row(file[0], answerer(model, health), outcome)
-            for file in files
-            for model, outcome in show_comparison(client, file, file[0], picked, meta)
+            for i, file in enumerate(files)
+            for model, outcome in show_comparison(client, file, f"upload{i}", file[0], picked, meta)
         ]
         with download:
             offer_download(rows)
@@ -108,12 +110,19 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: 
         table = summary_frame([f[0] for f in files], outcomes, meta.classes)
         st.table(summary_table(table, [c.code for c in meta.classes]), hide_index=True)
     model = answerer(picked.first, health)
-    offer_download([answer_row(f[0], model, o) for f, o in zip(files, outcomes, strict=True)])
-    for i, (file, outcome) in enumerate(zip(files, outcomes, strict=True)):
-        show_outcome(client, file, f"upload{i}", outcome, meta, localizations, model=picked.first)
+    downloads = st.container(horizontal=True)  # above the answers, filled once they are in
+    pages = [
+        show_outcome(
+            client, file, f"upload{i}", outcome, meta, localizations, health, model=picked.first
+        )
+        for i, (file, outcome) in enumerate(zip(files, outcomes, strict=True))
+    ]
+    with downloads:
+        offer_download([answer_row(f[0], model, o) for f, o in zip(files, outcomes, strict=True)])
+        offer_batch_report(pages)
 
 
-def show_samples(client: BackendClient, meta: Metadata, picked: Picked) -> None:
+def show_samples(client: BackendClient, meta: Metadata, picked: Picked, health: Health) -> None:
     """Lay out the demo sample picker and the chosen sample's result."""
     samples = {s.image_id: s for s in load_samples()}
     if not samples:
@@ -134,7 +143,7 @@ def show_samples(client: BackendClient, meta: Metadata, picked: Picked) -> None:
     sample = samples[chosen]
     file = (sample.path.name, sample.path.read_bytes(), "image/jpeg")
     if picked.compare:
-        show_comparison(client, file, sample.image_id, picked, meta)
+        show_comparison(client, file, "sample", sample.image_id, picked, meta)
         return
     localizations, predictions = memos_for(picked.first)
     client = client_for(client, picked.first)
@@ -145,7 +154,7 @@ def show_samples(client: BackendClient, meta: Metadata, picked: Picked) -> None:
             )
         except BackendError as exc:
             stop_with(exc.message)
-    show_outcome(client, file, "sample", outcome, meta, localizations, sample, picked.first)
+    show_outcome(client, file, "sample", outcome, meta, localizations, health, sample, picked.first)
 
 
 # The uploader's own small print names Streamlit's 200 MB ceiling, not the service's limit; the
@@ -183,11 +192,11 @@ if problem is not None:
         )
     stop_with(problem.message)
 assert isinstance(health, Health)
-with st.sidebar:
-    show_model_facts(meta)
 picked = pick_models(catalogue)
+with st.sidebar:
+    show_model_facts(meta, picked.first, health)
 own, demo = st.tabs(["Your images", "Demo samples"])
 with own:
     show_uploads(client, meta, picked, health)
 with demo:
-    show_samples(client, meta, picked)
+    show_samples(client, meta, picked, health)

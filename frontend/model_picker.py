@@ -1,5 +1,6 @@
 """Which classifier answers: a picker of the models the backend serves, each labelled with its
-held-out balanced accuracy, and a switch to show every model's answer side by side."""
+held-out balanced accuracy and the most accurate preselected, and a switch to show every model's
+answer side by side."""
 
 from __future__ import annotations
 
@@ -35,23 +36,50 @@ def model_label(model: ModelSummary, default: str) -> str:
     return f"{model.name}{mark} · {figure} · sees {width}×{height} px"
 
 
+def most_accurate(catalogue: ModelList) -> ModelSummary | None:
+    """Return the model with the highest held-out balanced accuracy (the first of equals), or
+    None when none has published figures."""
+    rated = [m for m in catalogue.models if m.metrics.get("balanced_accuracy") is not None]
+    return max(rated, key=lambda m: m.metrics["balanced_accuracy"], default=None)
+
+
+def preselection_note(catalogue: ModelList) -> str:
+    """Return the line that says which model the picker starts with, and why."""
+    best = most_accurate(catalogue)
+    if best is None:
+        return (
+            f"Preselected: the service's default, {catalogue.default}; no model here has "
+            "published figures on held-out test images."
+        )
+    reason = (
+        "Preselected: the most accurate answer this server gives (balanced accuracy "
+        f"{best.metrics['balanced_accuracy']:.3f} on held-out test images)"
+    )
+    if best.name == catalogue.default:
+        return f"{reason}, which is also the service's default."
+    return f"{reason}; the service's default is {catalogue.default}."
+
+
 def pick_models(catalogue: ModelList | None) -> Picked:
     """Lay out the model picker and return what it picked; a backend with one model (or one
     older than /models) gets no picker."""
     if catalogue is None or len(catalogue.models) < 2:
         return Picked((catalogue.models[0] if catalogue else None,))
     by_name = {m.name: m for m in catalogue.models}
+    best = most_accurate(catalogue)
+    first = best.name if best is not None else catalogue.default
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     name = left.selectbox(
         "Model",
         list(by_name),
-        index=list(by_name).index(catalogue.default) if catalogue.default in by_name else 0,
+        index=list(by_name).index(first) if first in by_name else 0,
         format_func=lambda n: model_label(by_name[n], catalogue.default),
         key="model",
         help="Balanced accuracy: the mean of the seven classes' recalls on held-out lesions, "
         "which the model never saw in training (its model card's test part).",
     )
     compare = right.toggle(COMPARE_LABEL, value=False, key="compare")
+    st.caption(preselection_note(catalogue))
     if compare:
         others = [m for m in catalogue.models if m.name != name]
         return Picked((by_name[name], *others), compare=True)

@@ -14,6 +14,9 @@ from frontend.responses import Localization
 # Magenta and cyan stand out on skin tones and are rare in a jet-coloured heat-map.
 OUTLINE_COLOUR = (255, 0, 255)
 BOX_COLOUR = (0, 255, 255)
+# How the page's legend names them.
+OUTLINE_COLOUR_NAME = "magenta"
+BOX_COLOUR_NAME = "cyan"
 # Lines one pixel wide vanish when a large image is shown in a narrow column.
 LINE_WIDTH_FRACTION = 1 / 150
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from lesion_api.localisation import Lesion, Localisation
 from lesion_api.predictions import (
+    Agreement,
     FileError,
     InputCheck,
     PredictAnswer,
@@ -20,6 +21,7 @@ from lesion_api.service import ClassInfo, ImageFormat, ModelList, ModelSummary, 
 from lesion_api.service import Metadata as ServiceMetadata
 
 __all__ = [
+    "Agreement",
     "FileError",
     "Health",
     "Heatmap",
@@ -31,6 +33,7 @@ __all__ = [
     "ModelList",
     "ModelSummary",
     "Prediction",
+    "held_out_figures",
     "parse_health",
     "parse_localization",
     "parse_metadata",
@@ -89,6 +92,13 @@ class Localization:
     lesion: Lesion
     heatmap: Heatmap | None
     segmenter_version: str
+
+
+def held_out_figures(meta: Metadata, model: ModelSummary | None) -> dict[str, float]:
+    """Return `model`'s figures on the held-out test part (None: the only model of a backend
+    without /models, from /metadata); empty when it has none."""
+    figures = model.metrics if model is not None else (meta.metrics or {}).get("test") or {}
+    return {name: value for name, value in figures.items() if value is not None}
 
 
 def parse_health(body: Any) -> Health:

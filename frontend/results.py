@@ -22,6 +22,11 @@ def percent(probability: float) -> str:
     return PERCENT_FORMAT.format(probability * 100)
 
 
+def malignant_probability(prediction: Prediction, classes: Sequence[LesionClass]) -> float:
+    """Return the probability that the lesion is of a malignant class: their sum."""
+    return sum(prediction.probabilities.get(c.code, 0.0) for c in classes if c.malignant)
+
+
 def probability_frame(prediction: Prediction, classes: Sequence[LesionClass]) -> pd.DataFrame:
     """Return one row per class (name, code, probability in %), most probable first."""
     rows = [

@@ -1,5 +1,5 @@
 """The sidebar: the backend's status (asked again every few seconds, so it follows reality), its
-limits and the served model's figures."""
+limits, and the picked model's version and figures."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 import streamlit as st
 
 from frontend.client import BackendClient, BackendError
-from frontend.responses import Health, Metadata
+from frontend.responses import Health, Metadata, ModelSummary, held_out_figures
 
 # How often an open page asks /health; a lost or returning backend shows within this time.
 CHECK_EVERY_SECONDS = 5
@@ -57,7 +57,6 @@ def show_status(client: BackendClient, url: str) -> None:
     if isinstance(now, Health):
         st.session_state.was_connected = True
         st.success(f"Connected to {url}")
-        st.caption(f"Model version: `{now.model_version}`")
     else:
         st.error(f"Not reachable at {url}")
     if before is not None and _up(before) != _up(now):
@@ -71,16 +70,31 @@ def show_status(client: BackendClient, url: str) -> None:
         st.rerun()
 
 
-def show_model_facts(meta: Metadata) -> None:
-    """Show the backend's limits and the served model's figures on held-out lesions."""
+def upload_limit(meta: Metadata) -> str:
+    """Return the upload limit as the uploader and the sidebar both state it."""
+    return f"up to {meta.max_upload_bytes / 2**20:g} MB per image, the service's limit per request"
+
+
+def held_out_sentence(name: str, figures: dict[str, float]) -> str:
+    """Return model `name`'s figures on held-out lesions in one sentence, as the sidebar and the
+    PDF report state them, or that it has none."""
+    if not figures:
+        return f"{name} has no published figures on held-out lesions yet."
+    shown = (f"{METRIC_NAMES.get(k, k)} {v:.3f}" for k, v in figures.items())
+    return "On lesions it never saw (the model card's test part): " + ", ".join(shown)
+
+
+def show_model_facts(meta: Metadata, model: ModelSummary | None, health: Health) -> None:
+    """Show the picked `model`'s version and figures on held-out lesions (None: the only model
+    of a backend without /models, as /health and /metadata describe it), and the limits."""
+    name = model.name if model else health.model_name
+    version = model.version if model else health.model_version
+    st.caption(f"Model version: `{version}`")
+    st.caption(held_out_sentence(name, held_out_figures(meta, model)))
     st.caption(
-        f"Limits: {meta.max_upload_bytes / 2**20:g} MB per request, {meta.max_files} images per "
-        "request (larger uploads are sent in several requests)."
+        f"Limits: {upload_limit(meta)}; {meta.max_files} images per request (the page sends "
+        "more in several requests)."
     )
-    test = (meta.metrics or {}).get("test")
-    if test:
-        figures = (f"{METRIC_NAMES.get(k, k)} {v:.3f}" for k, v in test.items() if v is not None)
-        st.caption("On lesions it never saw (the model card's test part): " + ", ".join(figures))
 
 
 def _up(answer: Health | BackendError) -> bool:

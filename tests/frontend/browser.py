@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ import pytest
 from tests.servers import REPO_ROOT
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Locator, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,6 +32,8 @@ DRAWN_TIMEOUT_MS = 30_000
 # How long an upload may take to show that Streamlit's lazily loaded code failed to arrive.
 UPLOAD_SETTLE_MS = 2_000
 MODULE_FETCH_FAILED = "Failed to fetch dynamically imported module"
+# The result heading: a class name followed by its code in brackets, e.g. "Melanoma (mel)".
+RESULT_HEADING = re.compile(r"\((akiec|bcc|bkl|df|mel|nv|vasc)\)$")
 
 
 def skip_without_chromium() -> None:
@@ -78,6 +81,40 @@ def upload(page: Page, files: str | list[str]) -> None:
     page.reload()
     page.get_by_text("Connected to").wait_for()
     page.locator("input[type=file]").set_input_files(files)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick the first option containing `option` in the page's selectbox labelled `label`."""
+    labelled = page.get_by_text(label, exact=True)
+    page.locator("[data-testid='stSelectbox']").filter(has=labelled).locator("input").click()
+    page.get_by_role("option").filter(has_text=option).first.click()
+
+
+def bars_top_down(chart: Locator) -> list[tuple[str, float]]:
+    """Return (class, probability in %) of each bar of a drawn probability chart, top to bottom,
+    from the labels Vega gives its bars ("Probability (%): 88.63; Class: Melanoma (mel); …")."""
+    bars = []
+    for bar in chart.locator("[aria-roledescription='bar']").all():
+        label = bar.get_attribute("aria-label") or ""
+        fields = dict(part.split(": ", 1) for part in label.split("; "))
+        box = bar.bounding_box()
+        assert box is not None, f"bar {label!r} is not drawn"
+        bars.append((box["y"], fields["Class"], float(fields["Probability (%)"])))
+    return [(name, probability) for _, name, probability in sorted(bars)]
+
+
+def x_axis(chart: Locator) -> tuple[list[str], float]:
+    """Return the tick labels a drawn probability chart shows under its bars, left to right (not
+    those Vega hid where they crowd), and the axis's width in pixels."""
+    axis = chart.locator("[aria-label^='X-axis']")
+    labels = [
+        label.text_content() or ""
+        for label in axis.locator(".role-axis-label text").all()
+        if label.get_attribute("opacity") != "0"
+    ]
+    box = axis.bounding_box()
+    assert box is not None, "the chart has no x-axis drawn"
+    return labels, box["width"]
 
 
 def open_connected_page(browser: Browser, url: str, width: int, height: int) -> Page:

@@ -9,9 +9,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from tests.frontend.several_models import several_models_backend
 from tests.frontend.stub_backend import StubBackend, start_stub
 from tests.servers import BIN, REPO_ROOT, free_port, running
 
@@ -43,6 +45,27 @@ def downloaded(monkeypatch: pytest.MonkeyPatch) -> Callable[[AppTest, str], list
 
 
 @pytest.fixture()
+def generated(monkeypatch: pytest.MonkeyPatch) -> Callable[[AppTest, str], bytes]:
+    """Return a function that makes the file a page's download button (by key) builds only when
+    clicked, as a click does, and returns its bytes. AppTest drops the callables it was given
+    after each run, so they are kept here as they come."""
+    kept: dict[str, Callable[[], bytes]] = {}
+    register = MediaFileManager.add_deferred
+
+    def keep(self, data_callable, *args, **kwargs):
+        file_id = register(self, data_callable, *args, **kwargs)
+        kept[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+
+    def data(at: AppTest, key: str) -> bytes:
+        return kept[at.download_button(key=key).proto.deferred_file_id]()
+
+    return data
+
+
+@pytest.fixture()
 def stub_backend() -> Iterator[StubBackend]:
     """A scripted stand-in backend that answers nothing until told to."""
     server = start_stub()
@@ -55,6 +78,15 @@ def stub_backend() -> Iterator[StubBackend]:
 def closed_url() -> str:
     """The URL of a loopback port that nothing listens on."""
     return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="module")
+def models_backend(
+    tmp_path_factory: pytest.TempPathFactory, input_check_path: Path
+) -> Iterator[str]:
+    """The real backend serving three classifiers (the last 120×160) and the input check."""
+    with several_models_backend(tmp_path_factory.mktemp("models"), input_check_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

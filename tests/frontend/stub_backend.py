@@ -64,6 +64,21 @@ PREDICTION = {
     "probabilities": dict(zip(CODES, (0.05, 0.1, 0.02, 0.01, 0.6, 0.2, 0.02), strict=True)),
     "model_version": "stub-1",
 }
+# What each member of a stand-in ensemble answered, as `agreement` carries it.
+AGREEING = {
+    "agree": True,
+    "members": [
+        {"model": "efficientnet_lite0", "label": "mel", "confidence": 0.71},
+        {"model": "resnet_small_2x", "label": "mel", "confidence": 0.64},
+    ],
+}
+DISAGREEING = {
+    "agree": False,
+    "members": [
+        {"model": "efficientnet_lite0", "label": "mel", "confidence": 0.71},
+        {"model": "resnet_small_2x", "label": "bkl", "confidence": 0.52},
+    ],
+}
 LOCALISATION_UNAVAILABLE = {
     "error": {"code": "localisation_unavailable", "message": "no segmenter is loaded"}
 }
@@ -134,6 +149,11 @@ def localization_body(size: tuple[int, int], class_code: str, found: bool = True
     }
 
 
+def model_entry(name: str, **metrics: float) -> dict:
+    """Return one /models entry: a 28×28 classifier with `metrics` as its held-out figures."""
+    return {"name": name, "version": f"{name}-1", "input_size": [28, 28], "metrics": metrics}
+
+
 def _json_reply(status: int, body: object) -> Reply:
     """Return a JSON reply."""
     return (status, "application/json", json.dumps(body).encode())
@@ -172,9 +192,15 @@ class StubBackend(ThreadingHTTPServer):
         self.reply("GET", "/metadata", 200, METADATA_OK)
         return self
 
-    def classifying(self) -> StubBackend:
-        """Answer /predict (one image) with PREDICTION; return self."""
-        self.reply("POST", "/predict", 200, PREDICTION)
+    def classifying(self, **changes: object) -> StubBackend:
+        """Answer /predict (one image) with PREDICTION and `changes` to it; return self."""
+        self.reply("POST", "/predict", 200, PREDICTION | changes)
+        return self
+
+    def serving(self, default: str, *models: dict) -> StubBackend:
+        """Answer /models with `models` (see model_entry), `default` the one that answers
+        without ?model=; return self."""
+        self.reply("GET", "/models", 200, {"default": default, "models": list(models)})
         return self
 
     def localizing(self, available: bool = True, found: bool = True) -> StubBackend:

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from frontend.report_buttons import REPORT_LABEL
 from tests.frontend.browser import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    RESULT_HEADING,
     open_connected_page,
     open_page,
     skip_without_chromium,
@@ -21,23 +23,28 @@ SCREENSHOT = ARTIFACTS / "frontend_result.png"
 OVERLAY_SCREENSHOT = ARTIFACTS / "frontend_overlays.png"
 TABLE_SCREENSHOT = ARTIFACTS / "frontend_table.png"
 GONE_SCREENSHOT = ARTIFACTS / "frontend_service_gone.png"
+REPORT_SCREENSHOT = ARTIFACTS / "frontend_report_button.png"
 CODES = ("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc")
-# The result heading: a class name followed by its code in brackets.
-RESULT_HEADING = re.compile(r"\((akiec|bcc|bkl|df|mel|nv|vasc)\)$")
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.heavy(60)]
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """A headless Debian Chromium driven by Playwright; skips when it is not installed."""
+def playwright():
+    """Playwright, started once for the module; skips when Chromium is not installed."""
     skip_without_chromium()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def browser(playwright):
+    """A headless Debian Chromium driven by Playwright."""
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 def test_uploaded_jpeg_shows_class_and_chart(
@@ -87,6 +94,33 @@ def test_uploaded_jpeg_shows_overlays_with_their_toggles(
     OVERLAY_SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(OVERLAY_SCREENSHOT), full_page=True)
     page.close()
+
+
+def test_the_cards_report_button_downloads_a_pdf(
+    playwright, localizing_streamlit_url: str, sample_paths: list[Path], tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    downloads = tmp_path / "downloads"  # the browser's download folder
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, downloads_path=str(downloads)
+    )
+    page = open_connected_page(browser, localizing_streamlit_url, 1280, 1200)
+    upload(page, str(next(p for p in sample_paths if p.stem == "ISIC_0024400")))
+    button = page.get_by_role("button", name=REPORT_LABEL, exact=True)
+    button.wait_for()
+    with page.expect_download() as started:
+        button.click()
+    download = started.value
+    assert download.failure() is None
+    assert download.suggested_filename == "ISIC_0024400_report.pdf"
+    [saved] = [p for p in downloads.iterdir() if p.is_file()]
+    assert saved.read_bytes().startswith(b"%PDF-")
+    [report] = PdfReader(saved).pages
+    assert "Image file: ISIC_0024400.jpg" in report.extract_text()
+    REPORT_SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(REPORT_SCREENSHOT), full_page=True)
+    browser.close()
 
 
 def test_results_table_shows_every_class_and_a_refusal_in_full_at_1400_px(

@@ -1,10 +1,13 @@
-"""In real headless Chromium: every model's answer side by side, and a non-dermoscopic upload
+"""In real headless Chromium: the chart and the image after switching models, every model's
+answer side by side (their charts level, on the same 0–100 % axis), and a non-dermoscopic upload
 warned above its class name."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,29 +18,78 @@ from tests.frontend.browser import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
+    RESULT_HEADING,
+    STEP_TIMEOUT_MS,
+    bars_top_down,
+    choose,
     open_connected_page,
     skip_without_chromium,
     upload,
+    x_axis,
 )
 from tests.frontend.conftest import streamlit_server
-from tests.frontend.several_models import several_models_backend
 from tests.servers import REPO_ROOT
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
 SCREENSHOT = ARTIFACTS / "frontend_models_side_by_side.png"
+SWITCHED_SCREENSHOT = ARTIFACTS / "frontend_models_switched.png"
 DERMOSCOPY = REPO_ROOT / "samples" / "ISIC_0024318.jpg"
 
-pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.heavy(17)]
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.heavy(25)]
 
 
 @pytest.fixture(scope="module")
-def models_page(tmp_path_factory: pytest.TempPathFactory, input_check_path: Path) -> Iterator[str]:
+def models_page(models_backend: str) -> Iterator[str]:
     """The page talking to the real backend with three classifiers and the input check."""
-    folder = tmp_path_factory.mktemp("models")
-    with (
-        several_models_backend(folder, input_check_path) as backend,
-        streamlit_server(backend) as url,
-    ):
+    with streamlit_server(models_backend) as url:
         yield url
+
+
+def answer_chart(page: Page, model: str) -> list[tuple[str, float]]:
+    """Return the bars of the one result card's chart, top to bottom, once the chart shows
+    `model`'s answer: its top class at the probability the card prints."""
+    page.get_by_text(f"Answered by {model}", exact=True).wait_for()
+    heading = page.locator("h3").filter(has_text=RESULT_HEADING).inner_text().strip()
+    figure = page.locator("[data-testid='stMetricValue']").first.inner_text().strip()  # "63.9%"
+    chart = page.locator("[data-testid='stVegaLiteChart']")
+    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        bars = bars_top_down(chart) if chart.count() == 1 else []
+        if f"{dict(bars).get(heading, -1):.1f}%" == figure:
+            return bars
+        time.sleep(0.5)
+    raise AssertionError(f"the chart never showed {model}'s {heading} at {figure}")
+
+
+def test_the_chart_keeps_the_highest_bar_on_top_after_switching_models(models_page: str) -> None:
+    skip_without_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = open_connected_page(browser, models_page, 1400, 1800)
+        page.get_by_role("tab", name="Demo samples").click()
+        choose(page, "Demo image", "ISIC_0024400")
+        for switch_to in (None, "paper_cnn", "resnet_small_2x"):  # preselected, then both ways
+            if switch_to is not None:
+                choose(page, "Model", switch_to)
+            model = switch_to or "resnet_small_2x"
+            bars = answer_chart(page, model)
+            probabilities = [p for _, p in bars]
+            assert probabilities == sorted(probabilities, reverse=True), f"{model}: {bars}"
+            version = page.locator("[data-testid='stSidebar'] code").inner_text()
+            assert version.startswith(f"{model}-"), "the sidebar names the picked model"
+            if model == "paper_cnn":
+                SWITCHED_SCREENSHOT.parent.mkdir(exist_ok=True)
+                page.screenshot(path=str(SWITCHED_SCREENSHOT), full_page=True)
+
+        picture = page.locator("[data-testid='stImage'] img").first.bounding_box()
+        chart = page.locator("[data-testid='stVegaLiteChart']").bounding_box()  # card-wide
+        assert picture is not None and chart is not None
+        assert picture["width"] >= 0.45 * chart["width"], "the image fills half the card"
+        browser.close()
 
 
 def test_every_model_side_by_side_and_a_non_dermoscopic_upload_warned(
@@ -57,11 +109,26 @@ def test_every_model_side_by_side_and_a_non_dermoscopic_upload_warned(
 
         charts = page.locator("[data-testid='stVegaLiteChart']")
         expect(charts).to_have_count(6)  # two images × three models
+        for image in range(2):  # each image's charts start level, their bars at one x
+            boxes = [charts.nth(3 * image + i).bounding_box() for i in range(3)]
+            assert all(box is not None for box in boxes)
+            assert max(b["y"] for b in boxes) - min(b["y"] for b in boxes) <= 1, boxes
+            starts = []
+            for i in range(3):
+                first_bar = charts.nth(3 * image + i).locator("[aria-roledescription='bar']")
+                starts.append(first_bar.first.bounding_box()["x"] - boxes[i]["x"])
+            assert max(starts) - min(starts) <= 1, starts
+            # The same 0–100 % axis in each: labelled to 100, and as wide, whatever the answers.
+            axes = [x_axis(charts.nth(3 * image + i)) for i in range(3)]
+            assert all(labels[0] == "0" and labels[-1] == "100" for labels, _ in axes), axes
+            widths = [width for _, width in axes]
+            assert max(widths) - min(widths) <= 1, axes
         for name in ("resnet_small_2x", "paper_cnn", "wide"):
             expect(page.get_by_text(name, exact=True)).to_have_count(2)
         warnings = page.get_by_text(NOT_DERMOSCOPIC_TITLE)
         expect(warnings).to_have_count(3)  # once per model, for the stripes only
-        expect(page.get_by_text("(unreliable)", exact=False)).to_have_count(6)
+        # Per model: the class's probability, its tag and the probability of a malignant class.
+        expect(page.get_by_text("(unreliable)", exact=False)).to_have_count(9)
         for warning in warnings.all():
             box = warning.bounding_box()
             assert box is not None and box["x"] > 300, "on the answer, not in the sidebar"

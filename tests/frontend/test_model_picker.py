@@ -1,24 +1,25 @@
 """The page with several models and the input check, under AppTest against the real backend:
-the model picker, every model side by side, and answers the input check calls unreliable."""
+the model picker and what it preselects, the sidebar that follows it, every model side by side,
+and answers the input check calls unreliable."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+import requests
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from frontend.input_check import NOT_DERMOSCOPIC_TITLE
-from frontend.model_picker import COMPARE_LABEL
+from frontend.model_picker import COMPARE_LABEL, preselection_note
+from frontend.responses import parse_models
 from lesion_api.predictions import DECIMALS
 from lesion_api.rows import COLUMNS
 from lesion_core.image_quality import TOO_SMALL
 from tests.backend.images import not_dermoscopy
 from tests.conftest import encode
-from tests.frontend.several_models import several_models_backend
+from tests.frontend.stub_backend import StubBackend, model_entry
 from tests.servers import REPO_ROOT
 
 pytestmark = [pytest.mark.server, pytest.mark.heavy(18)]
@@ -27,20 +28,11 @@ APP = str(REPO_ROOT / "frontend" / "app.py")
 DERMOSCOPY = REPO_ROOT / "samples" / "ISIC_0024318.jpg"
 
 
-@pytest.fixture(scope="module")
-def models_backend(
-    tmp_path_factory: pytest.TempPathFactory, input_check_path: Path
-) -> Iterator[str]:
-    """The real backend serving three classifiers (the last 120×160) and the input check."""
-    with several_models_backend(tmp_path_factory.mktemp("models"), input_check_path) as url:
-        yield url
-
-
-def shipped(name: str) -> str:
-    """Return a shipped model's test balanced accuracy as the page shows it: the API's figure
-    (rounded to lesion_api's DECIMALS) to three decimals."""
+def shipped(name: str, figure: str = "balanced_accuracy") -> str:
+    """Return a shipped model's test figure as the page shows it: the API's figure (rounded to
+    lesion_api's DECIMALS) to three decimals."""
     metrics = json.loads((REPO_ROOT / "models" / name / "metrics.json").read_text())
-    return f"{round(metrics['test']['balanced_accuracy'], DECIMALS):.3f}"
+    return f"{round(metrics['test'][figure], DECIMALS):.3f}"
 
 
 def run_app(monkeypatch: pytest.MonkeyPatch, backend_url: str) -> AppTest:
@@ -63,6 +55,68 @@ def test_picker_lists_every_model_with_its_balanced_accuracy(monkeypatch, models
         f"paper_cnn · balanced accuracy {shipped('paper_cnn')} · sees 28×28 px",
         "wide · no published figures · sees 160×120 px",
     ]
+
+
+def test_the_most_accurate_model_is_preselected_and_the_page_says_so(
+    monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend
+) -> None:
+    stub_backend.healthy().serving(
+        "resnet_small_2x",
+        model_entry("resnet_small_2x", balanced_accuracy=0.5955),
+        model_entry("efficientnet_lite0", balanced_accuracy=0.7063),
+        model_entry("ensemble"),  # its figures are not published yet
+    )
+    at = run_app(monkeypatch, stub_backend.url)
+    assert not at.exception and not at.error
+    assert at.selectbox(key="model").value == "efficientnet_lite0"
+    assert (
+        "Preselected: the most accurate answer this server gives (balanced accuracy 0.706 on "
+        "held-out test images); the service's default is resnet_small_2x."
+        in [c.value for c in at.caption]
+    )
+
+
+def test_the_default_is_preselected_when_no_model_has_figures(
+    monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend
+) -> None:
+    stub_backend.healthy().serving("b", model_entry("a"), model_entry("b"))
+    at = run_app(monkeypatch, stub_backend.url)
+    assert at.selectbox(key="model").value == "b"
+    assert (
+        "Preselected: the service's default, b; no model here has published figures on held-out "
+        "test images." in [c.value for c in at.caption]
+    )
+
+
+def test_the_preselection_note_says_when_the_best_is_the_default() -> None:
+    models = [model_entry("a", balanced_accuracy=0.6), model_entry("b", balanced_accuracy=0.5)]
+    catalogue = parse_models({"default": "a", "models": models})
+    assert preselection_note(catalogue) == (
+        "Preselected: the most accurate answer this server gives (balanced accuracy 0.600 on "
+        "held-out test images), which is also the service's default."
+    )
+
+
+def test_the_sidebar_follows_the_picked_model(
+    monkeypatch: pytest.MonkeyPatch, models_backend: str
+) -> None:
+    versions = {
+        m["name"]: m["version"]
+        for m in requests.get(f"{models_backend}/models", timeout=30).json()["models"]
+    }
+    at = run_app(monkeypatch, models_backend)
+    at.selectbox(key="model").select("paper_cnn").run()
+    assert not at.exception and not at.error
+    sidebar = [c.value for c in at.sidebar.caption]
+    assert f"Model version: `{versions['paper_cnn']}`" in sidebar
+    [figures] = [c for c in sidebar if c.startswith("On lesions it never saw")]
+    assert f"balanced accuracy {shipped('paper_cnn')}" in figures
+    assert f"calibration error (ECE) {shipped('paper_cnn', 'ece')}" in figures
+    assert not any(versions["resnet_small_2x"] in c for c in sidebar)
+    at.selectbox(key="model").select("wide").run()
+    sidebar = [c.value for c in at.sidebar.caption]
+    assert f"Model version: `{versions['wide']}`" in sidebar
+    assert "wide has no published figures on held-out lesions yet." in sidebar
 
 
 def test_the_picked_model_answers(monkeypatch, models_backend):

@@ -11,7 +11,13 @@ from frontend.responses import (
     parse_metadata,
     parse_predictions,
 )
-from tests.frontend.stub_backend import CODES, HEALTH_OK, METADATA_OK, localization_body
+from tests.frontend.stub_backend import (
+    CODES,
+    DISAGREEING,
+    HEALTH_OK,
+    METADATA_OK,
+    localization_body,
+)
 
 ONE = {
     "label": "mel",
@@ -105,6 +111,24 @@ def test_localization_without_lesion_or_heatmap_has_none() -> None:
     localization = parse_localization(body)
     assert (localization.lesion.found, localization.lesion.box) == (False, None)
     assert localization.heatmap is None
+
+
+def test_an_ensembles_answer_carries_its_members_agreement() -> None:
+    [prediction] = parse_predictions(ONE | {"agreement": DISAGREEING}, 1)
+    localization = parse_localization(
+        localization_body((60, 40), "mel") | {"agreement": DISAGREEING}
+    )
+    for agreement in (prediction.agreement, localization.prediction.agreement):
+        assert agreement is not None and not agreement.agree
+        assert [(m.model, m.label) for m in agreement.members] == [
+            ("efficientnet_lite0", "mel"),
+            ("resnet_small_2x", "bkl"),
+        ]
+
+
+def test_a_single_models_answer_has_no_agreement() -> None:
+    [prediction] = parse_predictions(ONE, 1)
+    assert prediction.agreement is None
 
 
 GOOD = localization_body((60, 40), "mel")

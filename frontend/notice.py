@@ -1,0 +1,13 @@
+"""The research-use notice: the page shows it above everything, and every PDF report prints it."""
+
+from __future__ import annotations
+
+NOTICE_TITLE = "Research tool, not a diagnosis."
+NOTICE_BODY = (
+    "The model was trained on dermatoscopic images from the HAM10000 dataset. Its probabilities "
+    "do not replace a clinician's judgement, and other kinds of photo (phone snapshots without a "
+    "dermatoscope, clinical close-ups, histology) are outside what it knows: its answers on them "
+    "mean nothing."
+)
+# As the page shows it, in Markdown.
+NOTE = f"**{NOTICE_TITLE}** {NOTICE_BODY}"

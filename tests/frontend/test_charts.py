@@ -1,0 +1,54 @@
+"""The probability chart's spec: sorted by value, a readable axis, and fixed room for codes."""
+
+from __future__ import annotations
+
+from frontend.charts import CODE_LABEL_WIDTH, NARROW_TICKS, WIDEST_FIGURE, probability_chart
+from frontend.responses import Prediction, parse_metadata
+from frontend.results import probability_frame
+from tests.frontend.stub_backend import METADATA_OK, PREDICTION
+
+CLASSES = parse_metadata(METADATA_OK).classes
+MEL = Prediction.model_validate(PREDICTION)
+
+
+def layers(label_width: int | None = None) -> list[dict]:
+    """Return the layers (bars, their figures, the figures' room) of MEL's chart as Vega-Lite
+    dicts."""
+    frame = probability_frame(MEL, CLASSES)
+    return probability_chart(frame, label_width=label_width).to_dict()["layer"]
+
+
+def test_every_layer_sorts_the_classes_by_probability_highest_first() -> None:
+    # In the spec, not by row order: a chart redrawn with another model's answer must re-sort.
+    # "max": a layered chart's shared scale drops a "sum" sort.
+    bars, figures, _ = layers()
+    for layer in (bars, figures):
+        sort = layer["encoding"]["y"]["sort"]
+        assert sort == {"field": "Probability (%)", "op": "max", "order": "descending"}
+
+
+def test_probability_axis_has_a_tick_every_20_percent() -> None:
+    assert layers()[0]["encoding"]["x"]["axis"]["values"] == [0, 20, 40, 60, 80, 100]
+
+
+def test_a_side_by_side_chart_has_ticks_whose_every_other_one_ends_at_100() -> None:
+    # Vega hides every other label where they crowd: the ticks left must still end at 100.
+    ticks = layers(CODE_LABEL_WIDTH)[0]["encoding"]["x"]["axis"]["values"]
+    assert ticks == NARROW_TICKS and ticks[0] == 0 and ticks[-1] == 100
+    assert ticks[::2][-1] == 100 and ticks[::4][-1] == 100
+
+
+def test_every_chart_keeps_room_for_the_widest_figure_right_of_100_percent() -> None:
+    # Whatever the answer, each chart's figures overflow its 0–100 % axis by the same width.
+    spec = probability_chart(probability_frame(MEL, CLASSES), label_width=CODE_LABEL_WIDTH)
+    _, figures, room = spec.to_dict()["layer"]
+    assert room["mark"]["opacity"] == 0 and room["mark"]["aria"] is False
+    assert room["mark"]["dx"] == figures["mark"]["dx"] and room["mark"]["align"] == "left"
+    rows = spec.to_dict()["datasets"][room["data"]["name"]]
+    assert rows == [{"Probability (%)": 100.0, "Figure": WIDEST_FIGURE}]
+    assert f"{100.0:.1f}" == WIDEST_FIGURE, "as wide as the figures' own format gives 100 %"
+
+
+def test_code_labels_take_the_same_width_in_every_chart() -> None:
+    axis = layers(CODE_LABEL_WIDTH)[0]["encoding"]["y"]["axis"]
+    assert axis["minExtent"] == axis["maxExtent"] == CODE_LABEL_WIDTH

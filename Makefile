@@ -65,6 +65,7 @@ bench: $(STAMP) ## run the benchmark scripts
 	$(BIN)/python benchmarks/localisation_latency.py
 	$(BIN)/python benchmarks/input_check_cost.py
 	$(BIN)/python benchmarks/field_of_view_cost.py
+	$(BIN)/python benchmarks/request_profile.py
 	$(BIN)/python benchmarks/cli_throughput.py
 
 clean: ## remove caches and run outputs (keeps .venv)

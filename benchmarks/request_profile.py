@@ -4,8 +4,8 @@ against it, and a sampling profile of the workers under load, stage by stage.
 For each model (the default and the high-resolution one, the input check on, every default
 feature on):
 - the floor, in process on one thread: one decode at the DCT scale covering every model input
-  (the shared preprocessing, as the service calls it), one ONNX Runtime run of the classifier
-  and the input check's verdict (its model and quality warnings);
+  (the shared preprocessing, as the service calls it) and one ONNX Runtime run of the
+  classifier and of the input check's model (its quality warnings count as overhead);
 - the real gunicorn server with its default settings: p50 at concurrency 1 and its ratio to the
   floor, requests/s at concurrency 8 and its ratio to what the cores allow at the floor
   (cores / floor), with the error count;
@@ -78,7 +78,7 @@ def median_ms(call, count: int) -> float:
 
 def floor_ms(model: Path, data: bytes, count: int) -> float:
     """Return the floor of one /predict in milliseconds: decode for every input, the
-    classifier and the input check, on one thread."""
+    classifier and the input check's model, on one thread."""
     predictor = Predictor(model, inference_threads=1)
     checker = InputChecker(DEFAULT_INPUT_CHECK_PATH)
     groups = [[size] for size in predictor.sizes] + [checker.view_sizes]
@@ -86,7 +86,7 @@ def floor_ms(model: Path, data: bytes, count: int) -> float:
     def request() -> None:
         made, full_size, _ = preprocess_groups(data, groups)
         predictor.predict([x[None] for (x,) in made[:-1]])
-        checker.judge([as_check_views(made[-1], full_size)])
+        checker.scores(as_check_views(made[-1], full_size).model_input[None])
 
     return median_ms(request, count)
 
@@ -147,8 +147,8 @@ def measure(model: Path, data: bytes, args: argparse.Namespace) -> None:
             sampler.join()
     cores = os.cpu_count() or 1
     allowed = cores * 1e3 / floor
-    print(f"\n{model.parent.name}: floor {floor:.2f} ms (decode + classifier + input check, "
-          f"one thread)")  # fmt: skip
+    print(f"\n{model.parent.name}: floor {floor:.2f} ms (decode + classifier + input check's "
+          f"model, one thread)")  # fmt: skip
     print(f"  /predict p50 {p50:.2f} ms at concurrency 1: {p50 / floor:.2f}x the floor "
           f"(target <= 1.3x)")  # fmt: skip
     print(f"  concurrency {LOAD_CLIENTS}: {load['rps']:.1f} req/s, {load['errors']} errors of "

@@ -22,12 +22,10 @@ import collections
 import os
 import platform
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +34,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from backend.input_check import InputChecker  # noqa: E402
 from backend.predictor import Predictor  # noqa: E402
 from backend.settings import DEFAULT_INPUT_CHECK_PATH, DEFAULT_MODEL_PATH  # noqa: E402
+from benchmarks.field_of_view_cost import median_ms  # noqa: E402
 from benchmarks.serving_latency import latency, multipart, throughput  # noqa: E402
 from lesion_core.check_input import as_check_views  # noqa: E402
 from lesion_core.preprocess import preprocess_groups  # noqa: E402
@@ -64,18 +63,6 @@ STAGES = (
 )
 
 
-def median_ms(call, count: int) -> float:
-    """Return the median wall-clock milliseconds of `count` calls after 10 warm-up calls."""
-    for _ in range(10):
-        call()
-    times = []
-    for _ in range(count):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1e3)
-    return statistics.median(times)
-
-
 def floor_ms(model: Path, data: bytes, count: int) -> float:
     """Return the floor of one /predict in milliseconds: decode for every input, the
     classifier and the input check's model, on one thread."""
@@ -88,6 +75,7 @@ def floor_ms(model: Path, data: bytes, count: int) -> float:
         predictor.predict([x[None] for (x,) in made[:-1]])
         checker.scores(as_check_views(made[-1], full_size).model_input[None])
 
+    median_ms(request, 10)  # warm-up
     return median_ms(request, count)
 
 

@@ -17,6 +17,8 @@ DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "resnet_small_2x" / "model.onnx"
 DEFAULT_MORE_MODEL_PATHS = (
     REPO_ROOT / "models" / "paper_cnn" / "model.onnx",
     REPO_ROOT / "models" / "efficientnet_lite0" / "model.onnx",
+    REPO_ROOT / "models" / "efficientnet_lite1" / "model.onnx",
+    REPO_ROOT / "models" / "ensemble" / "model.onnx",
 )
 DEFAULT_SEGMENTER_PATH = REPO_ROOT / "models" / "lesion_segmenter" / "model.onnx"
 DEFAULT_INPUT_CHECK_PATH = REPO_ROOT / "models" / "input_check" / "model.onnx"

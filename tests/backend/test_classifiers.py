@@ -235,21 +235,25 @@ def test_real_server_runs_the_non_square_model_end_to_end(three_model_server: st
 
 @pytest.mark.server
 def test_real_server_serves_every_shipped_classifier_by_default():
-    """With neither MODEL_PATHS nor MODEL_PATH, every shipped classifier found is served; the
-    high-resolution one (120×160) joins once its folder is there."""
-    high_res = REPO_ROOT / "models" / "efficientnet_lite0" / "model.onnx"
+    """With neither MODEL_PATHS nor MODEL_PATH, every shipped classifier found is served: the
+    two 28×28 ones, the two high-resolution ones and the ensemble of both and the default,
+    which answers with its members' agreement and draws the larger one's heat-map."""
     with gunicorn_server(Path(), env={"MODEL_PATH": ""}) as (url, _):
         body = requests.get(f"{url}/models", timeout=30).json()
         sizes = {m["name"]: m["input_size"] for m in body["models"]}
         assert body["default"] == "resnet_small_2x"
-        assert list(sizes)[:2] == ["resnet_small_2x", "paper_cnn"]
-        if not high_res.is_file():
-            assert len(sizes) == 2
-            return
-        (name,) = list(sizes)[2:]
-        assert sizes[name] == [120, 160]
+        assert list(sizes) == [
+            "resnet_small_2x", "paper_cnn", "efficientnet_lite0", "efficientnet_lite1", "ensemble"
+        ]  # fmt: skip
+        assert sizes["efficientnet_lite0"] == [120, 160]
+        assert sizes["efficientnet_lite1"] == sizes["ensemble"] == [168, 224]
         files = {"file": ("lesion.jpg", SAMPLE.read_bytes(), "image/jpeg")}
-        answer = requests.post(f"{url}/localize?model={name}", files=files, timeout=60).json()
-        assert (
-            answer["model_version"].startswith(f"{name}-") and answer["input_check"]["dermoscopic"]
-        )
+        for name in ("efficientnet_lite0", "efficientnet_lite1", "ensemble"):
+            answer = requests.post(f"{url}/localize?model={name}", files=files, timeout=60).json()
+            assert answer["model_version"].startswith(f"{name}-")
+            assert answer["input_check"]["dermoscopic"] and answer["heatmap_png"]
+        members = answer["agreement"]["members"]
+        assert [m["model"] for m in members] == [
+            "efficientnet_lite1", "efficientnet_lite0", "resnet_small_2x"
+        ]  # fmt: skip
+        assert answer["agreement"]["agree"] == all(m["label"] == answer["label"] for m in members)

@@ -15,6 +15,8 @@ def test_the_shipped_classifiers_are_found_the_services_default_first():
         "resnet_small_2x": DEFAULT_MODEL_PATH,
         "paper_cnn": REPO_ROOT / "models" / "paper_cnn" / "model.onnx",
         "efficientnet_lite0": REPO_ROOT / "models" / "efficientnet_lite0" / "model.onnx",
+        "efficientnet_lite1": REPO_ROOT / "models" / "efficientnet_lite1" / "model.onnx",
+        "ensemble": REPO_ROOT / "models" / "ensemble" / "model.onnx",
     }
     assert default_model() == "resnet_small_2x" and model_path(None) == DEFAULT_MODEL_PATH
 

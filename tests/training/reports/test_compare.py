@@ -13,7 +13,13 @@ from training.reports.compare import comparison_table, main
 MODELS = REPO_ROOT / "models"
 
 
-CLASSIFIERS = ("resnet_small_2x", "paper_cnn", "efficientnet_lite0")
+CLASSIFIERS = (
+    "resnet_small_2x",
+    "paper_cnn",
+    "efficientnet_lite0",
+    "efficientnet_lite1",
+    "ensemble",
+)
 
 
 def test_the_card_shows_the_table_the_metrics_files_give():

@@ -25,8 +25,8 @@ OUTLINE_LEGEND = (
 )
 HEATMAP_NOTE = (
     "The heat-map shows which image regions pushed the model toward that class (Grad-CAM on the "
-    "model's last feature map: 7×7 cells for the 28×28 models, 4×5 for the 160×120 ones, so it "
-    "is coarse)."
+    "model's last feature map: 7×7 cells for the 28×28 models, 4×5 for the 160×120 one, 6×7 for "
+    "the 224×168 one and the ensemble, so it is coarse)."
 )
 NO_HEATMAP = "This model gives no heat-map."
 NOT_DERMOSCOPIC_HEATMAP = (

@@ -29,6 +29,7 @@ def probability_chart(
     calls unreliable), and `label_width` fixes the pixels left of the bars (None: as needed) for
     a narrow side-by-side chart, whose axis then has fewer ticks."""
     colours = MUTED_COLOURS if muted else TYPE_COLOURS
+    order = frame.sort_values("Probability (%)", ascending=False, kind="stable")["Class"].tolist()
     labels_axis = (
         alt.Axis(labelLimit=FULL_NAME_LIMIT)
         if label_width is None
@@ -44,12 +45,13 @@ def probability_chart(
                 title="Probability (%)",
                 axis=alt.Axis(values=TICKS if label_width is None else NARROW_TICKS),
             ),
-            # Sorted by value in the spec itself, not by the rows' order: a chart redrawn with
-            # another model's answer would otherwise keep the first answer's order of classes.
-            # "max" (one row per class): the layers' shared scale drops a "sum" sort silently.
+            # The order of classes is written into the spec as a list, not left to the rows'
+            # order (a chart redrawn with another model's answer kept the first answer's) nor to
+            # a sort by value (the layers' shared scale merges sorted and unsorted domains, and
+            # once drew the zero bars on top).
             y=alt.Y(
                 "Class:N",
-                sort=alt.EncodingSortField("Probability (%)", op="max", order="descending"),
+                sort=order,
                 title=None,
                 axis=labels_axis,
             ),

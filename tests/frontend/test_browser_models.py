@@ -56,7 +56,10 @@ def answer_chart(page: Page, model: str) -> list[tuple[str, float]]:
     chart = page.locator("[data-testid='stVegaLiteChart']")
     deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
     while time.monotonic() < deadline:
-        bars = bars_top_down(chart) if chart.count() == 1 else []
+        try:
+            bars = bars_top_down(chart) if chart.count() == 1 else []
+        except AssertionError:  # a bar caught between two drawings: read it again
+            bars = []
         if f"{dict(bars).get(heading, -1):.1f}%" == figure:
             return bars
         time.sleep(0.5)

@@ -35,7 +35,8 @@ from training.cli import (
     setup_logging,
 )
 from training.data import DataError, Dataset, load_dataset
-from training.ensemble.graph import ensemble_graph, input_size
+from training.ensemble.assemble import ensemble_model
+from training.ensemble.graph import input_size
 from training.ensemble.rule import (
     CROSS_FOLDS,
     Rule,
@@ -134,8 +135,7 @@ def build(config: EnsembleConfig) -> Path:
     rule = choose_rule(members, part.labels, part.lesion_ids)
     names = [model_name(m) for m in config.members]
     log.info("rule: %s", rule)
-    doc = {"members": names, **rule.as_dict()}
-    model = ensemble_graph(list(config.members), rule, explained_by=0, doc=doc)
+    model = ensemble_model(list(config.members), rule, names)
     config.out.mkdir(parents=True, exist_ok=True)
     path = config.out / "model.onnx"
     onnx.save(model, path)

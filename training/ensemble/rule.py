@@ -41,6 +41,11 @@ class Rule:
         """Return the rule as JSON-ready lists."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
+    @classmethod
+    def from_dict(cls, record: dict) -> Rule:
+        """Return the rule `as_dict` wrote."""
+        return cls(tuple(record["weights"]), tuple(record["offsets"]), record["temperature"])
+
 
 def pooled(member_probabilities: np.ndarray, weights: tuple[float, ...]) -> np.ndarray:
     """Return the weighted geometric mean of (M, N, C) member probabilities, normalised per row."""

@@ -117,6 +117,16 @@ def x_axis(chart: Locator) -> tuple[list[str], float]:
     return labels, box["width"]
 
 
+def wait_until_idle(page: Page) -> None:
+    """Wait until Streamlit has finished running the script and holds no stale element from an
+    earlier run: until then an element can still sit where an earlier run drew something else."""
+    page.wait_for_function(
+        "() => !document.querySelector(\"[data-testid='stStatusWidget']\")"
+        " && !document.querySelector(\"[data-stale='true']\")",
+        timeout=STEP_TIMEOUT_MS,
+    )
+
+
 def open_connected_page(browser: Browser, url: str, width: int, height: int) -> Page:
     """Open the page like `open_page` and wait until its sidebar says "Connected to"; fail
     with what it shows instead, and a screenshot, when it does not."""

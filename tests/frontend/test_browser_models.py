@@ -106,6 +106,7 @@ def test_the_chart_keeps_the_highest_bar_on_top_after_switching_models(models_pa
             bars = answer_chart(page, model)
             probabilities = [p for _, p in bars]
             assert probabilities == sorted(probabilities, reverse=True), f"{model}: {bars}"
+            wait_until_idle(page)
             version = page.locator("[data-testid='stSidebar'] code").inner_text()
             assert version.startswith(f"{model}-"), "the sidebar names the picked model"
             if model == "paper_cnn":

@@ -88,3 +88,12 @@ def majority_baseline(y_true: np.ndarray, code: str = "nv") -> dict:
     full = classification_metrics(y_true, proba)
     keys = ("accuracy", "balanced_accuracy", "macro_f1", "macro_auc", "melanoma_recall")
     return {"answer": code, **{k: full[k] for k in keys}}
+
+
+HEADLINE = ("accuracy", "balanced_accuracy", "macro_auc", "melanoma_recall", "ece")
+
+
+def headline_figures(y_true: np.ndarray, proba: np.ndarray) -> dict[str, float]:
+    """Return the headline figures (HEADLINE) of one set of probabilities, to four places."""
+    metrics = classification_metrics(y_true, proba)
+    return {k: round(float(metrics[k]), 4) for k in HEADLINE}

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from backend.model_file import model_name, model_version, read_sidecar
+from backend.model_file import model_version, read_sidecar
 from lesion_core.labels import CLASS_CODES
 from lesion_core.preprocess import PREPROCESSING_ID
 from training.classifier.scored_model import OnnxModel
@@ -45,14 +45,14 @@ from training.ensemble.rule import (
     cross_fitted,
     pooled,
 )
-from training.metrics import classification_metrics
+from training.metrics import headline_figures
+from training.quantize import member_name
 from training.split import load_split
 
 DEFAULT_MEMBERS = (
     Path("models/efficientnet_lite0/model.onnx"),
     Path("models/resnet_small_2x/model.onnx"),
 )
-FIGURES = ("accuracy", "balanced_accuracy", "macro_auc", "melanoma_recall", "ece")
 GRAPH_TOLERANCE = 1e-4  # the ONNX graph against the rule in NumPy, on validation
 
 log = logging.getLogger(__name__)
@@ -104,24 +104,19 @@ def member_probabilities(config: EnsembleConfig, part: str) -> tuple[np.ndarray,
     return np.stack(probabilities), chosen
 
 
-def figures(labels: np.ndarray, probabilities: np.ndarray) -> dict:
-    """Return the headline figures of one set of probabilities."""
-    metrics = classification_metrics(labels, probabilities)
-    return {k: round(float(metrics[k]), 4) for k in FIGURES}
-
-
 def validation_table(members: np.ndarray, part: Dataset, rule: Rule, names: list[str]) -> dict:
     """Return the validation figures of each member, of the pooled members, of the rule, and of
     the rule fitted on one half of the lesions and scored on the other (cross-fitted)."""
     labels = part.labels
-    table = {name: figures(labels, p) for name, p in zip(names, members, strict=True)}
-    table["pooled (weights only)"] = figures(labels, pooled(members, rule.weights))
-    table["the rule, fitted on all of validation"] = figures(labels, combine(members, rule))
+    table = {name: headline_figures(labels, p) for name, p in zip(names, members, strict=True)}
+    table["pooled (weights only)"] = headline_figures(labels, pooled(members, rule.weights))
+    rule_figures = headline_figures(labels, combine(members, rule))
+    table["the rule, fitted on all of validation"] = rule_figures
     for offsets in (False, True):
         with_or_without = "with" if offsets else "without"
-        table[f"cross-fitted on {CROSS_FOLDS} lesion folds, {with_or_without} offsets"] = figures(
-            labels, cross_fitted(members, labels, part.lesion_ids, offsets)
-        )
+        crossed = cross_fitted(members, labels, part.lesion_ids, offsets)
+        row = f"cross-fitted on {CROSS_FOLDS} lesion folds, {with_or_without} offsets"
+        table[row] = headline_figures(labels, crossed)
     return table
 
 
@@ -133,7 +128,7 @@ def build(config: EnsembleConfig) -> Path:
             raise SettingsError(f"{member} expects preprocessing {made}, not {PREPROCESSING_ID}")
     members, part = member_probabilities(config, "val")
     rule = choose_rule(members, part.labels, part.lesion_ids)
-    names = [model_name(m) for m in config.members]
+    names = [member_name(m) for m in config.members]
     log.info("rule: %s", rule)
     model = ensemble_model(list(config.members), rule, names)
     config.out.mkdir(parents=True, exist_ok=True)

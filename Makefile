@@ -26,22 +26,27 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# The shipped ensemble's graph is made from its members and its rule (models/ensemble/config.json)
+# The shipped ensembles' graphs are made from their members and rules (models/*/config.json)
 # rather than kept in git as a second copy of their weights.
-ENSEMBLE := models/ensemble/model.onnx
-$(ENSEMBLE): $(STAMP) models/ensemble/config.json models/efficientnet_lite1/model.onnx \
-		models/efficientnet_lite0/model.onnx models/resnet_small_2x/model.onnx
+ENSEMBLES := models/ensemble/model.onnx models/ensemble_int8/model.onnx
+models/ensemble/model.onnx: $(STAMP) models/ensemble/config.json \
+		models/efficientnet_lite1/model.onnx models/efficientnet_lite0/model.onnx \
+		models/resnet_small_2x/model.onnx
 	$(BIN)/python -m training.ensemble.assemble models/ensemble
+models/ensemble_int8/model.onnx: $(STAMP) models/ensemble_int8/config.json \
+		models/efficientnet_lite1/model.int8.onnx models/efficientnet_lite0/model.onnx \
+		models/resnet_small_2x/model.int8.onnx
+	$(BIN)/python -m training.ensemble.assemble models/ensemble_int8
 
-install: $(STAMP) $(ENSEMBLE) ## create .venv with the project and everything the tests need
+install: $(STAMP) $(ENSEMBLES) ## create .venv with the project and everything the tests need
 
-run: $(STAMP) $(ENSEMBLE) ## serve the shipped models: backend on 127.0.0.1:8000, UI on 127.0.0.1:8501
+run: $(STAMP) $(ENSEMBLES) ## serve the shipped models: backend on 127.0.0.1:8000, UI on 127.0.0.1:8501
 	scripts/run_local.sh
 
 # Bytecode caches stay on for the tests (git ignores them): with PYTHONDONTWRITEBYTECODE set,
 # every worker and every server the tests start compiles the project and rewrites the test
 # modules' asserts again (5 s of CPU per worker).
-test: $(STAMP) $(ENSEMBLE) ## run the whole test suite (in TEST_WORKERS=3 processes)
+test: $(STAMP) $(ENSEMBLES) ## run the whole test suite (in TEST_WORKERS=3 processes)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup \
 		--no-loadscope-reorder --durations=20
 
@@ -56,7 +61,7 @@ format: $(STAMP) ## rewrite files in ruff's format
 train: $(STAMP) ## train the paper's CNN on $(DATA) into $(RUN_OUT) (about 36 min on 2 CPU cores)
 	$(BIN)/python -m training.classifier.train --data $(DATA) --out $(RUN_OUT) $(ARGS)
 
-evaluate: $(STAMP) $(ENSEMBLE) ## score $(MODEL) on its saved split's test part, against always answering nv
+evaluate: $(STAMP) $(ENSEMBLES) ## score $(MODEL) on its saved split's test part, against always answering nv
 	$(BIN)/python -m training.classifier.evaluate --model $(MODEL) --data $(DATA) $(ARGS)
 
 SEGMENTER ?= models/lesion_segmenter/model.onnx
@@ -67,7 +72,7 @@ train-segmenter: $(STAMP) ## train the lesion segmenter on $(DATA) (needs its ma
 evaluate-segmenter: $(STAMP) ## score $(SEGMENTER) and the Otsu baseline on its split's test part
 	$(BIN)/python -m training.segmenter.evaluate --model $(SEGMENTER) --data $(DATA) $(ARGS)
 
-bench: $(STAMP) $(ENSEMBLE) ## run the benchmark scripts
+bench: $(STAMP) $(ENSEMBLES) ## run the benchmark scripts
 	$(BIN)/python benchmarks/serving_latency.py
 	$(BIN)/python benchmarks/localisation_latency.py
 	$(BIN)/python benchmarks/input_check_cost.py
@@ -82,5 +87,5 @@ clean: ## remove caches and run outputs (keeps .venv)
 all: lint test ## what CI runs
 
 .PHONY: compose-smoke
-compose-smoke: $(ENSEMBLE) ## build both Docker images, start the stack, check it end to end, tear it down
+compose-smoke: $(ENSEMBLES) ## build both Docker images, start the stack, check it end to end, tear it down
 	scripts/compose_smoke.sh

@@ -257,3 +257,28 @@ def test_real_server_serves_every_shipped_classifier_by_default():
             "efficientnet_lite1", "efficientnet_lite0", "resnet_small_2x"
         ]  # fmt: skip
         assert answer["agreement"]["agree"] == all(m["label"] == answer["label"] for m in members)
+
+
+@pytest.mark.server
+def test_real_server_serves_the_int8_ensemble_when_model_paths_names_it():
+    """The int8 ensemble (`make install` assembles it) is not served by default but by
+    MODEL_PATHS: its members are the int8 copies of Lite1 and the default beside Lite0, and it
+    gives the float ensemble's class for a demo sample, with the same agreement fields."""
+    names = ["ensemble", "ensemble_int8"]
+    paths = ",".join(str(REPO_ROOT / "models" / name / "model.onnx") for name in names)
+    env = {"MODEL_PATH": "", "MODEL_PATHS": paths}
+    with gunicorn_server(Path(), env=env) as (url, _):
+        served = requests.get(f"{url}/models", timeout=30).json()["models"]
+        assert [m["name"] for m in served] == names
+        files = {"file": ("lesion.jpg", SAMPLE.read_bytes(), "image/jpeg")}
+        answers = {
+            name: requests.post(f"{url}/predict?model={name}", files=files, timeout=60).json()
+            for name in names
+        }
+    fast = answers["ensemble_int8"]
+    assert fast["model_version"].startswith("ensemble_int8-")
+    assert [m["model"] for m in fast["agreement"]["members"]] == [
+        "efficientnet_lite1_int8", "efficientnet_lite0", "resnet_small_2x_int8"
+    ]  # fmt: skip
+    assert fast["label"] == answers["ensemble"]["label"]
+    assert sum(fast["probabilities"].values()) == pytest.approx(1, abs=4e-4)

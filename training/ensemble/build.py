@@ -8,6 +8,7 @@ Then `make evaluate MODEL=runs/ensemble/model.onnx` scores it on the test part.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import shutil
@@ -106,16 +107,19 @@ def member_probabilities(config: EnsembleConfig, part: str) -> tuple[np.ndarray,
 
 def validation_table(members: np.ndarray, part: Dataset, rule: Rule, names: list[str]) -> dict:
     """Return the validation figures of each member, of the pooled members, of the rule, and of
-    the rule fitted on one half of the lesions and scored on the other (cross-fitted)."""
+    the rule fitted on some lesions and scored on the others (cross-fitted), with and without
+    each kind of offset."""
     labels = part.labels
     table = {name: headline_figures(labels, p) for name, p in zip(names, members, strict=True)}
     table["pooled (weights only)"] = headline_figures(labels, pooled(members, rule.weights))
     rule_figures = headline_figures(labels, combine(members, rule))
     table["the rule, fitted on all of validation"] = rule_figures
-    for offsets in (False, True):
-        with_or_without = "with" if offsets else "without"
-        crossed = cross_fitted(members, labels, part.lesion_ids, offsets)
-        row = f"cross-fitted on {CROSS_FOLDS} lesion folds, {with_or_without} offsets"
+    for offsets, melanoma in itertools.product((False, True), repeat=2):
+        crossed = cross_fitted(members, labels, part.lesion_ids, offsets, melanoma)
+        kind = "with" if offsets else "without"
+        row = f"cross-fitted on {CROSS_FOLDS} lesion folds, {kind} offsets"
+        if melanoma:
+            row += ", with the melanoma offset"
         table[row] = headline_figures(labels, crossed)
     return table
 

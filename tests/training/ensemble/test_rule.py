@@ -1,17 +1,23 @@
-"""The ensemble's rule: pooling, offsets, temperature, and when offsets are kept."""
+"""The ensemble's rule: pooling, offsets, the melanoma offset, temperature, and when offsets are
+kept."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from lesion_core.labels import CLASS_INDEX, MELANOMA_INDEX
+from training.ensemble import rule as rule_module
 from training.ensemble.rule import (
+    MELANOMA_RECALL,
     Rule,
     choose_rule,
     combine,
+    fit_melanoma_offset,
     fit_offsets,
     fit_rule,
     fit_weights,
+    melanoma_recall,
     pooled,
     weight_grid,
 )
@@ -73,3 +79,54 @@ def test_offsets_that_do_not_help_held_out_lesions_are_dropped():
     groups = np.arange(len(labels))  # one image per lesion
     rule = choose_rule(p, labels, groups)  # the good member alone is already balanced
     assert rule.offsets == (0.0,) * 7
+
+
+NEVUS = CLASS_INDEX["nv"]
+
+
+def starved_melanoma(count: int = 600, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Return (2, N, 7) member probabilities that find too few melanomas (their melanoma
+    probability cut tenfold), and the labels."""
+    p, labels = members(count, seed)
+    p = p * np.where(np.arange(7) == MELANOMA_INDEX, 0.1, 1.0)
+    return p / p.sum(-1, keepdims=True), labels
+
+
+def test_the_melanoma_offset_is_the_smallest_that_reaches_the_recall_target():
+    p, labels = starved_melanoma()
+    moved = pooled(p, (1.0, 0.0))
+    before = melanoma_recall(labels, moved.argmax(1))
+    extra = fit_melanoma_offset(moved, labels, np.zeros(7))
+    shifted = np.log(moved) + extra * (np.arange(7) == MELANOMA_INDEX)
+    assert before < MELANOMA_RECALL <= melanoma_recall(labels, shifted.argmax(1))
+    smaller = np.log(moved) + (extra - 0.05) * (np.arange(7) == MELANOMA_INDEX)
+    assert melanoma_recall(labels, smaller.argmax(1)) < MELANOMA_RECALL
+    good, good_labels = members()  # already finds its melanomas
+    assert fit_melanoma_offset(pooled(good, (1.0, 0.0)), good_labels, np.zeros(7)) == 0
+
+
+def answers(labels: np.ndarray, mel_found: float, nv_called_mel: float) -> np.ndarray:
+    """Return one-hot (N, 7) probabilities that are right except that only `mel_found` of the
+    melanomas are called melanoma (the rest nevus) and `nv_called_mel` of the nevi melanoma."""
+    predicted = labels.copy()
+    for code, share, other in (
+        (MELANOMA_INDEX, 1 - mel_found, NEVUS),
+        (NEVUS, nv_called_mel, MELANOMA_INDEX),
+    ):
+        rows = np.flatnonzero(labels == code)
+        predicted[rows[: round(share * len(rows))]] = other
+    return np.eye(7)[predicted]
+
+
+@pytest.mark.parametrize(("nv_called_mel", "kept"), [(0.05, True), (0.6, False)])
+def test_the_melanoma_offset_is_kept_only_when_held_out_lesions_pay_little_for_it(
+    monkeypatch, nv_called_mel, kept
+):
+    p, labels = starved_melanoma(700)
+
+    def held_out(members, labels, groups, offsets=True, melanoma=False):
+        return answers(labels, 0.9, nv_called_mel) if melanoma else answers(labels, 0.5, 0.0)
+
+    monkeypatch.setattr(rule_module, "cross_fitted", held_out)
+    rule = choose_rule(p, labels, np.arange(len(labels)))
+    assert rule == fit_rule(p, labels, offsets=False, melanoma=kept)

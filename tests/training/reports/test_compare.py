@@ -19,6 +19,7 @@ CLASSIFIERS = (
     "efficientnet_lite0",
     "efficientnet_lite1",
     "ensemble",
+    "ensemble_int8",
 )
 
 

@@ -42,6 +42,14 @@ def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean([np.mean(y_pred[y_true == c] == c) for c in np.unique(y_true)]))
 
 
+def melanoma_recall(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Return the share of the melanomas in `y_true` that `y_pred` calls melanoma (1.0 when
+    there are none)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    melanomas = y_true == MELANOMA_INDEX
+    return float(np.mean(y_pred[melanomas] == MELANOMA_INDEX)) if melanomas.any() else 1.0
+
+
 def macro_auc(y_true: np.ndarray, proba: np.ndarray) -> float:
     """Return the mean one-vs-rest ROC AUC over the classes present in `y_true`."""
     present = [c for c in _ALL if 0 < (y_true == c).sum() < len(y_true)]

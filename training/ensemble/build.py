@@ -55,6 +55,7 @@ DEFAULT_MEMBERS = (
     Path("models/resnet_small_2x/model.onnx"),
 )
 GRAPH_TOLERANCE = 1e-4  # the ONNX graph against the rule in NumPy, on validation
+GRAPH_CHECK_IMAGES = 256  # the validation images that check is made on
 
 log = logging.getLogger(__name__)
 
@@ -92,17 +93,21 @@ class EnsembleConfig:
         return self.members[0].parent / "split.csv"
 
 
-def member_probabilities(config: EnsembleConfig, part: str) -> tuple[np.ndarray, Dataset]:
-    """Return each member's (M, N, 7) probabilities on a part of the split, and that part (at
-    the last member's size)."""
-    probabilities, chosen = [], None
+def member_probabilities(
+    config: EnsembleConfig, part: str
+) -> tuple[np.ndarray, Dataset, list[np.ndarray]]:
+    """Return each member's (M, N, 7) probabilities on a part of the split, that part (at the
+    last member's size), and each member's first GRAPH_CHECK_IMAGES images of it at its own
+    size, for `check_graph`."""
+    probabilities, chosen, samples = [], None, []
     for member in config.members:
         size = input_size(onnx.load(member, load_external_data=False))
         dataset = load_dataset(config.data, size, config.cache_dir)
         chosen = dataset.subset(load_split(dataset, config.split()).part(part))
         log.info("%s on the %s part: %d images", member, part, len(chosen.labels))
         probabilities.append(OnnxModel(member).predict([chosen.images]))
-    return np.stack(probabilities), chosen
+        samples.append(chosen.images[:GRAPH_CHECK_IMAGES])
+    return np.stack(probabilities), chosen, samples
 
 
 def validation_table(members: np.ndarray, part: Dataset, rule: Rule, names: list[str]) -> dict:
@@ -130,7 +135,7 @@ def build(config: EnsembleConfig) -> Path:
         made = read_sidecar(member, "config.json").get("preprocessing")
         if made != PREPROCESSING_ID:
             raise SettingsError(f"{member} expects preprocessing {made}, not {PREPROCESSING_ID}")
-    members, part = member_probabilities(config, "val")
+    members, part, samples = member_probabilities(config, "val")
     rule = choose_rule(members, part.labels, part.lesion_ids)
     names = [member_name(m) for m in config.members]
     log.info("rule: %s", rule)
@@ -138,7 +143,7 @@ def build(config: EnsembleConfig) -> Path:
     config.out.mkdir(parents=True, exist_ok=True)
     path = config.out / "model.onnx"
     onnx.save(model, path)
-    check_graph(path, config, members, combine(members, rule))
+    check_graph(path, samples, combine(members, rule)[:GRAPH_CHECK_IMAGES])
     record = {
         "name": config.name,
         "classes": list(CLASS_CODES),
@@ -158,15 +163,11 @@ def build(config: EnsembleConfig) -> Path:
     return path
 
 
-def check_graph(path: Path, config: EnsembleConfig, members: np.ndarray, expected: np.ndarray):
-    """Raise AssertionError unless the saved graph gives the rule's probabilities on validation."""
-    inputs = []
-    for member in config.members:
-        size = input_size(onnx.load(member, load_external_data=False))
-        dataset = load_dataset(config.data, size, config.cache_dir)
-        inputs.append(dataset.subset(load_split(dataset, config.split()).val).images[:256])
+def check_graph(path: Path, inputs: list[np.ndarray], expected: np.ndarray) -> None:
+    """Raise AssertionError unless the saved graph gives the rule's probabilities `expected` for
+    validation images (`inputs`, one batch per member)."""
     got = OnnxModel(path).predict(inputs)
-    difference = float(np.abs(got - expected[:256]).max())
+    difference = float(np.abs(got - expected).max())
     log.info("ONNX graph against the rule: largest difference %.2e", difference)
     if difference > GRAPH_TOLERANCE:
         raise AssertionError(f"the ensemble graph differs from its rule by {difference:.2e}")

@@ -23,7 +23,7 @@ import numpy as np
 
 from lesion_core.labels import MELANOMA_INDEX
 from training.classifier.calibration import fit_temperature, nll, tempered
-from training.metrics import balanced_accuracy
+from training.metrics import balanced_accuracy, melanoma_recall
 
 WEIGHT_STEP = 0.05  # the grid of member weights
 OFFSETS = np.round(np.arange(-2.0, 2.01, 0.1), 2)  # each class's offset is one of these
@@ -98,12 +98,6 @@ def fit_offsets(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
             scores = [score(np.where(np.arange(len(offsets)) == c, v, offsets)) for v in trials]
             offsets[c] = trials[int(np.argmax(scores))]
     return offsets
-
-
-def melanoma_recall(labels: np.ndarray, predictions: np.ndarray) -> float:
-    """Return the share of melanomas in `labels` that `predictions` call melanoma."""
-    melanomas = labels == MELANOMA_INDEX
-    return float((predictions[melanomas] == MELANOMA_INDEX).mean()) if melanomas.any() else 1.0
 
 
 def fit_melanoma_offset(

@@ -17,11 +17,10 @@ from training.ensemble.rule import (
     fit_offsets,
     fit_rule,
     fit_weights,
-    melanoma_recall,
     pooled,
     weight_grid,
 )
-from training.metrics import balanced_accuracy
+from training.metrics import balanced_accuracy, melanoma_recall
 
 
 def members(count: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

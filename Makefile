@@ -29,14 +29,13 @@ $(STAMP): pyproject.toml
 # The shipped ensembles' graphs are made from their members and rules (models/*/config.json)
 # rather than kept in git as a second copy of their weights.
 ENSEMBLES := models/ensemble/model.onnx models/ensemble_int8/model.onnx
-models/ensemble/model.onnx: $(STAMP) models/ensemble/config.json \
-		models/efficientnet_lite1/model.onnx models/efficientnet_lite0/model.onnx \
-		models/resnet_small_2x/model.onnx
-	$(BIN)/python -m training.ensemble.assemble models/ensemble
-models/ensemble_int8/model.onnx: $(STAMP) models/ensemble_int8/config.json \
-		models/efficientnet_lite1/model.int8.onnx models/efficientnet_lite0/model.onnx \
-		models/resnet_small_2x/model.int8.onnx
-	$(BIN)/python -m training.ensemble.assemble models/ensemble_int8
+$(ENSEMBLES): models/%/model.onnx: $(STAMP) models/%/config.json
+	$(BIN)/python -m training.ensemble.assemble models/$*
+# Each one's members (the files its config.json names):
+models/ensemble/model.onnx: models/efficientnet_lite1/model.onnx \
+	models/efficientnet_lite0/model.onnx models/resnet_small_2x/model.onnx
+models/ensemble_int8/model.onnx: models/efficientnet_lite1/model.int8.onnx \
+	models/efficientnet_lite0/model.onnx models/resnet_small_2x/model.int8.onnx
 
 install: $(STAMP) $(ENSEMBLES) ## create .venv with the project and everything the tests need
 

@@ -73,8 +73,8 @@ def upload(page: Page, files: str | list[str]) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page.locator("input[type=file]").set_input_files(files)
-    try:
-        page.get_by_text(MODULE_FETCH_FAILED).wait_for(timeout=UPLOAD_SETTLE_MS)
+    try:  # .first: the page shows the failure once per element whose code did not arrive
+        page.get_by_text(MODULE_FETCH_FAILED).first.wait_for(timeout=UPLOAD_SETTLE_MS)
     except PlaywrightTimeout:
         return
     print(f"the uploader's code failed to load; reloading {page.url} once")

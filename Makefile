@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 # rather than kept in git as a second copy of their weights.
 ENSEMBLES := models/ensemble/model.onnx models/ensemble_int8/model.onnx
 $(ENSEMBLES): models/%/model.onnx: $(STAMP) models/%/config.json
-	$(BIN)/python -m training.ensemble.assemble models/$*
+	$(BIN)/python -m lesion_runtime.assemble models/$*
 # Each one's members (the files its config.json names):
 models/ensemble/model.onnx: models/efficientnet_lite1/model.onnx \
 	models/efficientnet_lite0/model.onnx models/resnet_small_2x/model.onnx

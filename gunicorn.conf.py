@@ -7,8 +7,13 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from backend.model_file import ModelLoadError, check_model_file, check_unique_names, model_name
 from backend.settings import Settings, SettingsError
+from lesion_runtime.model_file import (
+    ModelLoadError,
+    check_model_file,
+    check_unique_names,
+    model_name,
+)
 
 try:
     _settings = Settings.from_env()

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from backend.errors import ApiError
-from backend.model_file import ModelLoadError, check_unique_names
 from backend.predictor import Predictor
+from lesion_runtime.model_file import ModelLoadError, check_unique_names
 
 
 class Classifiers:

@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 
 from backend.metrics import record_input_check_flag
-from backend.model_file import ModelLoadError, model_version, open_session, read_sidecar
 from backend.model_timing import timed
 from backend.uploads import Upload
 from lesion_api.predictions import InputCheck
 from lesion_core.check_input import CheckViews, check_view_sizes, check_views
 from lesion_core.image_quality import QualityWarning
 from lesion_core.preprocess import Size
+from lesion_runtime.model_file import ModelLoadError, model_version, open_session, read_sidecar
+from lesion_runtime.onnx_names import DERMOSCOPIC_SCORE
 
-SCORE_OUTPUT = "dermoscopic_score"
 NOT_DERMOSCOPIC = (
     "This does not look like a dermoscopic image of a skin lesion; the classification below is "
     "unreliable."
@@ -56,7 +56,7 @@ class InputChecker:
             )
         self._session = session
         self._input = tensor.name
-        self._output = SCORE_OUTPUT if SCORE_OUTPUT in outputs else outputs[0]
+        self._output = DERMOSCOPIC_SCORE if DERMOSCOPIC_SCORE in outputs else outputs[0]
         name = config.get("name") or model_path.parent.name
         self.info = InputCheckInfo(
             name=name,

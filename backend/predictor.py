@@ -10,19 +10,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-from backend.model_file import (
+from lesion_core.labels import CLASS_CODES
+from lesion_runtime.model_file import (
     ModelLoadError,
     model_name,
     model_version,
     open_session,
     read_sidecar,
 )
-from lesion_core.class_activation import CAM_OUTPUT
-from lesion_core.labels import CLASS_CODES
+from lesion_runtime.onnx_names import CLASS_ACTIVATIONS, MEMBER_PROBABILITIES
 
 log = logging.getLogger(__name__)
 
-MEMBER_OUTPUT = "member_probabilities"  # an ensemble's (N, members, 7) (training.ensemble)
 Inputs = np.ndarray | Sequence[np.ndarray]  # one uint8 batch per model input
 
 
@@ -70,7 +69,7 @@ class Predictor:
         outputs = {o.name: o for o in session.get_outputs()}
         # The class probabilities: the only output, or the one beside the activation maps
         # (and, for an ensemble, its members' probabilities).
-        extra = (CAM_OUTPUT, MEMBER_OUTPUT)
+        extra = (CLASS_ACTIVATIONS, MEMBER_PROBABILITIES)
         output = next((o for o in outputs.values() if o.name not in extra), None)
         if output is None or output.shape[-1] != len(CLASS_CODES):
             found = "none" if output is None else output.shape[-1]
@@ -83,8 +82,8 @@ class Predictor:
         self._inputs = [tensor.name for tensor in tensors]
         self._output = output.name
         # Models ending in global average pooling carry their class activation maps too.
-        self._activations = CAM_OUTPUT if CAM_OUTPUT in outputs else None
-        self._members = MEMBER_OUTPUT if MEMBER_OUTPUT in outputs else None
+        self._activations = CLASS_ACTIVATIONS if CLASS_ACTIVATIONS in outputs else None
+        self._members = MEMBER_PROBABILITIES if MEMBER_PROBABILITIES in outputs else None
         config = read_sidecar(model_path, "config.json")
         name = model_name(model_path, config)
         self.info = ModelInfo(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from backend.model_file import ModelLoadError, model_version, open_session, read_sidecar
+from lesion_runtime.model_file import ModelLoadError, model_version, open_session, read_sidecar
 
 
 @dataclass

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from backend.errors import ApiError
 from backend.input_check import InputChecker
-from backend.model_file import ModelLoadError
 from backend.predictor import Predictor
 from backend.service import classify
 from backend.settings import DEFAULT_INPUT_CHECK_PATH
@@ -21,6 +20,7 @@ from lesion_api.rows import Row
 from lesion_cli.errors import CliError
 from lesion_cli.pool import in_order
 from lesion_core.preprocess import DEFAULT_MAX_PIXELS
+from lesion_runtime.model_file import ModelLoadError
 
 BATCH_SIZE = 16  # images per model call: as many as the service takes in one request
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backend.model_file import model_name
 from backend.settings import model_paths_from
 from lesion_cli.errors import CliError
+from lesion_runtime.model_file import model_name
 
 
 def shipped_models() -> dict[str, Path]:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
+from lesion_runtime.onnx_names import PROBABILITIES
 from training.cli import SettingsError, option, parse
 
 INPUT_NAME = "images"
-OUTPUT_NAME = "probabilities"
 OPSET = 17
 PARITY_TOLERANCE = 1e-4  # the service contract: served probabilities within 1e-4 of Keras
 
@@ -70,7 +70,7 @@ def export_model(model, onnx_path: Path, seed: int = 0) -> float:
 
 def output_names(model) -> list[str]:
     """Return the ONNX output names: `probabilities` first, then the other outputs' layer names."""
-    return [OUTPUT_NAME] + [t._keras_history.operation.name for t in model.outputs[1:]]
+    return [PROBABILITIES] + [t._keras_history.operation.name for t in model.outputs[1:]]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from backend.model_file import model_name, model_version, read_sidecar
+from lesion_runtime.ensemble_graph import input_size
+from lesion_runtime.model_file import model_name, model_version, read_sidecar
 from training.classifier.scored_model import OnnxModel
 from training.cli import (
     SettingsError,
@@ -37,7 +38,6 @@ from training.cli import (
     setup_logging,
 )
 from training.data import DataError, Dataset, load_dataset
-from training.ensemble.graph import input_size
 from training.metrics import headline_figures
 from training.split import load_split
 

@@ -15,7 +15,6 @@ from PIL import Image, ImageEnhance, ImageFilter
 
 from backend.app import create_app
 from backend.input_check import NOT_DERMOSCOPIC, InputChecker
-from backend.model_file import ModelLoadError
 from backend.service import decoded_inputs, model_and_check_inputs
 from backend.settings import Settings
 from backend.uploads import Upload
@@ -28,6 +27,7 @@ from lesion_core.image_quality import (
     quality_warnings,
 )
 from lesion_core.preprocess import preprocess, preprocess_for_segmenter
+from lesion_runtime.model_file import ModelLoadError
 from tests.backend.images import not_dermoscopy
 from tests.backend.test_metrics import sample_value, scrape
 from tests.conftest import SHIPPED_SEGMENTER, encode

@@ -6,7 +6,6 @@ import pytest
 
 from backend import settings as settings_module
 from backend.app import create_app
-from backend.model_file import ModelLoadError
 from backend.settings import (
     DEFAULT_INPUT_CHECK_PATH,
     DEFAULT_MODEL_PATH,
@@ -14,6 +13,7 @@ from backend.settings import (
     Settings,
     SettingsError,
 )
+from lesion_runtime.model_file import ModelLoadError
 from tests.conftest import PAPER_MODEL
 
 

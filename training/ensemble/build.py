@@ -19,9 +19,11 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from backend.model_file import model_version, read_sidecar
 from lesion_core.labels import CLASS_CODES
 from lesion_core.preprocess import PREPROCESSING_ID
+from lesion_runtime.assemble import ensemble_model
+from lesion_runtime.ensemble_graph import input_size
+from lesion_runtime.model_file import model_version, read_sidecar
 from training.classifier.scored_model import OnnxModel
 from training.cli import (
     SettingsError,
@@ -36,8 +38,6 @@ from training.cli import (
     setup_logging,
 )
 from training.data import DataError, Dataset, load_dataset
-from training.ensemble.assemble import ensemble_model
-from training.ensemble.graph import input_size
 from training.ensemble.rule import (
     CROSS_FOLDS,
     Rule,

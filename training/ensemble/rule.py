@@ -17,11 +17,11 @@ fitted on some lesions, it does what it is for on the others (`choose_rule`).
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from lesion_core.labels import MELANOMA_INDEX
+from lesion_runtime.ensemble_rule import Rule
 from training.classifier.calibration import fit_temperature, nll, tempered
 from training.metrics import balanced_accuracy, melanoma_recall
 
@@ -34,24 +34,6 @@ MELANOMA_RECALL = 0.75  # what the melanoma offset aims validation melanoma reca
 MELANOMA_OFFSETS = np.round(np.arange(0.0, 2.01, 0.05), 2)
 MELANOMA_COST = 0.01  # cross-fitted balanced accuracy the melanoma offset may cost to be kept
 _TINY = 1e-30
-
-
-@dataclass(frozen=True)
-class Rule:
-    """The weights (one per member, summing to 1), per-class offsets and temperature."""
-
-    weights: tuple[float, ...]
-    offsets: tuple[float, ...]
-    temperature: float
-
-    def as_dict(self) -> dict:
-        """Return the rule as JSON-ready lists."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
-
-    @classmethod
-    def from_dict(cls, record: dict) -> Rule:
-        """Return the rule `as_dict` wrote."""
-        return cls(tuple(record["weights"]), tuple(record["offsets"]), record["temperature"])
 
 
 def pooled(member_probabilities: np.ndarray, weights: tuple[float, ...]) -> np.ndarray:

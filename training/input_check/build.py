@@ -24,6 +24,7 @@ import numpy as np
 
 from lesion_core.check_input import CHECK_SIZE
 from lesion_core.preprocess import PREPROCESSING_ID, width_height
+from lesion_runtime.onnx_names import DERMOSCOPIC_SCORE, PROBABILITIES
 from training.cli import option, parse, setup_logging
 from training.data import DataError
 from training.input_check.check_sets import load_check_sets
@@ -39,8 +40,6 @@ from training.input_check.judge import (
 )
 from training.input_check.scores import CombinedScorer
 from training.input_check.study import SPLIT, CheckDataSettings, blur_watermark, ood_halves
-
-SCORE_OUTPUT = "dermoscopic_score"
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ def build_check_model(scorer: CombinedScorer, features_model=None):
     distance = ops.min(squared, axis=-1, keepdims=True)  # to the nearest class
     by_logistic = ops.sigmoid(logit - scorer.logit_threshold)
     by_distance = ops.sigmoid((scorer.distance_threshold - distance) / scorer.distance_scale)
-    score = layers.Minimum(name=SCORE_OUTPUT)([by_logistic, by_distance])
+    score = layers.Minimum(name=DERMOSCOPIC_SCORE)([by_logistic, by_distance])
     model = keras.Model(features_model.input, score, name="input_check")
     model.get_layer("logistic").set_weights([weights[:, None], np.array([bias])])
     model.get_layer("whiten").set_weights([chol])
@@ -108,12 +107,12 @@ def main(argv: list[str] | None = None) -> int:
     scorer = fit_check(feats, sets, fit_rows)
     model = build_check_model(scorer)
 
-    from training.export import OUTPUT_NAME, export_model
+    from training.export import export_model
     from training.highres.features import onnx_session, run_batched
 
     args.out.mkdir(parents=True, exist_ok=True)
     difference = export_model(model, args.out / "model.onnx")
-    rename_output(args.out / "model.onnx", OUTPUT_NAME, SCORE_OUTPUT)
+    rename_output(args.out / "model.onnx", PROBABILITIES, DERMOSCOPIC_SCORE)
     session = onnx_session(args.out / "model.onnx")
     test_images = sets.ham[sets.split.test]
     exported_scores = run_batched(session, test_images)[:, 0]

@@ -10,10 +10,10 @@ import onnx
 import pytest
 
 from lesion_core.isic import ISIC_HEADER
+from lesion_runtime.ensemble_graph import ensemble_graph
+from lesion_runtime.ensemble_rule import Rule
 from tests.backend.onnx_models import colour_classifier
 from training.classifier import evaluate as evaluate_cli
-from training.ensemble.graph import ensemble_graph
-from training.ensemble.rule import Rule
 
 
 def scored(release_dir, model, out, capsys) -> dict:

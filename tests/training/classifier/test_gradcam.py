@@ -14,6 +14,7 @@ from keras import layers
 
 from lesion_core.class_activation import CAM_OUTPUT, class_heatmap, normalise
 from lesion_core.labels import NUM_CLASSES
+from lesion_runtime.onnx_names import PROBABILITIES
 from tests.conftest import run_keras
 from training.classifier.gradcam import (
     grad_cam,
@@ -22,7 +23,7 @@ from training.classifier.gradcam import (
     with_class_activations,
 )
 from training.classifier.model import build_model
-from training.export import INPUT_NAME, OUTPUT_NAME, export_onnx
+from training.export import INPUT_NAME, export_onnx
 
 pytestmark = pytest.mark.heavy(30)
 
@@ -157,11 +158,11 @@ def exported_resnet(resnet, tmp_path_factory):
 
 def test_exported_model_has_named_probability_and_activation_outputs(exported_resnet):
     # By name, not position: the graph lists the outputs alphabetically.
-    assert {o.name for o in exported_resnet.get_outputs()} == {OUTPUT_NAME, CAM_OUTPUT}
+    assert {o.name for o in exported_resnet.get_outputs()} == {PROBABILITIES, CAM_OUTPUT}
 
 
 def test_exported_class_activations_match_keras(exported_resnet, images, resnet_outputs):
-    probabilities, maps = exported_resnet.run([OUTPUT_NAME, CAM_OUTPUT], {INPUT_NAME: images})
+    probabilities, maps = exported_resnet.run([PROBABILITIES, CAM_OUTPUT], {INPUT_NAME: images})
     expected_probabilities, expected_maps = resnet_outputs
     np.testing.assert_allclose(maps, expected_maps, atol=1e-4)
     np.testing.assert_allclose(probabilities, expected_probabilities, atol=1e-4)

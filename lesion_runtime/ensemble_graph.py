@@ -1,5 +1,5 @@
 """The ensemble as one ONNX graph: its members' graphs side by side, each fed its own input size,
-and the rule (training.ensemble.rule) on their outputs, so the service runs it like any model.
+and the rule (lesion_runtime.ensemble_rule) on their outputs, so the service runs it like any model.
 
 Inputs: one uint8 image batch per member, named `images_<width>x<height>`, in member order.
 Outputs: `probabilities` (the rule's), `member_probabilities` (N, members, 7) so an answer can
@@ -15,11 +15,15 @@ import numpy as np
 import onnx
 from onnx import TensorProto, compose, helper, numpy_helper
 
-from lesion_core.class_activation import CAM_OUTPUT
-from training.ensemble.rule import Rule
+from lesion_runtime.ensemble_rule import Rule
+from lesion_runtime.onnx_names import (
+    CLASS_ACTIVATIONS,
+    ENSEMBLE_METADATA,
+    MEMBER_PROBABILITIES,
+    PROBABILITIES,
+    image_input,
+)
 
-PROBABILITIES = "probabilities"
-MEMBER_PROBABILITIES = "member_probabilities"
 _TINY = 1e-30
 
 
@@ -38,7 +42,7 @@ def _member_input(model: onnx.ModelProto) -> onnx.ValueInfoProto:
     """Return the ensemble's input that feeds this member: `images_<w>x<h>`, uint8."""
     width, height = input_size(model)
     return helper.make_tensor_value_info(
-        f"images_{width}x{height}", TensorProto.UINT8, ["batch", height, width, 3]
+        image_input(width, height), TensorProto.UINT8, ["batch", height, width, 3]
     )
 
 
@@ -49,7 +53,7 @@ def ensemble_graph(
     class activation maps come from member `explained_by`; `doc` goes in its metadata."""
     models = [onnx.load(path) for path in members]
     nodes, initializers, inputs, pooled_terms, unsqueezed = [], [], [], [], []
-    (activations,) = [o for o in models[explained_by].graph.output if o.name == CAM_OUTPUT]
+    (activations,) = [o for o in models[explained_by].graph.output if o.name == CLASS_ACTIVATIONS]
     initializers.append(_const("ensemble_tiny", np.float32(_TINY)))
     initializers.append(_const("ensemble_axis1", np.array([1], dtype=np.int64)))
     for i, model in enumerate(models):
@@ -79,7 +83,7 @@ def ensemble_graph(
         helper.make_node("Add", ["ensemble_pooled", "ensemble_offsets"], ["ensemble_logits"]),
         helper.make_node("Softmax", ["ensemble_logits"], [PROBABILITIES], axis=-1),
         helper.make_node("Concat", unsqueezed, [MEMBER_PROBABILITIES], axis=1),
-        helper.make_node("Identity", [f"m{explained_by}_{CAM_OUTPUT}"], [CAM_OUTPUT]),
+        helper.make_node("Identity", [f"m{explained_by}_{CLASS_ACTIVATIONS}"], [CLASS_ACTIVATIONS]),
     ]
     outputs = [
         helper.make_tensor_value_info(PROBABILITIES, TensorProto.FLOAT, ["batch", 7]),
@@ -92,6 +96,6 @@ def ensemble_graph(
     first = models[0]
     model = helper.make_model(graph, opset_imports=list(first.opset_import))
     model.ir_version = max(m.ir_version for m in models)
-    helper.set_model_props(model, {"ensemble": json.dumps(doc)})
+    helper.set_model_props(model, {ENSEMBLE_METADATA: json.dumps(doc)})
     onnx.checker.check_model(model)
     return model

@@ -8,9 +8,10 @@ import numpy as np
 import onnx
 
 from backend.predictor import Predictor
+from lesion_runtime.ensemble_graph import ensemble_graph
+from lesion_runtime.ensemble_rule import Rule
 from tests.backend.onnx_models import colour_classifier
-from training.ensemble.graph import ensemble_graph
-from training.ensemble.rule import Rule, combine
+from training.ensemble.rule import combine
 
 
 def test_the_graph_computes_the_rule_and_keeps_each_members_answer(tmp_path):

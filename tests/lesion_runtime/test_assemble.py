@@ -8,10 +8,10 @@ import json
 import onnx
 import pytest
 
-from backend.model_file import model_version
+from lesion_runtime.assemble import MemberChangedError, assemble, ensemble_model
+from lesion_runtime.ensemble_rule import Rule
+from lesion_runtime.model_file import model_version
 from tests.backend.onnx_models import colour_classifier
-from training.ensemble.assemble import MemberChangedError, assemble, ensemble_model
-from training.ensemble.rule import Rule
 
 RULE = Rule((0.7, 0.3), (0.0,) * 7, 0.9)
 

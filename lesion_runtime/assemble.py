@@ -1,9 +1,10 @@
 """Write an ensemble's model.onnx from its config.json and its members' files, so git holds the
 rule (a few hundred bytes) and not a second copy of the members' weights.
 
-    python -m training.ensemble.assemble models/ensemble
+    python -m lesion_runtime.assemble models/ensemble models/ensemble_int8
 
-`make install` runs it for the shipped ensemble. The graph is the same, byte for byte, as the one
+`make install`, `make run` and the backend image's build run it for the shipped ensembles; it
+needs only NumPy and onnx. The graph is the same, byte for byte, as the one
 `training.ensemble.build` wrote, so its version is too; a member whose file changed since the
 build is refused, since the rule was chosen for that member.
 """
@@ -16,11 +17,11 @@ from pathlib import Path
 
 import onnx
 
-from backend.model_file import model_version
-from training.ensemble.graph import ensemble_graph
-from training.ensemble.rule import Rule
+from lesion_runtime.ensemble_graph import ensemble_graph
+from lesion_runtime.ensemble_rule import Rule
+from lesion_runtime.model_file import model_version
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class MemberChangedError(ValueError):
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     """Assemble each ensemble folder named; return 0, or 2 when a member changed."""
     folders = [Path(arg) for arg in (sys.argv[1:] if argv is None else argv)]
     if not folders:
-        print("usage: python -m training.ensemble.assemble FOLDER...", file=sys.stderr)
+        print("usage: python -m lesion_runtime.assemble FOLDER...", file=sys.stderr)
         return 2
     for folder in folders:
         try:

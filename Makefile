@@ -26,10 +26,28 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# `make run` installs only what serving needs, at the versions the images run
+# (requirements/serve.lock.txt: the service, the page and the ensembles' assembler; no TensorFlow,
+# no test tools), unless the developer set is already there, which holds all of it.
+SERVE_LOCK := requirements/serve.lock.txt
+SERVE_STAMP := $(VENV)/.serving-$(shell cksum $(SERVE_LOCK) | cut -d' ' -f1)
+RUN_STAMP := $(if $(wildcard $(VENV)/.installed-*),$(STAMP),$(SERVE_STAMP))
+
+$(SERVE_STAMP): $(SERVE_LOCK)
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r $(SERVE_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.serving-*
+	touch $@
+
 # The shipped ensembles' graphs are made from their members and rules (models/*/config.json)
-# rather than kept in git as a second copy of their weights.
+# rather than kept in git as a second copy of their weights; the assembler needs only onnx,
+# which both sets hold.
 ENSEMBLES := models/ensemble/model.onnx models/ensemble_int8/model.onnx
-$(ENSEMBLES): models/%/model.onnx: $(STAMP) models/%/config.json
+ASSEMBLER := $(if $(filter run,$(MAKECMDGOALS)),$(RUN_STAMP),$(STAMP))
+$(ENSEMBLES): models/%/model.onnx: models/%/config.json | $(ASSEMBLER)
 	$(BIN)/python -m lesion_runtime.assemble models/$*
 # Each one's members (the files its config.json names):
 models/ensemble/model.onnx: models/efficientnet_lite1/model.onnx \
@@ -39,7 +57,7 @@ models/ensemble_int8/model.onnx: models/efficientnet_lite1/model.int8.onnx \
 
 install: $(STAMP) $(ENSEMBLES) ## create .venv with the project and everything the tests need
 
-run: $(STAMP) $(ENSEMBLES) ## serve the shipped models: backend on 127.0.0.1:8000, UI on 127.0.0.1:8501
+run: $(RUN_STAMP) $(ENSEMBLES) ## serve the shipped models (installing only what serving needs): API :8000, UI :8501
 	scripts/run_local.sh
 
 # Bytecode caches stay on for the tests (git ignores them): with PYTHONDONTWRITEBYTECODE set,
@@ -86,5 +104,5 @@ clean: ## remove caches and run outputs (keeps .venv)
 all: lint test ## what CI runs
 
 .PHONY: compose-smoke
-compose-smoke: $(ENSEMBLES) ## build both Docker images, start the stack, check it end to end, tear it down
+compose-smoke: ## build both Docker images, start the stack, check it end to end, tear it down
 	scripts/compose_smoke.sh

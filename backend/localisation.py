@@ -63,6 +63,7 @@ def localise(
     body = localisation(
         prediction(
             probabilities,
+            predictor.info.name,
             predictor.info.version,
             upload.filename,
             check,

@@ -137,6 +137,7 @@ def classify(
         if isinstance(x, ApiError)
         else prediction(
             next(probabilities),
+            predictor.info.name,
             predictor.info.version,
             upload.filename,
             next(checks),

@@ -10,18 +10,24 @@ from pathlib import Path
 from limits import parse_many
 
 from lesion_core.preprocess import DEFAULT_MAX_PIXELS
+from lesion_runtime.model_file import model_name
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL_PATH = REPO_ROOT / "models" / "resnet_small_2x" / "model.onnx"
-# The shipped classifiers served beside the default, each picked with ?model=NAME.
-DEFAULT_MORE_MODEL_PATHS = (
-    REPO_ROOT / "models" / "paper_cnn" / "model.onnx",
-    REPO_ROOT / "models" / "efficientnet_lite0" / "model.onnx",
-    REPO_ROOT / "models" / "efficientnet_lite1" / "model.onnx",
-    REPO_ROOT / "models" / "ensemble" / "model.onnx",
+MODELS = REPO_ROOT / "models"
+# The shipped classifiers, the default first: the most accurate one served (the ensemble; its
+# model.onnx is assembled by `make install`, `make run` and the backend image's build), then the
+# paper's 28x28 pipeline (resnet_small_2x, paper_cnn) and the ensemble's high-resolution members.
+# Each is picked with ?model=NAME.
+SHIPPED_MODEL_PATHS = (
+    MODELS / "ensemble" / "model.onnx",
+    MODELS / "resnet_small_2x" / "model.onnx",
+    MODELS / "paper_cnn" / "model.onnx",
+    MODELS / "efficientnet_lite0" / "model.onnx",
+    MODELS / "efficientnet_lite1" / "model.onnx",
 )
-DEFAULT_SEGMENTER_PATH = REPO_ROOT / "models" / "lesion_segmenter" / "model.onnx"
-DEFAULT_INPUT_CHECK_PATH = REPO_ROOT / "models" / "input_check" / "model.onnx"
+DEFAULT_MODEL_PATH = SHIPPED_MODEL_PATHS[0]
+DEFAULT_SEGMENTER_PATH = MODELS / "lesion_segmenter" / "model.onnx"
+DEFAULT_INPUT_CHECK_PATH = MODELS / "input_check" / "model.onnx"
 OFF = ("", "none", "off")  # SEGMENTER_PATH and INPUT_CHECK_PATH values that turn them off
 MIN_KEY_LENGTH = 16  # shorter API keys are guessable
 LOG_FORMATS = ("json", "text")
@@ -61,9 +67,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
-        """Return settings from MODEL_PATHS or MODEL_PATH, SEGMENTER_PATH, INPUT_CHECK_PATH,
-        MAX_UPLOAD_MB, MAX_FILES, MAX_IMAGE_PIXELS, LOG_LEVEL, HOST, PORT, WEB_CONCURRENCY,
-        GUNICORN_THREADS, INFERENCE_THREADS, API_KEYS or API_KEYS_FILE, RATE_LIMIT,
+        """Return settings from MODEL_PATHS or MODEL_PATH, DEFAULT_MODEL, SEGMENTER_PATH,
+        INPUT_CHECK_PATH, MAX_UPLOAD_MB, MAX_FILES, MAX_IMAGE_PIXELS, LOG_LEVEL, HOST, PORT,
+        WEB_CONCURRENCY, GUNICORN_THREADS, INFERENCE_THREADS, API_KEYS or API_KEYS_FILE, RATE_LIMIT,
         RATE_LIMIT_STORAGE_URI, LOG_FORMAT and PROMETHEUS_MULTIPROC_DIR."""
 
         def number(name: str, default: float, minimum: float = 1) -> float:
@@ -127,21 +133,39 @@ class Settings:
 
 
 def model_paths_from(env: Mapping[str, str]) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
-    """Return the classifiers to serve (the default first) and the shipped ones left out.
+    """Return the classifiers to serve, the default first, and the shipped ones left out.
 
-    MODEL_PATHS (comma-separated, the first is the default) or MODEL_PATH (one model) choose them;
-    a file named there must exist (the service refuses to start without it). With neither set,
-    the shipped classifiers are served, leaving out any whose file is missing."""
+    MODEL_PATHS (comma-separated) or MODEL_PATH (one model) choose them; a file named there must
+    exist (the service refuses to start without it). With neither set, the shipped classifiers
+    are served, leaving out any whose file is missing. The default is the one DEFAULT_MODEL
+    names, else the first."""
     single = env.get("MODEL_PATH", "").strip()
     listed = [p.strip() for p in env.get("MODEL_PATHS", "").split(",") if p.strip()]
     if single and listed:
         raise SettingsError("set MODEL_PATHS (several models) or MODEL_PATH (one), not both")
     if single or listed:
         paths = tuple(dict.fromkeys(Path(p).expanduser() for p in listed or [single]))
-        return paths, ()
-    present = tuple(p for p in DEFAULT_MORE_MODEL_PATHS if p.is_file())
-    absent = tuple(p for p in DEFAULT_MORE_MODEL_PATHS if not p.is_file())
-    return (DEFAULT_MODEL_PATH, *present), absent
+        absent: tuple[Path, ...] = ()
+    else:
+        paths = tuple(p for p in SHIPPED_MODEL_PATHS if p.is_file())
+        absent = tuple(p for p in SHIPPED_MODEL_PATHS if not p.is_file())
+        if not paths:
+            raise SettingsError(f"no shipped classifier found under {MODELS}; set MODEL_PATHS")
+    return default_first(paths, env.get("DEFAULT_MODEL", "").strip()), absent
+
+
+def default_first(paths: tuple[Path, ...], default: str) -> tuple[Path, ...]:
+    """Return `paths` with the classifier named `default` first (""/unset: as they are), or
+    raise SettingsError naming the served ones."""
+    if not default:
+        return paths
+    names = [model_name(path) for path in paths]
+    if default not in names:
+        raise SettingsError(
+            f"DEFAULT_MODEL={default!r} is not served here; use one of {', '.join(names)}"
+        )
+    chosen = paths[names.index(default)]
+    return (chosen, *(p for p in paths if p != chosen))
 
 
 def api_keys_from(env: Mapping[str, str]) -> tuple[str, ...]:

@@ -1,5 +1,7 @@
 """One answer in words: its class, that class's probability and tag, the probability of a
-malignant class, what the model's probabilities mean, and whether an ensemble's members agree."""
+malignant class, what the model's probabilities mean on held-out images, and how many of an
+ensemble's members put its answer first; an image that is not dermoscopy gets its warning first
+and none of the reassuring lines."""
 
 from __future__ import annotations
 
@@ -12,19 +14,26 @@ from frontend.results import malignant_probability, percent
 # Above this expected calibration error on held-out images, a model's probabilities are not
 # read as how often it is right (the calibrated models reach 0.02 to 0.05).
 ECE_LIMIT = 0.1
+# Each sentence is about the model on its held-out test images, never about this one image.
 CALIBRATED = (
-    "Calibrated: of the answers this model gives with 70%, about 70% are right on held-out test "
-    "images (calibration error {ece:.2f})."
+    "About the model, not this image: on held-out test images, of the answers it gave with 70%, "
+    "about 70% were right (calibration error {ece:.2f})."
 )
 UNMEASURED = (
-    "A calibrated probability of 70% means that about 70% of the answers given with it are right "
-    "on held-out test images; this model's calibration has not been published yet."
+    "About the model, not this image: a calibrated probability of 70% would mean that about 70% "
+    "of the answers given with it are right on held-out test images; this model's calibration "
+    "has not been published yet."
 )
 POORLY_CALIBRATED = (
-    "This model's probabilities are poorly calibrated (calibration error {ece:.2f} on held-out "
-    "test images): they do not say how often it is right, so read them as a ranking only."
+    "About the model, not this image: its probabilities are poorly calibrated (calibration "
+    "error {ece:.2f} on held-out test images); they do not say how often it is right, so read "
+    "them as a ranking only."
 )
-NUMBER_WORDS = {2: "two", 3: "three", 4: "four"}
+NOT_DERMOSCOPIC_NOTE = (
+    "No agreement or calibration figures: they describe dermoscopic images, and the input "
+    "check says this is not one."
+)
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four"}
 
 
 def calibration_note(ece: float | None) -> tuple[str, bool]:
@@ -38,21 +47,24 @@ def calibration_note(ece: float | None) -> tuple[str, bool]:
 
 
 def agreement_note(agreement: Agreement, label: str) -> str:
-    """Return in one sentence whether an ensemble's members agree with its answer `label` (a
-    class code), and what each answered."""
+    """Return in one sentence how many of an ensemble's members put its answer `label` (a class
+    code) first, and what each gave `label` beside its own top class."""
     count = len(agreement.members)
     members = NUMBER_WORDS.get(count, str(count))
-    answers = ", ".join(f"{m.model} {m.label} {percent(m.confidence)}" for m in agreement.members)
+    answers = "; ".join(
+        f"{m.model} {label} {percent(m.answer_probability)}"
+        + ("" if m.label == label else f" (its top: {m.label} {percent(m.confidence)})")
+        for m in agreement.members
+    )
     if agreement.agree:
-        return f"Its {members} members agree: {answers}."
-    caution = "treat this answer with more caution."
-    [*shared] = {m.label for m in agreement.members}
-    if len(shared) == 1:  # they agree with each other, not with the ensemble's answer
-        every = "both" if count == 2 else "all"
-        return (
-            f"Its {members} members {every} answer {shared[0]}, not {label}: {answers} — " + caution
-        )
-    return f"Its members disagree: {answers} — {caution}"
+        every = "Both" if count == 2 else f"All {members}"
+        return f"{every} members put {label} first: {answers}."
+    agreeing = NUMBER_WORDS.get(agreement.agreeing, str(agreement.agreeing))
+    verb = "puts" if agreement.agreeing <= 1 else "put"
+    return (
+        f"{(agreeing if agreement.agreeing else 'none').capitalize()} of its {members} members "
+        f"{verb} {label} first: {answers} — treat this answer with more caution."
+    )
 
 
 def show_answer(
@@ -84,17 +96,21 @@ def show_answer(
             icon="⚠️" if outcome.malignant else None,
             color="red" if outcome.malignant else "green",
         )
-    if outcome.agreement is not None:
-        note = agreement_note(outcome.agreement, outcome.label)
-        if outcome.agreement.agree:
-            st.caption(note)
-        else:
-            st.warning(note, icon="⚠️")
-    meaning, poor = calibration_note(held_out_figures(meta, model).get("ece"))
-    if poor:
-        st.warning(meaning, icon="⚠️")
+    if unreliable:
+        # Members agreeing, or a well-calibrated model, would read as reassurance here.
+        st.caption(NOT_DERMOSCOPIC_NOTE)
     else:
-        st.caption(meaning)
+        if outcome.agreement is not None:
+            note = agreement_note(outcome.agreement, outcome.label)
+            if outcome.agreement.agree:
+                st.caption(note)
+            else:
+                st.warning(note, icon="⚠️")
+        meaning, poor = calibration_note(held_out_figures(meta, model).get("ece"))
+        if poor:
+            st.warning(meaning, icon="⚠️")
+        else:
+            st.caption(meaning)
     if model is not None and signed:
         st.caption(f"Answered by {model.name}")
     return unreliable

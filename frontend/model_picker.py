@@ -1,6 +1,6 @@
 """Which classifier answers: a picker of the models the backend serves, each labelled with its
-held-out balanced accuracy and the most accurate preselected, and a switch to show every model's
-answer side by side."""
+held-out balanced accuracy and the service's default preselected (the answer `/predict` gives
+without a model, the CLI too), and a switch to show every model's answer side by side."""
 
 from __future__ import annotations
 
@@ -45,19 +45,24 @@ def most_accurate(catalogue: ModelList) -> ModelSummary | None:
 
 def preselection_note(catalogue: ModelList) -> str:
     """Return the line that says which model the picker starts with, and why."""
-    best = most_accurate(catalogue)
-    if best is None:
-        return (
-            f"Preselected: the service's default, {catalogue.default}; no model here has "
-            "published figures on held-out test images."
-        )
-    reason = (
-        "Preselected: the most accurate answer this server gives (balanced accuracy "
-        f"{best.metrics['balanced_accuracy']:.3f} on held-out test images)"
+    default = next((m for m in catalogue.models if m.name == catalogue.default), None)
+    accuracy = None if default is None else default.metrics.get("balanced_accuracy")
+    figure = (
+        "no published figures"
+        if accuracy is None
+        else f"balanced accuracy {accuracy:.3f} on held-out test images"
     )
-    if best.name == catalogue.default:
-        return f"{reason}, which is also the service's default."
-    return f"{reason}; the service's default is {catalogue.default}."
+    note = (
+        f"Preselected: the service's default, {catalogue.default} ({figure}), the answer the "
+        "API and the `lesion` command give when no model is named."
+    )
+    best = most_accurate(catalogue)
+    if best is not None and best.name != catalogue.default:
+        note += (
+            f" The most accurate here on held-out test images is {best.name} (balanced "
+            f"accuracy {best.metrics['balanced_accuracy']:.3f})."
+        )
+    return note
 
 
 def pick_models(catalogue: ModelList | None) -> Picked:
@@ -66,8 +71,7 @@ def pick_models(catalogue: ModelList | None) -> Picked:
     if catalogue is None or len(catalogue.models) < 2:
         return Picked((catalogue.models[0] if catalogue else None,))
     by_name = {m.name: m for m in catalogue.models}
-    best = most_accurate(catalogue)
-    first = best.name if best is not None else catalogue.default
+    first = catalogue.default
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     name = left.selectbox(
         "Model",

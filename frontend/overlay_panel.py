@@ -29,9 +29,9 @@ HEATMAP_NOTE = (
     "the 224×168 one and the ensemble, so it is coarse)."
 )
 NO_HEATMAP = "This model gives no heat-map."
-NOT_DERMOSCOPIC_HEATMAP = (
-    "No heat-map: the input check says this is not a dermoscopic lesion image, so the regions "
-    "the model looked at in it mean nothing."
+NOT_DERMOSCOPIC_OVERLAYS = (
+    "No lesion outline or heat-map: the input check says this is not a dermoscopic lesion "
+    "image, so an outline or the regions the model looked at in it would mean nothing."
 )
 RESEARCH_AIDS = "The overlays are research aids, not a diagnosis."
 OVERLAYS_OFF = "Overlays off: the image as uploaded."
@@ -66,13 +66,14 @@ def overlaid(
     names: dict[str, str],
 ) -> Shown:
     """Return the upload with the overlays of `shown` that are switched on, and their caption;
-    never a heat-map on an image the input check calls not dermoscopic. Raises OverlayError."""
+    never an outline or a heat-map on an image the input check calls not dermoscopic. Raises
+    OverlayError."""
     check = shown.prediction.input_check
     dermoscopic = check is None or check.dermoscopic
-    heated = show_heatmap and dermoscopic
+    outlined, heated = show_outline and dermoscopic, show_heatmap and dermoscopic
     return Shown(
-        render(upload, shown, show_outline, heated),
-        overlay_caption(shown, show_outline, heated, names, dermoscopic),
+        render(upload, shown, outlined, heated),
+        overlay_caption(shown, outlined, heated, names, dermoscopic),
     )
 
 
@@ -85,7 +86,7 @@ def show_overlays(
     memo: LocalizationMemo,
 ) -> Shown:
     """Show the image with its lesion outline and heat-map, each behind its own toggle (an image
-    the input check calls not dermoscopic gets no heat-map); return what is shown."""
+    the input check calls not dermoscopic gets neither); return what is shown."""
     try:
         with st.spinner("Outlining the lesion…"):
             default = localize(client, file, None, memo)
@@ -100,7 +101,9 @@ def show_overlays(
     names = {c.code: c.name for c in meta.classes}
     check = default.prediction.input_check
     dermoscopic = check is None or check.dermoscopic
-    show_outline = st.toggle("Lesion outline and box", value=True, key=f"outline_{slot}")
+    show_outline = dermoscopic and st.toggle(
+        "Lesion outline and box", value=True, key=f"outline_{slot}"
+    )
     chosen = None
     show_heatmap = False
     if default.heatmap is not None and dermoscopic:
@@ -138,6 +141,8 @@ def overlay_caption(
 ) -> str:
     """Return the caption under the image: a legend of the overlays drawn and what they mean,
     why there is no heat-map where there is none, and nothing about overlays switched off."""
+    if not dermoscopic:
+        return NOT_DERMOSCOPIC_OVERLAYS
     notes = []
     outlined = show_outline and shown.lesion.found
     if show_outline:
@@ -145,8 +150,6 @@ def overlay_caption(
     heated = show_heatmap and shown.heatmap is not None
     if shown.heatmap is None:
         notes.append(NO_HEATMAP)
-    elif not dermoscopic:
-        notes.append(NOT_DERMOSCOPIC_HEATMAP)
     elif heated:
         code = shown.heatmap.class_code
         notes.append(f"Heat-map for {names.get(code, code)} ({code}). {HEATMAP_NOTE}")

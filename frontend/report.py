@@ -167,6 +167,14 @@ def _picture(canvas: Canvas, page: ReportPage, x: float, top: float) -> float:
     return writer.y
 
 
+def _check(writer: _Writer, check: list[str], unreliable: bool) -> None:
+    """Write the input check's verdict and then each of its warnings."""
+    first, *warnings = check
+    writer.text(first, 9, "Helvetica-Bold", REFUSED if unreliable else INK)
+    for warning in warnings:
+        writer.text(f"- {warning}", 8.5)
+
+
 def _answer(writer: _Writer, page: ReportPage) -> bool:
     """Write the answer beside the picture; return whether it is unreliable."""
     if not isinstance(page.answer, Prediction):
@@ -174,14 +182,15 @@ def _answer(writer: _Writer, page: ReportPage) -> bool:
         writer.text(page.answer, 9, colour=REFUSED)
         return False
     text = answer_text(page.answer, page.classes, page.model.figures.get("ece"))
+    if text.unreliable:  # the warning leads, above the class it makes unreliable
+        _check(writer, text.check, unreliable=True)
+        writer.gap(6)
     writer.text(text.heading, 14, "Helvetica-Bold", GREY if text.unreliable else INK)
     writer.gap(2)
     for line in text.lines:
         writer.text(line, 9)
         writer.gap(2)
-    writer.gap(4)
-    first, *warnings = text.check
-    writer.text(first, 9, "Helvetica-Bold", REFUSED if text.unreliable else INK)
-    for warning in warnings:
-        writer.text(f"- {warning}", 8.5)
+    if not text.unreliable:
+        writer.gap(4)
+        _check(writer, text.check, unreliable=False)
     return text.unreliable

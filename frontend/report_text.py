@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from frontend.answer_summary import agreement_note, calibration_note
+from frontend.answer_summary import NOT_DERMOSCOPIC_NOTE, agreement_note, calibration_note
 from frontend.report_chart import Bar
 from frontend.responses import InputCheck, LesionClass, Prediction
 from frontend.results import malignant_probability, percent, probability_frame, verdict
@@ -43,9 +43,12 @@ def answer_text(
         f"Probability of this class: {percent(prediction.confidence)}{mark}",
         f"Probability of a malignant class ({codes}): {malignant}{mark}",
     ]
-    if prediction.agreement is not None:
-        lines.append(agreement_note(prediction.agreement, prediction.label))
-    lines.append(calibration_note(ece)[0])
+    if unreliable:
+        lines.append(NOT_DERMOSCOPIC_NOTE)
+    else:
+        if prediction.agreement is not None:
+            lines.append(agreement_note(prediction.agreement, prediction.label))
+        lines.append(calibration_note(ece)[0])
     return AnswerText(
         f"{prediction.label_name} ({prediction.label})", lines, check_lines(check), unreliable
     )

@@ -66,13 +66,20 @@ class MemberAnswer(WireModel):
     model: str = Field(description="the member's name")
     label: ClassCode = Field(description="code of the member's most probable class")
     confidence: Fraction = Field(description="the member's probability of that class")
+    answer_probability: Fraction = Field(
+        description="the member's probability of the ensemble's answer (its `label`), which "
+        "may not be the member's own top class"
+    )
 
 
 class Agreement(WireModel):
-    """Whether an ensemble's members agree on the top class, and what each answered."""
+    """How many of an ensemble's members put its answer first, and what each answered."""
 
     agree: bool = Field(description="whether every member's top class is the ensemble's")
-    members: list[MemberAnswer] = Field(description="each member's own top class")
+    agreeing: int = Field(ge=0, description="how many members put the ensemble's answer first")
+    members: list[MemberAnswer] = Field(
+        description="each member's own top class, and its probability of the ensemble's answer"
+    )
 
 
 class Prediction(WireModel):
@@ -80,6 +87,15 @@ class Prediction(WireModel):
 
     file: str | None = Field(
         default=None, description="the upload's filename; null for a raw image body"
+    )
+    input_check: InputCheck | None = Field(
+        default=None,
+        description="the input check's verdict on this image, first: when it says the image is not "
+        "dermoscopy, the class below is unreliable; null when the server runs "
+        "without one (INPUT_CHECK_PATH=off)",
+    )
+    model: str | None = Field(
+        default=None, description="the name of the classifier that answered (GET /models)"
     )
     label: ClassCode = Field(description="code of the most probable class")
     label_name: ClassName = Field(description="full name of that class")
@@ -90,15 +106,11 @@ class Prediction(WireModel):
         "sum to 1 within that rounding"
     )
     model_version: str = Field(description="name and content hash of the model that answered")
-    input_check: InputCheck | None = Field(
-        default=None,
-        description="the input check's verdict on this image; null when the server runs "
-        "without one (INPUT_CHECK_PATH=off)",
-    )
     agreement: Agreement | None = Field(
         default=None,
-        description="for an ensemble (?model=ensemble), whether its members agree and what each "
-        "answered; null for a single classifier",
+        description="for an ensemble, how many of its members put its answer first, what "
+        "each answered and its probability of the ensemble's answer; null for a single "
+        "classifier",
     )
 
 

@@ -128,8 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--model",
         help=f"a shipped classifier ({', '.join(shipped)}; default: {shipped[0]}, the "
-        "service's default) or the path of an ONNX classifier; with --url, one of the names "
-        "that service serves",
+        "service's default, or the one $DEFAULT_MODEL names) or the path of an ONNX "
+        "classifier; with --url, one of the names that service serves (default: its default)",
     )
     predict.add_argument(
         "--url", type=address, help="classify with the service at this address instead"
@@ -179,7 +179,9 @@ def parse_args(
         inputs=args.inputs,
         out=args.out,
         format=args.format,
-        model=args.model,
+        # In-process, DEFAULT_MODEL picks the default as it does for the service; with --url
+        # the service's own default answers.
+        model=args.model or (None if args.url else env.get("DEFAULT_MODEL", "").strip() or None),
         url=args.url,
         api_key=args.api_key or env.get(API_KEY_VARIABLE) or None,
         image_dir=args.image_dir,

@@ -236,14 +236,14 @@ def test_real_server_runs_the_non_square_model_end_to_end(three_model_server: st
 @pytest.mark.server
 def test_real_server_serves_every_shipped_classifier_by_default():
     """With neither MODEL_PATHS nor MODEL_PATH, every shipped classifier found is served: the
-    two 28×28 ones, the two high-resolution ones and the ensemble of both and the default,
-    which answers with its members' agreement and draws the larger one's heat-map."""
+    ensemble first, the default, then the two 28×28 ones and the two high-resolution ones; the
+    ensemble answers with its members' agreement and draws the larger one's heat-map."""
     with gunicorn_server(Path(), env={"MODEL_PATH": ""}) as (url, _):
         body = requests.get(f"{url}/models", timeout=30).json()
         sizes = {m["name"]: m["input_size"] for m in body["models"]}
-        assert body["default"] == "resnet_small_2x"
+        assert body["default"] == "ensemble"
         assert list(sizes) == [
-            "resnet_small_2x", "paper_cnn", "efficientnet_lite0", "efficientnet_lite1", "ensemble"
+            "ensemble", "resnet_small_2x", "paper_cnn", "efficientnet_lite0", "efficientnet_lite1"
         ]  # fmt: skip
         assert sizes["efficientnet_lite0"] == [120, 160]
         assert sizes["efficientnet_lite1"] == sizes["ensemble"] == [168, 224]
@@ -256,7 +256,19 @@ def test_real_server_serves_every_shipped_classifier_by_default():
         assert [m["model"] for m in members] == [
             "efficientnet_lite1", "efficientnet_lite0", "resnet_small_2x"
         ]  # fmt: skip
-        assert answer["agreement"]["agree"] == all(m["label"] == answer["label"] for m in members)
+        tops = [m["label"] == answer["label"] for m in members]
+        assert answer["agreement"]["agree"] == all(tops)
+        assert answer["agreement"]["agreeing"] == sum(tops)
+        # Each member's probability of the ensemble's answer, beside its own top class.
+        for member in members:
+            assert member["answer_probability"] <= member["confidence"]
+            assert (member["answer_probability"] == member["confidence"]) >= (
+                member["label"] == answer["label"]
+            )
+        # Without a model, /predict answers with the ensemble and says so.
+        plain = requests.post(f"{url}/predict", files=files, timeout=60).json()
+        assert plain["model"] == "ensemble" and plain["model_version"].startswith("ensemble-")
+        assert list(plain)[:3] == ["file", "input_check", "model"], "the check leads"
 
 
 @pytest.mark.server

@@ -24,10 +24,35 @@ def test_defaults_serve_the_shipped_model_on_loopback():
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
 
 
-def test_default_model_is_the_resnet_and_localisation_is_on():
+def test_default_model_is_the_ensemble_and_localisation_is_on():
     settings = Settings.from_env({})
-    assert DEFAULT_MODEL_PATH.parent.name == "resnet_small_2x"
+    assert DEFAULT_MODEL_PATH.parent.name == "ensemble"
+    assert settings.model_path == DEFAULT_MODEL_PATH and DEFAULT_MODEL_PATH.is_file()
     assert settings.segmenter_path == DEFAULT_SEGMENTER_PATH and DEFAULT_SEGMENTER_PATH.is_file()
+
+
+def test_default_model_names_the_default_among_the_shipped_ones():
+    settings = Settings.from_env({"DEFAULT_MODEL": "resnet_small_2x"})
+    assert settings.model_path.parent.name == "resnet_small_2x"
+    assert DEFAULT_MODEL_PATH in settings.more_model_paths  # still served, no longer first
+
+
+def test_default_model_picks_among_model_paths(tmp_path):
+    paths = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        paths.append(tmp_path / name / "model.onnx")
+    settings = Settings.from_env({"MODEL_PATHS": ",".join(map(str, paths)), "DEFAULT_MODEL": "b"})
+    assert (settings.model_path, settings.more_model_paths) == (paths[1], (paths[0],))
+
+
+def test_default_model_that_is_not_served_is_refused_naming_the_served_ones():
+    with pytest.raises(
+        SettingsError,
+        match="DEFAULT_MODEL='best' is not served here; use one of "
+        "ensemble, resnet_small_2x, paper_cnn",
+    ):
+        Settings.from_env({"DEFAULT_MODEL": "best"})
 
 
 @pytest.mark.parametrize("value", ["", "off", "OFF", "none", " off "])
@@ -84,10 +109,11 @@ def test_model_path_and_model_paths_together_are_refused():
 
 
 def test_by_default_every_shipped_classifier_found_is_served(monkeypatch, tmp_path):
-    missing = tmp_path / "efficientnet_lite0" / "model.onnx"
-    monkeypatch.setattr(settings_module, "DEFAULT_MORE_MODEL_PATHS", (PAPER_MODEL, missing))
+    missing = tmp_path / "ensemble" / "model.onnx"  # e.g. not assembled yet
+    shipped = (missing, DEFAULT_MODEL_PATH, PAPER_MODEL)
+    monkeypatch.setattr(settings_module, "SHIPPED_MODEL_PATHS", shipped)
     settings = Settings.from_env({"INPUT_CHECK_PATH": "off"})
-    assert settings.model_path == DEFAULT_MODEL_PATH
+    assert settings.model_path == DEFAULT_MODEL_PATH  # the first found is the default
     assert settings.more_model_paths == (PAPER_MODEL,)
     assert settings.missing_shipped == (missing,)
 

@@ -28,7 +28,7 @@ def test_rows_are_the_services_own_answers(runner):
             DEFAULT_MAX_PIXELS,
             runner.checker,
         )
-        assert row == Row.answered(str(sample), "resnet_small_2x", answer)
+        assert row == Row.answered(str(sample), "ensemble", answer)
 
 
 def test_any_number_of_workers_gives_the_same_rows_in_the_same_order(runner, tmp_path):

@@ -11,14 +11,16 @@ from tests.servers import REPO_ROOT
 
 
 def test_the_shipped_classifiers_are_found_the_services_default_first():
-    assert shipped_models() == {
-        "resnet_small_2x": DEFAULT_MODEL_PATH,
-        "paper_cnn": REPO_ROOT / "models" / "paper_cnn" / "model.onnx",
-        "efficientnet_lite0": REPO_ROOT / "models" / "efficientnet_lite0" / "model.onnx",
-        "efficientnet_lite1": REPO_ROOT / "models" / "efficientnet_lite1" / "model.onnx",
-        "ensemble": REPO_ROOT / "models" / "ensemble" / "model.onnx",
-    }
-    assert default_model() == "resnet_small_2x" and model_path(None) == DEFAULT_MODEL_PATH
+    shipped = shipped_models()
+    assert list(shipped) == [
+        "ensemble",
+        "resnet_small_2x",
+        "paper_cnn",
+        "efficientnet_lite0",
+        "efficientnet_lite1",
+    ]
+    assert shipped["paper_cnn"] == REPO_ROOT / "models" / "paper_cnn" / "model.onnx"
+    assert default_model() == "ensemble" and model_path(None) == DEFAULT_MODEL_PATH
 
 
 def test_a_name_or_a_path_picks_the_file(tmp_path):
@@ -29,5 +31,7 @@ def test_a_name_or_a_path_picks_the_file(tmp_path):
 
 
 def test_an_unknown_name_lists_the_shipped_ones():
-    with pytest.raises(CliError, match="use one of resnet_small_2x, paper_cnn, efficientnet_lite0"):
+    with pytest.raises(
+        CliError, match="use one of ensemble, resnet_small_2x, paper_cnn, efficientnet_lite0"
+    ):
         model_path("resnet")

@@ -15,7 +15,7 @@ from lesion_core.labels import CLASS_CODES
 from tests.cli.conftest import SAMPLES, damaged_jpeg, read_csv
 from tests.servers import REPO_ROOT
 
-DEFAULT_VERSION_PREFIX = "resnet_small_2x-"
+DEFAULT_VERSION_PREFIX = "ensemble-"
 
 
 def test_every_image_in_the_folder_and_below_gets_a_full_row(lesion, image_folder, tmp_path):
@@ -31,7 +31,7 @@ def test_every_image_in_the_folder_and_below_gets_a_full_row(lesion, image_folde
         probabilities = [float(row[code]) for code in CLASS_CODES]
         assert sum(probabilities) == pytest.approx(1, abs=4e-4)
         assert row["label"] == CLASS_CODES[probabilities.index(max(probabilities))]
-        assert row["model"] == "resnet_small_2x"
+        assert row["model"] == "ensemble"
         assert row["model_version"].startswith(DEFAULT_VERSION_PREFIX)
         assert row["dermoscopic"] == "true" and 0.5 <= float(row["input_check_score"]) <= 1
         assert row["warning_codes"] == "" and row["error"] == ""
@@ -155,7 +155,7 @@ def test_a_rerun_with_another_model_into_the_same_file_is_refused(lesion, tmp_pa
     out = tmp_path / "preds.csv"
     lesion("predict", SAMPLES[0], "--out", out)
     ran = lesion("predict", SAMPLES[0], "--model", "paper_cnn", "--out", out)
-    assert ran.status == 2 and "holds answers of resnet_small_2x-" in ran.err
+    assert ran.status == 2 and "holds answers of ensemble-" in ran.err
 
 
 def test_an_output_of_another_format_is_refused(lesion, tmp_path):
@@ -182,7 +182,10 @@ def test_a_csv_of_image_ids_is_found_in_the_image_dir(lesion, image_folder, tmp_
     [
         (["predict", "no/such/folder"], "no/such/folder: no such file or folder"),
         (["predict", "{empty}"], "no images"),
-        (["predict", "{image}", "--model", "nope"], "use one of resnet_small_2x, paper_cnn"),
+        (
+            ["predict", "{image}", "--model", "nope"],
+            "use one of ensemble, resnet_small_2x, paper_cnn",
+        ),
         (["predict", "{image}", "--model", "no/such/model.onnx"], "no such file"),
         (["predict", "{image}", "--model", "{image}"], "the service serves ONNX models"),
         (["predict", "{image}", "--image-dir", "no/such/dir"], "no such folder"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+import requests
 
 from lesion_core.labels import CLASS_CODES
 from tests.cli.conftest import SAMPLES, damaged_jpeg, read_csv
@@ -25,7 +26,8 @@ def test_the_service_and_the_in_process_run_give_the_same_rows(lesion, live_back
     served, local = tmp_path / "served.csv", tmp_path / "local.csv"
     ran = lesion("predict", folder, "--url", live_backend, "--workers", 1, "--out", served)
     assert ran.status == 0, ran.err
-    assert lesion("predict", folder, "--out", local).status == 0
+    served_model = requests.get(f"{live_backend}/models", timeout=30).json()["default"]
+    assert lesion("predict", folder, "--model", served_model, "--out", local).status == 0
     served_rows, local_rows = read_csv(served), read_csv(local)
     assert len(served_rows) == 16
     for over_http, in_process in zip(served_rows, local_rows, strict=True):

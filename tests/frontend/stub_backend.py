@@ -67,16 +67,38 @@ PREDICTION = {
 # What each member of a stand-in ensemble answered, as `agreement` carries it.
 AGREEING = {
     "agree": True,
+    "agreeing": 2,
     "members": [
-        {"model": "efficientnet_lite0", "label": "mel", "confidence": 0.71},
-        {"model": "resnet_small_2x", "label": "mel", "confidence": 0.64},
+        {
+            "model": "efficientnet_lite0",
+            "label": "mel",
+            "confidence": 0.71,
+            "answer_probability": 0.71,
+        },
+        {
+            "model": "resnet_small_2x",
+            "label": "mel",
+            "confidence": 0.64,
+            "answer_probability": 0.64,
+        },
     ],
 }
 DISAGREEING = {
     "agree": False,
+    "agreeing": 1,
     "members": [
-        {"model": "efficientnet_lite0", "label": "mel", "confidence": 0.71},
-        {"model": "resnet_small_2x", "label": "bkl", "confidence": 0.52},
+        {
+            "model": "efficientnet_lite0",
+            "label": "mel",
+            "confidence": 0.71,
+            "answer_probability": 0.71,
+        },
+        {
+            "model": "resnet_small_2x",
+            "label": "bkl",
+            "confidence": 0.52,
+            "answer_probability": 0.3,
+        },
     ],
 }
 LOCALISATION_UNAVAILABLE = {

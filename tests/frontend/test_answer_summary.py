@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from frontend.answer_summary import (
     CALIBRATED,
+    NOT_DERMOSCOPIC_NOTE,
     POORLY_CALIBRATED,
     UNMEASURED,
     agreement_note,
@@ -48,7 +49,12 @@ def ece(name: str) -> float:
 
 def test_calibration_note_says_what_a_calibrated_probability_means() -> None:
     assert calibration_note(0.0488) == (CALIBRATED.format(ece=0.0488), False)
-    assert "of the answers this model gives with 70%, about 70% are right" in CALIBRATED
+    assert "of the answers it gave with 70%, about 70% were right" in CALIBRATED
+    # Each sentence is about the model on held-out images, never about the image at hand.
+    assert all(
+        note.startswith("About the model, not this image:")
+        for note in (CALIBRATED, UNMEASURED, POORLY_CALIBRATED)
+    )
     assert calibration_note(None) == (UNMEASURED, False)
 
 
@@ -60,14 +66,25 @@ def test_calibration_note_warns_above_the_limit() -> None:
 
 def test_agreeing_members_are_named_with_their_answers() -> None:
     note = agreement_note(Agreement.model_validate(AGREEING), "mel")
-    assert note == "Its two members agree: efficientnet_lite0 mel 71.0%, resnet_small_2x mel 64.0%."
+    assert (
+        note
+        == "Both members put mel first: efficientnet_lite0 mel 71.0%; resnet_small_2x mel 64.0%."
+    )
 
 
-def test_members_that_agree_with_each_other_but_not_the_ensemble_are_told_apart() -> None:
-    members = [m | {"label": "bkl"} for m in AGREEING["members"]]
-    note = agreement_note(Agreement(agree=False, members=members), "bcc")
-    assert note.startswith("Its two members both answer bkl, not bcc: efficientnet_lite0 bkl")
-    assert note.endswith("treat this answer with more caution.")
+def test_members_that_agree_with_each_other_but_not_the_ensemble_cannot_read_as_agreement() -> None:
+    # The ensemble answers bcc while each member puts bkl first: the note gives each member's
+    # probability of bcc beside its own top class, and counts no member for bcc.
+    members = [
+        m | {"label": "bkl", "answer_probability": p}
+        for m, p in zip(AGREEING["members"], (0.31, 0.28), strict=True)
+    ]
+    note = agreement_note(Agreement(agree=False, agreeing=0, members=members), "bcc")
+    assert note == (
+        "None of its two members puts bcc first: efficientnet_lite0 bcc 31.0% (its top: bkl "
+        "71.0%); resnet_small_2x bcc 28.0% (its top: bkl 64.0%) — treat this answer with more "
+        "caution."
+    )
 
 
 @pytest.mark.parametrize(
@@ -75,12 +92,13 @@ def test_members_that_agree_with_each_other_but_not_the_ensemble_are_told_apart(
     [
         (
             AGREEING,
-            "Its two members agree: efficientnet_lite0 mel 71.0%, resnet_small_2x mel 64.0%.",
+            "Both members put mel first: efficientnet_lite0 mel 71.0%; resnet_small_2x mel 64.0%.",
         ),
         (
             DISAGREEING,
-            "Its members disagree: efficientnet_lite0 mel 71.0%, resnet_small_2x bkl 52.0% — "
-            "treat this answer with more caution.",
+            "One of its two members puts mel first: efficientnet_lite0 mel 71.0%; "
+            "resnet_small_2x mel 30.0% (its top: bkl 52.0%) — treat this answer with more "
+            "caution.",
         ),
     ],
     ids=["agree", "disagree"],
@@ -100,6 +118,25 @@ def test_an_ensembles_card_says_whether_its_members_agree(
         assert not any("members" in w.value for w in at.warning)
     else:
         assert expected in [w.value for w in at.warning], "a disagreement is a warning"
+
+
+def test_an_image_that_is_not_dermoscopy_gets_its_warning_and_no_reassuring_lines(
+    monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend, sample_jpeg: bytes
+) -> None:
+    check = {
+        "dermoscopic": False,
+        "score": 0.03,
+        "warnings": ["This does not look like a dermoscopic image."],
+        "warning_codes": ["not_dermoscopic"],
+    }
+    backend = stub_backend.healthy().classifying(agreement=AGREEING, input_check=check)
+    at = run_app(monkeypatch, backend.url)
+    at.file_uploader(key="uploads").set_value(("photo.jpg", sample_jpeg, "image/jpeg")).run()
+    assert not at.exception
+    assert "Not a dermoscopic lesion image?" in at.error[0].value
+    said = [e.value for e in [*at.caption, *at.warning]]
+    assert NOT_DERMOSCOPIC_NOTE in said
+    assert not any("members" in line or "About the model" in line for line in said)
 
 
 def test_a_single_models_card_says_nothing_of_members(

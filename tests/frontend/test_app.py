@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import requests
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -117,13 +118,15 @@ def test_the_csv_download_is_lesion_predicts_csv_of_the_same_images(
     downloaded,
     tmp_path: Path,
 ) -> None:
-    # The service here runs the default model and the input check, as `lesion predict` does.
+    # The service here runs one model and the input check, as `lesion predict` does.
     at = run_app(monkeypatch, live_backend)
     files = [(p.name, p.read_bytes(), "image/jpeg") for p in sample_paths[:2]]
     at.file_uploader(key="uploads").set_value(files).run()
     page = downloaded(at, "download_csv")
     out = tmp_path / "predictions.csv"
-    assert lesion_main(["predict", *map(str, sample_paths[:2]), "--out", str(out)]) == 0
+    served = requests.get(f"{live_backend}/models", timeout=30).json()["default"]
+    command = ["predict", *map(str, sample_paths[:2]), "--model", served, "--out", str(out)]
+    assert lesion_main(command) == 0
     with out.open(newline="", encoding="utf-8") as handle:
         cli = list(csv.DictReader(handle))
     assert list(page[0]) == list(cli[0]) == list(COLUMNS), "the same header"

@@ -57,9 +57,11 @@ def test_picker_lists_every_model_with_its_balanced_accuracy(monkeypatch, models
     ]
 
 
-def test_the_most_accurate_model_is_preselected_and_the_page_says_so(
+def test_the_services_default_is_preselected_and_a_more_accurate_one_is_named(
     monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend
 ) -> None:
+    # The page follows the service's default, as /predict and the CLI do, even where an operator
+    # chose one that is not the most accurate served; the note names the better one.
     stub_backend.healthy().serving(
         "resnet_small_2x",
         model_entry("resnet_small_2x", balanced_accuracy=0.5955),
@@ -68,11 +70,12 @@ def test_the_most_accurate_model_is_preselected_and_the_page_says_so(
     )
     at = run_app(monkeypatch, stub_backend.url)
     assert not at.exception and not at.error
-    assert at.selectbox(key="model").value == "efficientnet_lite0"
+    assert at.selectbox(key="model").value == "resnet_small_2x"
     assert (
-        "Preselected: the most accurate answer this server gives (balanced accuracy 0.706 on "
-        "held-out test images); the service's default is resnet_small_2x."
-        in [c.value for c in at.caption]
+        "Preselected: the service's default, resnet_small_2x (balanced accuracy 0.596 on held-out "
+        "test images), the answer the API and the `lesion` command give when no model is named. "
+        "The most accurate here on held-out test images is efficientnet_lite0 (balanced accuracy "
+        "0.706)." in [c.value for c in at.caption]
     )
 
 
@@ -83,8 +86,8 @@ def test_the_default_is_preselected_when_no_model_has_figures(
     at = run_app(monkeypatch, stub_backend.url)
     assert at.selectbox(key="model").value == "b"
     assert (
-        "Preselected: the service's default, b; no model here has published figures on held-out "
-        "test images." in [c.value for c in at.caption]
+        "Preselected: the service's default, b (no published figures), the answer the API and "
+        "the `lesion` command give when no model is named." in [c.value for c in at.caption]
     )
 
 
@@ -92,8 +95,8 @@ def test_the_preselection_note_says_when_the_best_is_the_default() -> None:
     models = [model_entry("a", balanced_accuracy=0.6), model_entry("b", balanced_accuracy=0.5)]
     catalogue = parse_models({"default": "a", "models": models})
     assert preselection_note(catalogue) == (
-        "Preselected: the most accurate answer this server gives (balanced accuracy 0.600 on "
-        "held-out test images), which is also the service's default."
+        "Preselected: the service's default, a (balanced accuracy 0.600 on held-out test "
+        "images), the answer the API and the `lesion` command give when no model is named."
     )
 
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from frontend.overlay_panel import (
     HEATMAP_NOTE,
     NO_HEATMAP,
-    NOT_DERMOSCOPIC_HEATMAP,
+    NOT_DERMOSCOPIC_OVERLAYS,
     OUTLINE_LEGEND,
     as_uploaded,
     overlaid,
@@ -43,7 +43,11 @@ def run_app(monkeypatch: pytest.MonkeyPatch, backend_url: str) -> AppTest:
 
 def overlay_note(at: AppTest) -> str:
     """Return the caption under the image."""
-    [note] = [c.value for c in at.caption if "no heat-map" in c.value.lower() or "aids" in c.value]
+    [note] = [
+        c.value
+        for c in at.caption
+        if any(part in c.value.lower() for part in ("no heat-map", "no lesion outline", "aids"))
+    ]
     return note
 
 
@@ -65,7 +69,7 @@ def test_a_model_without_heatmap_gets_no_heatmap_explanation() -> None:
 
 def test_a_photo_that_is_not_dermoscopy_gets_the_reason_for_no_heatmap() -> None:
     caption = overlay_caption(WITH_HEATMAP, True, False, NAMES, dermoscopic=False)
-    assert NOT_DERMOSCOPIC_HEATMAP in caption and "Grad-CAM" not in caption
+    assert NOT_DERMOSCOPIC_OVERLAYS in caption and "Grad-CAM" not in caption
 
 
 GREY = encode(Image.new("RGB", (40, 30), (128, 128, 128)), "PNG")
@@ -78,13 +82,13 @@ def test_what_is_shown_has_the_heatmap_asked_for_on_dermoscopy() -> None:
     assert HEATMAP_NOTE in shown.note
 
 
-def test_what_is_shown_never_has_a_heatmap_where_the_input_check_says_not_dermoscopy() -> None:
-    # The PDF report draws what this returns: the card's toggle is not there to say no.
+def test_what_is_shown_never_has_overlays_where_the_input_check_says_not_dermoscopy() -> None:
+    # The PDF report draws what this returns: the card's toggles are not there to say no.
     body = localization_body((40, 30), "mel") | {"input_check": NOT_DERMOSCOPIC}
-    shown = overlaid(GREY, parse_localization(body), False, True, NAMES)
+    shown = overlaid(GREY, parse_localization(body), True, True, NAMES)
     assert shown.picture is not None
     assert np.array_equal(np.asarray(shown.picture), np.asarray(Image.open(io.BytesIO(GREY))))
-    assert NOT_DERMOSCOPIC_HEATMAP in shown.note
+    assert NOT_DERMOSCOPIC_OVERLAYS in shown.note
 
 
 def test_an_unreadable_upload_is_shown_as_no_picture_with_its_note() -> None:
@@ -103,15 +107,15 @@ def test_a_dermoscopic_image_gets_its_heatmap_explained(
     assert note.startswith(OUTLINE_LEGEND) and HEATMAP_NOTE in note
 
 
-def test_no_heatmap_is_drawn_over_a_photo_that_is_not_dermoscopy(
+def test_no_outline_or_heatmap_is_drawn_over_a_photo_that_is_not_dermoscopy(
     monkeypatch: pytest.MonkeyPatch, models_backend: str
 ) -> None:
     at = run_app(monkeypatch, models_backend)
     at.file_uploader(key="uploads").set_value(("stripes.png", not_dermoscopy(), "image/png")).run()
     assert not at.exception
-    assert [t.key for t in at.toggle if t.key.endswith("upload0")] == ["outline_upload0"]
+    assert [t.key for t in at.toggle if t.key.endswith("upload0")] == []
     assert not [s for s in at.selectbox if s.key == "heatmap_class_upload0"]
-    assert NOT_DERMOSCOPIC_HEATMAP in overlay_note(at)
+    assert NOT_DERMOSCOPIC_OVERLAYS in overlay_note(at)
 
 
 def test_the_paper_cnns_caption_does_not_explain_a_heatmap_it_lacks(

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from frontend.analysis import fingerprint
 from frontend.notice import NOTICE_BODY, NOTICE_TITLE
-from frontend.overlay_panel import NOT_DERMOSCOPIC_HEATMAP, overlaid
+from frontend.overlay_panel import NOT_DERMOSCOPIC_OVERLAYS, overlaid
 from frontend.report import MARGIN, ReportModel, ReportPage, build_report
 from frontend.responses import Prediction, parse_localization, parse_metadata
 from frontend.results import malignant_probability, percent
@@ -161,14 +161,14 @@ def test_a_non_dermoscopic_answer_has_no_heatmap_and_says_why(tmp_path: Path) ->
     [page] = drawn(build_report([plain], MADE), tmp_path, "not_dermoscopic")
     assert jet_red(picture_area(page)) < 0.001
     [text] = text_of(build_report([plain], MADE))
-    assert one_line(NOT_DERMOSCOPIC_HEATMAP) in text
+    assert one_line(NOT_DERMOSCOPIC_OVERLAYS) in text
     assert "Input check: not dermoscopic: unreliable (score 0.02)" in text
     assert "Probability of this class: 60.0% (unreliable)" in text
 
 
 @pytest.mark.parametrize(
     ("agreement", "said"),
-    [(AGREEING, "Its two members agree"), (DISAGREEING, "Its members disagree")],
+    [(AGREEING, "Both members put mel first"), (DISAGREEING, "One of its two members puts")],
     ids=["agree", "disagree"],
 )
 def test_an_ensembles_page_says_whether_its_members_agree(

@@ -14,13 +14,13 @@ from backend.input_check import InputChecker
 from backend.log_format import configure_logging
 from backend.metrics import publish_model, register_metrics_endpoint
 from backend.model_timing import TimedPredictor, TimedSegmenter
-from backend.predictor import Predictor
 from backend.rate_limit import limit_rate
 from backend.request_log import register_request_log
 from backend.routes import api
-from backend.segmenter import Segmenter
 from backend.settings import Settings
 from backend.uploads import InMemoryRequest
+from lesion_runtime.predictor import Predictor
+from lesion_runtime.segmenter import Segmenter
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from backend.errors import ApiError
-from backend.predictor import Predictor
 from lesion_runtime.model_file import ModelLoadError, check_unique_names
+from lesion_runtime.predictor import Predictor
 
 
 class Classifiers:

@@ -7,15 +7,15 @@ import time
 
 from backend.input_check import InputChecker
 from backend.overlays import heatmap_png, heatmap_size, mask_png
-from backend.predictor import Predictor
 from backend.responses import localisation, prediction
-from backend.segmenter import Segmenter
 from backend.service import decoded_inputs
 from backend.uploads import Upload, describe
 from lesion_api.localisation import Localisation
 from lesion_core.class_activation import class_heatmap
 from lesion_core.labels import CLASS_CODES
 from lesion_core.lesion_outline import outline
+from lesion_runtime.predictor import Predictor
+from lesion_runtime.segmenter import Segmenter
 
 log = logging.getLogger(__name__)
 

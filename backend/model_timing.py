@@ -12,8 +12,8 @@ import numpy as np
 from flask import g, has_request_context
 
 from backend.metrics import record_model_time
-from backend.predictor import Explained, Inputs, Predictor
-from backend.segmenter import Segmenter
+from lesion_runtime.predictor import Explained, Inputs, Predictor
+from lesion_runtime.segmenter import Segmenter
 
 
 @contextmanager

@@ -17,9 +17,7 @@ from backend.localisation import localise
 from backend.metadata import describe_models, describe_readiness, describe_service
 from backend.openapi import Operation, Reply, documented, openapi_document
 from backend.params import agreed, parse_params, refuse_unknown
-from backend.predictor import Predictor
 from backend.responses import json_response, prediction_list
-from backend.segmenter import Segmenter
 from backend.service import classify
 from backend.settings import Settings
 from backend.uploads import FIELD, read_uploads, request_parts
@@ -35,6 +33,8 @@ from lesion_api.requests import (
     PredictQuery,
 )
 from lesion_api.service import Liveness, Metadata, ModelList, Ready, Unavailable
+from lesion_runtime.predictor import Predictor
+from lesion_runtime.segmenter import Segmenter
 
 api = Blueprint("api", __name__)
 Choice = TypeVar("Choice", bound=ModelChoice)

@@ -13,7 +13,6 @@ import numpy as np
 
 from backend.errors import ApiError
 from backend.input_check import InputChecker
-from backend.predictor import Predictor
 from backend.responses import prediction
 from backend.uploads import Upload, describe
 from lesion_api.predictions import Prediction
@@ -26,6 +25,7 @@ from lesion_core.preprocess import (
     preprocess_groups,
 )
 from lesion_core.segmentation_metrics import Box
+from lesion_runtime.predictor import Predictor
 
 log = logging.getLogger(__name__)
 

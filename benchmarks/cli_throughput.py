@@ -29,12 +29,12 @@ from PIL import Image
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from backend.predictor import Predictor  # noqa: E402
 from lesion_cli.arguments import PredictOptions, cpu_count  # noqa: E402
 from lesion_cli.local import BATCH_SIZE  # noqa: E402
 from lesion_cli.models import default_model, model_path  # noqa: E402
 from lesion_cli.predict import predict  # noqa: E402
 from lesion_core.preprocess import preprocess  # noqa: E402
+from lesion_runtime.predictor import Predictor  # noqa: E402
 
 SIZE = (600, 450)  # HAM10000's originals
 FLIPS = (None, Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM)

@@ -27,8 +27,6 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from backend.input_check import InputChecker  # noqa: E402
 from backend.localisation import localise  # noqa: E402
-from backend.predictor import Predictor  # noqa: E402
-from backend.segmenter import Segmenter  # noqa: E402
 from backend.settings import (  # noqa: E402
     DEFAULT_INPUT_CHECK_PATH,
     DEFAULT_MODEL_PATH,
@@ -37,6 +35,8 @@ from backend.settings import (  # noqa: E402
 from backend.uploads import Upload  # noqa: E402
 from lesion_core.lesion_outline import outline  # noqa: E402
 from lesion_core.preprocess import DEFAULT_MAX_PIXELS, preprocess_for_segmenter  # noqa: E402
+from lesion_runtime.predictor import Predictor  # noqa: E402
+from lesion_runtime.segmenter import Segmenter  # noqa: E402
 from training.segmenter.evaluate import segment_with_otsu  # noqa: E402
 
 SAMPLES = REPO_ROOT / "samples"

@@ -1,6 +1,6 @@
 """Classify image files in this process, through the service's own inference code: the shared
 preprocessing and the input check (backend.service.classify), the ONNX classifier
-(backend.predictor.Predictor) and the answer's shape (backend.responses). Batches are read,
+(lesion_runtime.predictor.Predictor) and the answer's shape (backend.responses). Batches are read,
 decoded and classified by a pool of threads side by side: the decoder and ONNX Runtime both
 release the GIL, so each thread keeps a core busy."""
 
@@ -12,7 +12,6 @@ from pathlib import Path
 
 from backend.errors import ApiError
 from backend.input_check import InputChecker
-from backend.predictor import Predictor
 from backend.service import classify
 from backend.settings import DEFAULT_INPUT_CHECK_PATH
 from backend.uploads import Upload
@@ -21,6 +20,7 @@ from lesion_cli.errors import CliError
 from lesion_cli.pool import in_order
 from lesion_core.preprocess import DEFAULT_MAX_PIXELS
 from lesion_runtime.model_file import ModelLoadError
+from lesion_runtime.predictor import Predictor
 
 BATCH_SIZE = 16  # images per model call: as many as the service takes in one request
 

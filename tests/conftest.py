@@ -118,7 +118,7 @@ def keras_model_path() -> Path:
 @pytest.fixture(scope="session")
 def predictor(model_path: Path):
     """One loaded Predictor for the whole session (loading TensorFlow is slow)."""
-    from backend.predictor import Predictor
+    from lesion_runtime.predictor import Predictor
 
     return Predictor(model_path)
 
@@ -126,7 +126,7 @@ def predictor(model_path: Path):
 @pytest.fixture(scope="session")
 def segmenter():
     """The shipped lesion segmenter, loaded once for the whole session."""
-    from backend.segmenter import Segmenter
+    from lesion_runtime.segmenter import Segmenter
 
     return Segmenter(SHIPPED_SEGMENTER)
 

@@ -13,9 +13,9 @@ import requests
 from backend.app import create_app
 from backend.classifiers import Classifiers
 from backend.errors import ApiError
-from backend.predictor import Predictor
 from backend.settings import Settings
 from lesion_runtime.model_file import ModelLoadError
+from lesion_runtime.predictor import Predictor
 from tests.backend.onnx_models import colour_classifier
 from tests.backend.test_server import start_with_model
 from tests.conftest import PAPER_MODEL, SHIPPED_SEGMENTER, encode, lesion_like_image

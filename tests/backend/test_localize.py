@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 from backend.app import create_app
-from backend.predictor import Predictor
 from backend.settings import Settings
 from lesion_core.labels import CLASS_CODES
 from lesion_core.segmentation_metrics import jaccard
+from lesion_runtime.predictor import Predictor
 from tests.backend.images import png_bomb
 from tests.conftest import PAPER_MODEL, disc_mask, encode, lesion_like_image
 

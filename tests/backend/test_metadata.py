@@ -30,8 +30,8 @@ def test_metadata_names_a_model_chosen_by_a_relative_path_by_its_repository_path
     monkeypatch,
 ) -> None:
     from backend.app import create_app
-    from backend.predictor import Predictor
     from backend.settings import Settings
+    from lesion_runtime.predictor import Predictor
 
     monkeypatch.chdir(REPO_ROOT)
     settings = Settings(model_path=PAPER, segmenter_path=None)
@@ -43,8 +43,8 @@ def test_metadata_names_a_model_chosen_by_a_relative_path_by_its_repository_path
 def two_models_client(predictor):
     """Flask's test client for a service with the default classifier and the paper's CNN."""
     from backend.app import create_app
-    from backend.predictor import Predictor
     from backend.settings import Settings
+    from lesion_runtime.predictor import Predictor
 
     settings = Settings(model_path=REPO_ROOT / PAPER, segmenter_path=None)
     return create_app(settings, [predictor, Predictor(REPO_ROOT / PAPER)]).test_client()

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import onnx
 
-from backend.predictor import Predictor
 from lesion_runtime.ensemble_graph import ensemble_graph
 from lesion_runtime.ensemble_rule import Rule
+from lesion_runtime.predictor import Predictor
 from tests.backend.onnx_models import colour_classifier
 from training.ensemble.rule import combine
 

@@ -11,7 +11,7 @@ import numpy as np
 import onnx
 import pytest
 
-from backend.predictor import Predictor
+from lesion_runtime.predictor import Predictor
 from tests.backend.onnx_models import colour_classifier
 from tests.training.conftest import write_release
 from training import quantize

@@ -44,7 +44,7 @@ class OnnxModel:
     """A served ONNX model, run by the service's own predictor on every core."""
 
     def __init__(self, path: Path) -> None:
-        from backend.predictor import Predictor
+        from lesion_runtime.predictor import Predictor
 
         self.predictor = Predictor(path, inference_threads=os.cpu_count() or 1)
         self.sizes = self.predictor.sizes

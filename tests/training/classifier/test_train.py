@@ -118,7 +118,7 @@ def test_config_records_every_setting(run):
 
 def test_a_run_named_with_name_is_served_beside_the_shipped_models_under_that_name(run):
     from backend.classifiers import Classifiers
-    from backend.predictor import Predictor
+    from lesion_runtime.predictor import Predictor
     from tests.conftest import PAPER_MODEL, SHIPPED_MODEL
 
     own = Predictor(run[0].out / "model.onnx")

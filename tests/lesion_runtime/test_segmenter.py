@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backend.segmenter import Segmenter
 from lesion_runtime.model_file import ModelLoadError
+from lesion_runtime.segmenter import Segmenter
 
 
 def test_shipped_segmenter_maps_an_image_to_probabilities_of_its_size(segmenter):

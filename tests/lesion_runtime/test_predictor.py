@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from backend.predictor import Predictor
 from lesion_runtime.model_file import ModelLoadError, check_model_file
+from lesion_runtime.predictor import Predictor
 from tests.backend.onnx_models import colour_classifier
 from tests.conftest import run_keras
 from training.export import export_onnx

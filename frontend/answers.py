@@ -13,6 +13,9 @@ from frontend.responses import Metadata, ModelSummary, Prediction
 from frontend.result_card import chart_key
 from frontend.results import probability_frame
 
+# Models side by side in one row: more leaves each a column too narrow to read at 1280 px.
+MODELS_PER_ROW = 3
+
 
 def init_memos() -> None:
     """Create the session's memos of answers by model version (a changed model starts afresh):
@@ -43,40 +46,47 @@ def show_comparison(
     client: BackendClient, file: ImageFile, slot: str, title: str, picked: Picked, meta: Metadata
 ) -> list[tuple[ModelSummary | None, Outcome]]:
     """Show every picked model's answer to one image (chart keys end in `slot`) side by side,
-    one request per model, their charts in a row of their own so that they line up; return each
-    model's answer, or the error it got."""
+    MODELS_PER_ROW to a row, one request per model, each row's charts in a row of their own so
+    that they line up; return each model's answer, or the error it got."""
     answers: list[tuple[ModelSummary | None, Outcome]] = []
-    widths = [1] + [2] * len(picked.models)
+    rows = [
+        picked.models[i : i + MODELS_PER_ROW] for i in range(0, len(picked.models), MODELS_PER_ROW)
+    ]
+    widths = [1] + [2] * len(rows[0])
+    codes = {f"{c.name} ({c.code})": c.code for c in meta.classes}
     with st.container(border=True):
         st.markdown(f"**{title}**")
-        picture, *columns = st.columns(widths)
-        try:
-            picture.image(file[1], width="stretch")
-        except OSError:  # Pillow cannot read it; each model's column says what the backend said
-            picture.caption("No preview: the page cannot read this file as an image.")
-        charts: list[tuple[ModelSummary | None, Prediction, bool] | None] = []
-        for column, model in zip(columns, picked.models, strict=True):
-            with column:
-                outcome = _answer(client, file, model, meta)
-                answers.append((model, outcome))
-                if isinstance(outcome, BackendError):
-                    st.error(outcome.message)
-                    charts.append(None)
+        for row, models in enumerate(rows):
+            # Every row has the first row's columns, so that its answers line up with those above.
+            picture, *columns = st.columns(widths)
+            if row == 0:
+                try:
+                    picture.image(file[1], width="stretch")
+                except OSError:  # Pillow cannot read it; each model's column says what it got
+                    picture.caption("No preview: the page cannot read this file as an image.")
+            charts: list[tuple[ModelSummary | None, Prediction, bool] | None] = []
+            for column, model in zip(columns, models, strict=False):
+                with column:
+                    outcome = _answer(client, file, model, meta)
+                    answers.append((model, outcome))
+                    if isinstance(outcome, BackendError):
+                        st.error(outcome.message)
+                        charts.append(None)
+                        continue
+                    charts.append((model, outcome, show_answer(outcome, meta, model, signed=False)))
+            # The row's charts in a row of their own, so that they line up.
+            _, *chart_columns = st.columns(widths)
+            for column, chart in zip(chart_columns, charts, strict=False):
+                if chart is None:
                     continue
-                charts.append((model, outcome, show_answer(outcome, meta, model, signed=False)))
-        codes = {f"{c.name} ({c.code})": c.code for c in meta.classes}
-        _, *chart_columns = st.columns(widths)
-        for column, chart in zip(chart_columns, charts, strict=True):
-            if chart is None:
-                continue
-            model, outcome, unreliable = chart
-            # Class codes only: a narrow column has no room for the full names.
-            frame = probability_frame(outcome, meta.classes)
-            frame["Class"] = frame["Class"].map(codes)
-            column.altair_chart(
-                probability_chart(frame, muted=unreliable, label_width=CODE_LABEL_WIDTH),
-                key=chart_key(f"compare_{slot}", model, file),
-            )
+                model, outcome, unreliable = chart
+                # Class codes only: a narrow column has no room for the full names.
+                frame = probability_frame(outcome, meta.classes)
+                frame["Class"] = frame["Class"].map(codes)
+                column.altair_chart(
+                    probability_chart(frame, muted=unreliable, label_width=CODE_LABEL_WIDTH),
+                    key=chart_key(f"compare_{slot}", model, file),
+                )
     return answers
 
 

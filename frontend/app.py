@@ -63,9 +63,10 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: 
     """Lay out the uploader and the results for the images uploaded, with their CSV and PDF
     downloads."""
     limit_mb = meta.max_upload_bytes / 2**20
+    # Any file is taken: one the service cannot read (a .txt dropped with the images) gets its
+    # own card and CSV row saying why, where a type filter would drop it without a word.
     uploads = st.file_uploader(
         f"Dermatoscopic images ({format_names(meta)}, {upload_limit(meta)})",
-        type=list(meta.accepted_extensions),
         accept_multiple_files=True,
         max_upload_size=max(BROWSER_CEILING_MB, math.ceil(4 * limit_mb)),
         key="uploads",

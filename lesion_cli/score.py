@@ -50,7 +50,18 @@ def run(options: ScoreOptions) -> int:
     if options.plots:
         print(
             "\nPlots: "
-            + ", ".join(map(str, save_plots(scores, labels, probabilities, options.plots)))
+            + ", ".join(
+                map(
+                    str,
+                    save_plots(
+                        scores,
+                        labels,
+                        probabilities,
+                        options.plots,
+                        ", ".join(sorted(predictions.models)) or options.predictions.name,
+                    ),
+                )
+            )
         )
     return 0
 
@@ -89,9 +100,10 @@ def figure(value: float | None) -> str:
 
 
 def save_plots(
-    scores: Scores, labels: np.ndarray, probabilities: np.ndarray, folder: Path
+    scores: Scores, labels: np.ndarray, probabilities: np.ndarray, folder: Path, model: str
 ) -> list[Path]:
-    """Save the confusion matrix and the reliability diagram as PNG in `folder`; return them."""
+    """Save the confusion matrix and the reliability diagram of `model`'s answers (its name and
+    version, or the predictions file's name) as PNG in `folder`; return them."""
     from training.reports.plots import plot_confusion, plot_reliability  # matplotlib: slow
 
     try:
@@ -100,7 +112,9 @@ def save_plots(
         raise CliError(f"--plots {folder}: cannot make that folder ({exc.strerror})") from None
     confusion, reliability = folder / CONFUSION_PNG, folder / RELIABILITY_PNG
     plot_confusion(
-        scores.confusion.tolist(), confusion, f"Confusion matrix, {scores.images} images"
+        scores.confusion.tolist(), confusion, f"{model}\nConfusion matrix, {scores.images} images"
     )
-    plot_reliability(labels, probabilities, reliability, f"Reliability, ECE {scores.ece:.3f}")
+    plot_reliability(
+        labels, probabilities, reliability, f"{model}\nReliability, ECE {scores.ece:.3f}"
+    )
     return [confusion, reliability]

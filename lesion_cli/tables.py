@@ -26,6 +26,7 @@ class Predictions:
 
     probabilities: dict[str, np.ndarray] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
+    models: set[str] = field(default_factory=set)  # the model versions rows name, if any
 
     def add(self, source: Path, name: str, values: list[str]) -> None:
         """Keep one image's probabilities, or raise CliError for a repeated or bad row."""
@@ -76,6 +77,8 @@ def read_predictions(source: Path) -> Predictions:
         except (ValueError, KeyError, TypeError):
             raise CliError(f"{source}: not the JSON lines `lesion predict` writes") from None
         for name, record in named:
+            if record.get("model_version"):
+                found.models.add(str(record["model_version"]))
             if record.get("error"):
                 found.failed.append(name)
             else:
@@ -85,6 +88,8 @@ def read_predictions(source: Path) -> Predictions:
     if "path" in columns and set(CLASS_CODES) <= set(columns):
         for row in rows:
             name = image_name(row["path"])
+            if row.get("model_version"):
+                found.models.add(row["model_version"])
             if row.get("error"):
                 found.failed.append(name)
             else:

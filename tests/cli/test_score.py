@@ -83,6 +83,20 @@ def test_plots_are_saved_as_png(lesion, predicted, tmp_path):
     assert str(tmp_path / "figures" / "reliability.png") in ran.out
 
 
+@pytest.mark.parametrize("fmt", ["csv", "isic"])
+def test_the_plots_name_the_model_that_answered(predicted, tmp_path, monkeypatch, fmt):
+    from training.reports import plots
+
+    titles = []
+    monkeypatch.setattr(plots, "plot_confusion", lambda _m, _p, title: titles.append(title))
+    monkeypatch.setattr(plots, "plot_reliability", lambda _l, _r, _p, title: titles.append(title))
+    out = tmp_path / "figures"
+    assert main(["score", str(predicted[fmt]), str(SAMPLE_TRUTH), "--plots", str(out)]) == 0
+    # The predictions' model version where they name one; an ISIC submission names none.
+    named = read_csv(predicted["csv"])[0]["model_version"] if fmt == "csv" else "preds.isic"
+    assert len(titles) == 2 and all(t.startswith(f"{named}\n") for t in titles)
+
+
 def test_images_in_one_file_only_and_failed_rows_are_left_out_and_counted(lesion, tmp_path):
     predictions = tmp_path / "preds.csv"
     predictions.write_text(

@@ -162,6 +162,27 @@ def test_bad_upload_gets_a_plain_error_beside_good_ones(
 
 
 @pytest.mark.server
+def test_a_text_file_dropped_with_images_gets_its_own_row(
+    monkeypatch: pytest.MonkeyPatch, live_backend: str, sample_paths: list[Path], downloaded
+) -> None:
+    at = run_app(monkeypatch, live_backend)
+    # No type filter: a browser would otherwise drop the .txt before the page ever saw it.
+    assert not at.file_uploader(key="uploads").proto.type
+    files = [
+        ("good.jpg", sample_paths[0].read_bytes(), "image/jpeg"),
+        ("notes.txt", b"age 64, left shoulder", "text/plain"),
+    ]
+    at.file_uploader(key="uploads").set_value(files).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "The backend refused the upload: 'notes.txt': not an image, or damaged beyond reading."
+    ]
+    answered, refused = downloaded(at, "download_csv")
+    assert answered["label"] and refused["path"] == "notes.txt"
+    assert refused["error"].startswith("invalid_image: 'notes.txt'")
+
+
+@pytest.mark.server
 def test_page_says_the_service_is_gone_when_it_stops(
     monkeypatch: pytest.MonkeyPatch, model_path: Path, sample_jpeg: bytes
 ) -> None:

@@ -13,6 +13,10 @@ import numpy as np
 from lesion_core.labels import CLASS_CODES
 from training.metrics import ECE_BINS
 
+# Point sizes: labels readable at the size a card or a report shows the PNG.
+LABEL_SIZE = 12
+CELL_SIZE = 9
+
 
 def plot_curve(history: list[dict], metric: str, path: Path) -> None:
     """Plot training and validation `metric` against epoch into `path`."""
@@ -36,20 +40,20 @@ def plot_confusion(matrix: list[list[int]], path: Path, title: str = "Confusion 
     counts = np.asarray(matrix, dtype=float)
     totals = counts.sum(axis=1, keepdims=True)
     normalised = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-    fig, ax = plt.subplots(figsize=(6.5, 5.5), dpi=100)
+    fig, ax = plt.subplots(figsize=(7.5, 6.5), dpi=120)
     image = ax.imshow(normalised, cmap="Blues", vmin=0, vmax=1)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     ticks = range(len(CLASS_CODES))
-    ax.set_xticks(ticks, CLASS_CODES)
-    ax.set_yticks(ticks, CLASS_CODES)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(f"{title} (rows sum to 1)")
+    ax.set_xticks(ticks, CLASS_CODES, fontsize=LABEL_SIZE)
+    ax.set_yticks(ticks, CLASS_CODES, fontsize=LABEL_SIZE)
+    ax.set_xlabel("predicted", fontsize=LABEL_SIZE)
+    ax.set_ylabel("true", fontsize=LABEL_SIZE)
+    ax.set_title(f"{title} (rows sum to 1)", fontsize=LABEL_SIZE)
     for i in ticks:
         for j in ticks:
             colour = "white" if normalised[i, j] > 0.5 else "black"
             text = f"{normalised[i, j]:.2f}\n({int(counts[i, j])})"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7, color=colour)
+            ax.text(j, i, text, ha="center", va="center", fontsize=CELL_SIZE, color=colour)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -72,18 +76,21 @@ def plot_reliability(
     mean_conf = [confidence[which == b].mean() for b in filled]
     accuracy = [correct[which == b].mean() for b in filled]
     share = [(which == b).mean() for b in filled]
-    fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
+    fig, ax = plt.subplots(figsize=(6, 6), dpi=120)
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
     ax.plot(mean_conf, accuracy, marker="o", label="model")
     for x, y, s in zip(mean_conf, accuracy, share, strict=True):
-        ax.annotate(f"{s:.0%}", (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+        ax.annotate(
+            f"{s:.0%}", (x, y), textcoords="offset points", xytext=(4, -12), fontsize=CELL_SIZE
+        )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("mean confidence of the top class (per bin)")
-    ax.set_ylabel("accuracy (per bin)")
-    ax.set_title(f"{title}\n(labels: share of images per bin)")
+    ax.set_xlabel("mean confidence of the top class (per bin)", fontsize=LABEL_SIZE)
+    ax.set_ylabel("accuracy (per bin)", fontsize=LABEL_SIZE)
+    ax.set_title(f"{title}\n(labels: share of images per bin)", fontsize=LABEL_SIZE)
+    ax.tick_params(labelsize=LABEL_SIZE - 1)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left", fontsize=LABEL_SIZE - 1)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -31,6 +31,10 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
+# Threads, not one request per worker: a slow client or a queued request holds a thread, never
+# the worker, so /livez and /health answer while every model is busy (backend.work_slots keeps
+# the model work to WORK_SLOTS at a time). ONNX Runtime sessions are safe to share.
+worker_class = "gthread"
 threads = _settings.threads
 loglevel = _settings.log_level
 # Each worker opens the models in its own ONNX Runtime sessions (their thread pools do not
@@ -60,6 +64,13 @@ def on_starting(server):
     # Counts left by an earlier server in the same folder would be added to this one's.
     for stale in _metrics_dir.glob("*.db"):
         stale.unlink()
+
+
+def post_fork(server, worker):
+    """Have the worker's heap return big freed buffers (decoded uploads) to the system."""
+    from backend.heap import return_big_buffers
+
+    return_big_buffers()
 
 
 def child_exit(server, worker):

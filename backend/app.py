@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.auth import require_api_keys
 from backend.classifiers import Classifiers
@@ -14,11 +15,12 @@ from backend.input_check import InputChecker
 from backend.log_format import configure_logging
 from backend.metrics import publish_model, register_metrics_endpoint
 from backend.model_timing import TimedPredictor, TimedSegmenter
-from backend.rate_limit import limit_rate
+from backend.rate_limit import limit_megapixels, limit_rate
 from backend.request_log import register_request_log
 from backend.routes import api
 from backend.settings import Settings
 from backend.uploads import InMemoryRequest
+from backend.work_slots import RESERVED_THREADS, WorkSlots
 from lesion_runtime.predictor import Predictor
 from lesion_runtime.segmenter import Segmenter
 
@@ -42,7 +44,13 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_upload_bytes
     app.json.sort_keys = False
+    if settings.trusted_proxy_hops:
+        # The client's address and scheme as the proxies in front saw them (X-Forwarded-*).
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.extensions["settings"] = settings
+    waiting = max(0, settings.threads - settings.work_slots - RESERVED_THREADS)
+    app.extensions["work_slots"] = WorkSlots(settings.work_slots, waiting, settings.queue_wait_s)
     if predictor is None:
         paths = (settings.model_path, *settings.more_model_paths)
         predictors = [Predictor(path, settings.inference_threads) for path in paths]
@@ -65,6 +73,7 @@ def create_app(
     register_request_log(app)
     require_api_keys(app, settings.api_keys)
     limit_rate(app, settings.rate_limit, settings.rate_limit_storage)
+    limit_megapixels(app, settings.megapixel_limit, settings.rate_limit_storage)
     app.register_blueprint(api)
     register_metrics_endpoint(app, settings.metrics_dir)
     register_error_handlers(app)

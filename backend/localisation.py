@@ -14,6 +14,7 @@ from lesion_api.localisation import Localisation
 from lesion_core.class_activation import class_heatmap
 from lesion_core.labels import CLASS_CODES
 from lesion_core.lesion_outline import outline
+from lesion_core.preprocess import DecodeLimits
 from lesion_runtime.predictor import Predictor
 from lesion_runtime.segmenter import Segmenter
 
@@ -24,7 +25,7 @@ def localise(
     upload: Upload,
     predictor: Predictor,
     segmenter: Segmenter,
-    max_pixels: int,
+    limits: DecodeLimits,
     requested_class_code: str | None = None,
     checker: InputChecker | None = None,
 ) -> Localisation:
@@ -37,7 +38,7 @@ def localise(
         upload,
         [*predictor.sizes, segmenter.info.input_size],
         checker,
-        max_pixels,
+        limits,
         label,
         whole_frame=[False] * len(predictor.sizes) + [True],  # the outline covers the whole upload
     )

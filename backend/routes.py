@@ -17,10 +17,12 @@ from backend.localisation import localise
 from backend.metadata import describe_models, describe_readiness, describe_service
 from backend.openapi import Operation, Reply, documented, openapi_document
 from backend.params import agreed, parse_params, refuse_unknown
+from backend.rate_limit import charge_megapixels
 from backend.responses import json_response, prediction_list
 from backend.service import classify
 from backend.settings import Settings
 from backend.uploads import FIELD, read_uploads, request_parts
+from backend.work_slots import WorkSlots
 from lesion_api.errors import ErrorBody
 from lesion_api.localisation import Localisation
 from lesion_api.predictions import PredictAnswer
@@ -48,7 +50,11 @@ UPLOAD_ERRORS = {
         "missing_file, empty_file, invalid_image, too_many_files, " + PARAMETER_ERRORS,
         ErrorBody,
     ),
-    413: Reply("payload_too_large, or image_too_large: more pixels than allowed", ErrorBody),
+    413: Reply(
+        "payload_too_large, or image_too_large: more pixels, or more to decode, than allowed",
+        ErrorBody,
+    ),
+    429: Reply("rate_limited: too many requests or decoded megapixels", ErrorBody),
     415: Reply("unsupported_media_type, or unsupported_image_type: not accepted", ErrorBody),
 }
 ONE_IMAGE = "/localize takes one image; send several to /predict, up to {max_files} per request"
@@ -73,6 +79,10 @@ def _segmenter() -> Segmenter | None:
 
 def _checker() -> InputChecker | None:
     return current_app.extensions.get("input_checker")
+
+
+def _slots() -> WorkSlots:
+    return current_app.extensions["work_slots"]
 
 
 def _ready_predictor(name: str | None) -> Predictor:
@@ -188,7 +198,11 @@ def openapi():
             ),
             **UPLOAD_ERRORS,
             404: Reply("unknown_model: no classifier of that name (GET /models)", ErrorBody),
-            503: Reply("not_ready: the model is still loading", ErrorBody),
+            503: Reply(
+                "not_ready: the model is still loading; busy: every slot and queue place is "
+                "taken (Retry-After)",
+                ErrorBody,
+            ),
         },
         description=LIMITS + " Up to {max_files} `file` fields per request; one image may be "
         "sent as the raw body instead, with its media type as the Content-Type. `model` (a "
@@ -205,7 +219,9 @@ def predict():
     _ready_predictor(None)
     uploads = read_uploads(request, _settings().max_files)
     predictor = _ready_predictor(_params(PredictQuery, FIELD).model)
-    results = classify(uploads, predictor, _settings().max_image_pixels, _checker())
+    charge_megapixels(uploads)
+    with _slots().held():
+        results = classify(uploads, predictor, _settings().decode_limits, _checker())
     if len(results) == 1:
         (result,) = results
         if isinstance(result, ApiError):
@@ -229,7 +245,9 @@ def predict():
             ),
             404: Reply("unknown_model: no classifier of that name (GET /models)", ErrorBody),
             503: Reply(
-                "not_ready, or localisation_unavailable: no segmenter configured", ErrorBody
+                "not_ready, busy (Retry-After), or localisation_unavailable: no segmenter "
+                "configured",
+                ErrorBody,
             ),
         },
         description="The /predict answer for one image plus the lesion's mask and box from the "
@@ -253,6 +271,9 @@ def localize():
     (upload,) = read_uploads(request, 1, ONE_IMAGE.format(max_files=settings.max_files))
     chosen = _params(LocalizeQuery, FIELD)
     predictor = _ready_predictor(chosen.model)
-    return json_response(
-        localise(upload, predictor, segmenter, settings.max_image_pixels, chosen.class_, _checker())
-    )
+    charge_megapixels([upload])
+    with _slots().held():
+        answer = localise(
+            upload, predictor, segmenter, settings.decode_limits, chosen.class_, _checker()
+        )
+    return json_response(answer)

@@ -18,6 +18,7 @@ from backend.uploads import Upload, describe
 from lesion_api.predictions import Prediction
 from lesion_core.check_input import CheckViews, as_check_views
 from lesion_core.preprocess import (
+    DecodeLimits,
     ImageTooLargeError,
     InvalidImageError,
     Size,
@@ -62,7 +63,7 @@ def decoded_inputs(
     upload: Upload,
     sizes: list[Size],
     checker: InputChecker | None,
-    max_pixels: int,
+    limits: DecodeLimits,
     label: str,
     whole_frame: list[bool] | None = None,
 ) -> DecodedUpload:
@@ -73,19 +74,25 @@ def decoded_inputs(
     groups = [[size] for size in sizes] + ([checker.view_sizes] if checker else [])
     whole = (whole_frame or [False] * len(sizes)) + ([False] if checker else [])
     with decoding(upload, label):
-        made, full_size, field = preprocess_groups(upload.data, groups, max_pixels, whole)
+        made, full_size, field = preprocess_groups(
+            upload.data, groups, limits.max_pixels, whole, limits.max_decode_mb
+        )
     inputs = [model_input for (model_input,) in made[: len(sizes)]]
     views = as_check_views(made[-1], full_size) if checker else None
     return DecodedUpload(inputs, views, full_size, field)
 
 
 def model_and_check_inputs(
-    upload: Upload, sizes: list[Size], checker: InputChecker | None, max_pixels: int, label: str
+    upload: Upload,
+    sizes: list[Size],
+    checker: InputChecker | None,
+    limits: DecodeLimits,
+    label: str,
 ) -> tuple[list[np.ndarray], CheckViews | None] | ApiError:
     """Return the classifier's inputs (one per size) and the input check's views (None without
     a checker), or the ApiError that refuses the upload."""
     try:
-        decoded = decoded_inputs(upload, sizes, checker, max_pixels, label)
+        decoded = decoded_inputs(upload, sizes, checker, limits, label)
     except ApiError as exc:
         return exc
     return decoded.inputs, decoded.check_views
@@ -100,7 +107,7 @@ def _named(
 def classify(
     uploads: list[Upload],
     predictor: Predictor,
-    max_pixels: int,
+    limits: DecodeLimits,
     checker: InputChecker | None = None,
 ) -> list[Prediction | ApiError]:
     """Return a Prediction (with the input check's verdict when there is a checker), or the
@@ -108,9 +115,7 @@ def classify(
     the model in one call, and through the check in another."""
     started = time.perf_counter()
     inputs = [
-        model_and_check_inputs(
-            u, predictor.sizes, checker, max_pixels, describe(u, i, len(uploads))
-        )
+        model_and_check_inputs(u, predictor.sizes, checker, limits, describe(u, i, len(uploads)))
         for i, u in enumerate(uploads, start=1)
     ]
     read = [x for x in inputs if not isinstance(x, ApiError)]

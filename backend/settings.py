@@ -9,7 +9,7 @@ from pathlib import Path
 
 from limits import parse_many
 
-from lesion_core.preprocess import DEFAULT_MAX_PIXELS
+from lesion_core.preprocess import DEFAULT_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, DecodeLimits
 from lesion_runtime.model_file import model_name
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -57,19 +57,35 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
-    threads: int = 1
+    # gthread workers: enough threads that slow clients and queued requests never leave a
+    # liveness probe without one; model work runs in `work_slots` of them at a time.
+    threads: int = 32
+    work_slots: int = 1
+    queue_wait_s: float = 30.0  # how long a request may wait for a slot before its 503
     inference_threads: int = 1
+    # Reverse proxies in front that set X-Forwarded-For (compose's and the pod's nginx: 1); 0:
+    # the socket's address is the client's.
+    trusted_proxy_hops: int = 0
+    max_decode_mb: int = DEFAULT_DECODE_BUDGET_MB  # decoded pixels one upload may cost
     api_keys: tuple[str, ...] = field(default=(), repr=False)  # empty: no key needed
     rate_limit: str | None = None  # e.g. "60/minute"; None: no limit
+    megapixel_limit: str | None = None  # decoded megapixels per client, e.g. "2000/minute"
     rate_limit_storage: str = "memory://"
     log_format: str = "json"
     metrics_dir: Path | None = None  # gunicorn's PROMETHEUS_MULTIPROC_DIR; None: one process
+
+    @property
+    def decode_limits(self) -> DecodeLimits:
+        """Return what one upload may cost before it is decoded."""
+        return DecodeLimits(self.max_image_pixels, self.max_decode_mb)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         """Return settings from MODEL_PATHS or MODEL_PATH, DEFAULT_MODEL, SEGMENTER_PATH,
         INPUT_CHECK_PATH, MAX_UPLOAD_MB, MAX_FILES, MAX_IMAGE_PIXELS, LOG_LEVEL, HOST, PORT,
-        WEB_CONCURRENCY, GUNICORN_THREADS, INFERENCE_THREADS, API_KEYS or API_KEYS_FILE, RATE_LIMIT,
+        WEB_CONCURRENCY, GUNICORN_THREADS, WORK_SLOTS, QUEUE_WAIT_S, INFERENCE_THREADS,
+        TRUSTED_PROXY_HOPS, MAX_DECODE_MB, API_KEYS or API_KEYS_FILE, RATE_LIMIT,
+        RATE_LIMIT_MEGAPIXELS,
         RATE_LIMIT_STORAGE_URI, LOG_FORMAT and PROMETHEUS_MULTIPROC_DIR."""
 
         def number(name: str, default: float, minimum: float = 1) -> float:
@@ -122,9 +138,14 @@ class Settings:
             port=int(number("PORT", cls.port)),
             workers=int(number("WEB_CONCURRENCY", cls.workers)),
             threads=int(number("GUNICORN_THREADS", cls.threads)),
+            work_slots=int(number("WORK_SLOTS", cls.work_slots)),
+            queue_wait_s=number("QUEUE_WAIT_S", cls.queue_wait_s, 0),
             inference_threads=int(number("INFERENCE_THREADS", cls.inference_threads)),
+            trusted_proxy_hops=int(number("TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops, 0)),
+            max_decode_mb=int(number("MAX_DECODE_MB", cls.max_decode_mb, 16)),
             api_keys=api_keys_from(env),
-            rate_limit=rate_limit_from(env),
+            rate_limit=rate_limit_from(env, "RATE_LIMIT"),
+            megapixel_limit=rate_limit_from(env, "RATE_LIMIT_MEGAPIXELS"),
             rate_limit_storage=env.get("RATE_LIMIT_STORAGE_URI", "").strip()
             or cls.rate_limit_storage,
             log_format=log_format,
@@ -196,9 +217,10 @@ def api_keys_from(env: Mapping[str, str]) -> tuple[str, ...]:
     return keys
 
 
-def rate_limit_from(env: Mapping[str, str]) -> str | None:
-    """Return RATE_LIMIT (e.g. "60/minute" or "10/second;300/hour") once checked, or None."""
-    raw = env.get("RATE_LIMIT", "").strip()
+def rate_limit_from(env: Mapping[str, str], name: str) -> str | None:
+    """Return the limit in `name` (RATE_LIMIT: requests, RATE_LIMIT_MEGAPIXELS: decoded
+    megapixels; e.g. "60/minute" or "10/second;300/hour") once checked, or None."""
+    raw = env.get(name, "").strip()
     if raw.lower() in OFF:
         return None
     try:
@@ -206,6 +228,4 @@ def rate_limit_from(env: Mapping[str, str]) -> str | None:
             return raw
     except ValueError:
         pass
-    raise SettingsError(
-        f"RATE_LIMIT={raw!r}: write it like 60/minute, 5/second or 10/second;300/hour"
-    )
+    raise SettingsError(f"{name}={raw!r}: write it like 60/minute, 5/second or 10/second;300/hour")

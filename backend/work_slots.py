@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from backend.errors import ApiError
 
 RETRY_AFTER_S = 2
+# Threads a worker keeps out of the queue for everything else (probes, metrics, models lists).
+RESERVED_THREADS = 4
 
 
 class WorkSlots:
@@ -51,6 +53,4 @@ class WorkSlots:
 
 def busy() -> ApiError:
     """Return the 503 of a request that found the worker's slots and queue full."""
-    error = ApiError(503, "busy", f"the service is busy; retry in {RETRY_AFTER_S} s")
-    error.retry_after = RETRY_AFTER_S
-    return error
+    return ApiError(503, "busy", f"the service is busy; retry in {RETRY_AFTER_S} s", RETRY_AFTER_S)

@@ -34,7 +34,7 @@ from backend.settings import (  # noqa: E402
 )
 from backend.uploads import Upload  # noqa: E402
 from lesion_core.lesion_outline import outline  # noqa: E402
-from lesion_core.preprocess import DEFAULT_MAX_PIXELS, preprocess_for_segmenter  # noqa: E402
+from lesion_core.preprocess import DecodeLimits, preprocess_for_segmenter  # noqa: E402
 from lesion_runtime.predictor import Predictor  # noqa: E402
 from lesion_runtime.segmenter import Segmenter  # noqa: E402
 from training.segmenter.evaluate import segment_with_otsu  # noqa: E402
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def service(data: bytes) -> object:
         upload = Upload(data, None)
-        return localise(upload, predictor, segmenter, DEFAULT_MAX_PIXELS, checker=checker)
+        return localise(upload, predictor, segmenter, DecodeLimits(), checker=checker)
 
     print(f"machine: {platform.processor() or platform.machine()}, pinned to 1 core, 1 thread")
     print(f"images: {len(uploads)} from {args.images}, {args.rounds} rounds")

@@ -18,10 +18,11 @@ from backend.uploads import Upload
 from lesion_api.rows import Row
 from lesion_cli.errors import CliError
 from lesion_cli.pool import in_order
-from lesion_core.preprocess import DEFAULT_MAX_PIXELS
+from lesion_core.preprocess import DecodeLimits
 from lesion_runtime.model_file import ModelLoadError
 from lesion_runtime.predictor import Predictor
 
+DEFAULT_LIMITS = DecodeLimits()  # the service's defaults
 BATCH_SIZE = 16  # images per model call: as many as the service takes in one request
 
 
@@ -33,7 +34,7 @@ class LocalRunner:
         model_path: Path,
         workers: int,
         input_check_path: Path | None = DEFAULT_INPUT_CHECK_PATH,
-        max_pixels: int = DEFAULT_MAX_PIXELS,
+        limits: DecodeLimits = DEFAULT_LIMITS,
     ) -> None:
         try:
             # One thread per model call: the workers run their calls side by side instead.
@@ -45,7 +46,7 @@ class LocalRunner:
         self.name = self.predictor.info.name
         self.version = self.predictor.info.version
         self.workers = workers
-        self.max_pixels = max_pixels
+        self.limits = limits
 
     def classify(self, paths: Sequence[Path]) -> Iterator[list[Row]]:
         """Yield the rows of `paths` a batch at a time, in order; small runs are split so that
@@ -65,7 +66,7 @@ class LocalRunner:
             except OSError as exc:
                 message = f"'{path.name}': {exc.strerror or exc}"
                 rows[i] = self.failed(path, "unreadable_file", message)
-        results = classify(list(uploads.values()), self.predictor, self.max_pixels, self.checker)
+        results = classify(list(uploads.values()), self.predictor, self.limits, self.checker)
         for i, result in zip(uploads, results, strict=True):
             if isinstance(result, ApiError):
                 rows[i] = self.failed(paths[i], result.code, result.message)

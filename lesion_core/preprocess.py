@@ -1,10 +1,13 @@
 """Turn any image into model input: the one function that training and serving share.
 
-Steps, in order: read the header and refuse oversized images before decoding; let JPEG
-decode at a reduced scale (DCT scaling, never below the target size nor DECODE_FLOOR); apply the
-EXIF orientation; convert to 8-bit RGB (alpha composited on black, 16-bit scaled down, palette,
-greyscale and CMYK converted); crop to the imaged field inside a dark border, if any, and fill
-a round field's dark corners with its mean colour (lesion_core.field_of_view); resize to
+Steps, in order: read the header and refuse oversized images before decoding (too many pixels,
+or more decoded bytes than the budget); let JPEG decode at a reduced scale (DCT scaling, never
+below the target size nor DECODE_FLOOR), and shrink other formats by a whole factor right after
+decoding, in their own mode (a box filter, never below the same floor), so no full-size copy or
+float temporary is made; apply the EXIF orientation; convert to 8-bit RGB (alpha composited on
+black, 16-bit scaled down, palette, greyscale and CMYK converted); crop to the imaged field
+inside a dark border, if any, and fill a round field's dark corners with its mean colour
+(lesion_core.field_of_view); resize to
 `size`×`size` (or a (width, height) pair) with Pillow's antialiased bilinear filter, ignoring
 the aspect ratio as the published design does. The result is uint8 HWC. The segmenter alone
 sees the whole frame, so that its mask covers the whole upload.
@@ -17,6 +20,7 @@ import threading
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -41,12 +45,31 @@ TRANSPOSING_ORIENTATIONS = (5, 6, 7, 8)  # the EXIF orientations that swap width
 RESAMPLE = Image.Resampling.BILINEAR
 # 6000×4000 phone photos must work; a 30000×30000 "bomb" must not be decoded.
 DEFAULT_MAX_PIXELS = 50_000_000
+# What decoding one non-JPEG upload may hold at full size, in MB (DECODE_BYTES): a 50-megapixel
+# RGB PNG costs 200 MB, a palette one 250 MB; a 16-megapixel WebP 256 MB.
+DEFAULT_DECODE_BUDGET_MB = 256
+# Bytes per pixel that decoding holds at full size, by Pillow mode (measured: its
+# own storage plus the one full-size conversion `_shrunk` needs); modes not listed take 4. WebP
+# holds 16 whatever the mode: libwebp's buffer, Pillow's copy and the image.
+DECODE_BYTES = {"1": 2, "L": 1, "P": 5, "I;16": 3, "I;16L": 3, "I;16B": 3, "I;16N": 3}
+WEBP_DECODE_BYTES = 16
+TRANSPOSES = {  # EXIF orientation -> the transpose that makes the image upright
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+SIXTEEN_BIT_ROWS = 16  # output rows a 16-bit image is shrunk by at a time
 # Formats accepted from users; others (EPS, PSD, ICO, ...) are refused before decoding.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "BMP", "WEBP", "TIFF")
 PREPROCESSING_ID = "draft+exif+rgb(alpha-on-black)+field-crop+bilinear-squash/v3"
 PREPROCESSING_DESCRIPTION = (
     "EXIF orientation applied; JPEG decoded at reduced DCT scale (never below the target nor "
-    "128x96); "
+    "128x96), other formats shrunk by a whole factor right after decoding (box filter, the same "
+    "floor); "
     "converted to 8-bit RGB (alpha composited on black, 16-bit scaled to 8-bit); cropped to the "
     "imaged field inside a dark round or rectangular border, if any, a round field's dark "
     "corners filled with its mean colour; resized to "
@@ -55,6 +78,15 @@ PREPROCESSING_DESCRIPTION = (
 
 
 DAMAGED = "the image data is truncated or damaged"
+
+
+class DecodeLimits(NamedTuple):
+    """What one upload may cost before it is decoded: its pixels, and the MB decoding it holds."""
+
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_decode_mb: int = DEFAULT_DECODE_BUDGET_MB
+
+
 _PILLOW_LIMIT_LOCK = threading.Lock()
 
 
@@ -70,7 +102,11 @@ class UnsupportedFormatError(ValueError):
     """The bytes are an image, but in a format outside ACCEPTED_FORMATS."""
 
 
-def open_image(source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+def open_image(
+    source: bytes | str | Path,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_decode_mb: int = DEFAULT_DECODE_BUDGET_MB,
+) -> Image.Image:
     """Return a lazily opened PIL image after checking its header, raising our own errors."""
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
@@ -93,7 +129,23 @@ def open_image(source: bytes | str | Path, max_pixels: int = DEFAULT_MAX_PIXELS)
         raise ImageTooLargeError(
             f"image is {width}x{height} = {width * height:,} pixels; the limit is {max_pixels:,}"
         )
+    cost_mb = decode_cost(image) / 2**20
+    if cost_mb > max_decode_mb:
+        raise ImageTooLargeError(
+            f"decoding this {width}x{height} {image.format} ({image.mode}) image takes "
+            f"{cost_mb:,.0f} MB; the limit is {max_decode_mb:,} MB: send it as JPEG or smaller"
+        )
     return image
+
+
+def decode_cost(image: Image.Image) -> int:
+    """Return the bytes decoding an opened image holds at full size: none beyond a reduced
+    decode for JPEG (DCT scaling), its pixels and one conversion for the other formats."""
+    if image.format == "JPEG":
+        return 0
+    width, height = image.size
+    per_pixel = WEBP_DECODE_BYTES if image.format == "WEBP" else DECODE_BYTES.get(image.mode, 4)
+    return width * height * per_pixel
 
 
 def _open_beyond_pillows_limit(source: bytes | str | Path) -> Image.Image:
@@ -165,17 +217,51 @@ def decode_cover(sizes: Iterable[Size]) -> tuple[int, int]:
 
 
 def decoded_rgb(image: Image.Image, width: int, height: int) -> Image.Image:
-    """Return an opened image decoded as upright 8-bit RGB, a JPEG at the smallest DCT scale
-    that still covers (width, height) and DECODE_FLOOR on both sides."""
+    """Return an opened image decoded as upright 8-bit RGB: a JPEG at the smallest DCT scale
+    that still covers (width, height) and DECODE_FLOOR on both sides, another format shrunk by
+    the largest whole factor that does (`_shrunk`)."""
     width, height = decode_cover([(width, height)])
     try:
         if image.format == "JPEG":
             image.draft("RGB", (height, width) if _is_transposed(image) else (width, height))
-        return _to_rgb(ImageOps.exif_transpose(image))
+            return _to_rgb(ImageOps.exif_transpose(image))
+        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+        stored = (height, width) if orientation in TRANSPOSING_ORIENTATIONS else (width, height)
+        factor = min(image.width // stored[0], image.height // stored[1])
+        if factor < 2:
+            return _to_rgb(ImageOps.exif_transpose(image))
+        shrunk = _shrunk(image, factor)
+        upright = shrunk.transpose(TRANSPOSES[orientation]) if orientation in TRANSPOSES else shrunk
+        return _to_rgb(upright)
     except (OSError, ValueError, SyntaxError) as exc:
         # Truncated or corrupt data surfaces only when pixels are decoded; the decoder's own
         # words ("(20 bytes not processed)") stay in the cause, for logs.
         raise InvalidImageError(DAMAGED) from exc
+
+
+def _shrunk(image: Image.Image, factor: int) -> Image.Image:
+    """Return a decoded image `factor` times smaller on each side (the mean of each
+    factor×factor box), made without a full-size float copy."""
+    if image.mode.startswith("I;16"):
+        return Image.fromarray(_box_mean_16(image, factor))
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    elif image.mode == "1":
+        image = image.convert("L")
+    return image.reduce(factor)
+
+
+def _box_mean_16(image: Image.Image, factor: int) -> np.ndarray:
+    """Return the factor×factor box means of a 16-bit greyscale image as uint16, cropped and
+    averaged a band of SIXTEEN_BIT_ROWS output rows at a time (no full-size copy)."""
+    rows, columns = image.height // factor, image.width // factor
+    out = np.empty((rows, columns), dtype=np.uint16)
+    for top in range(0, rows, SIXTEEN_BIT_ROWS):
+        bottom = min(rows, top + SIXTEEN_BIT_ROWS)
+        band = np.asarray(image.crop((0, top * factor, columns * factor, bottom * factor)))
+        boxes = band.reshape(bottom - top, factor, columns, factor).astype(np.float32)
+        out[top:bottom] = np.rint(boxes.mean(axis=(1, 3)))
+    return out
 
 
 def in_field(rgb: Image.Image) -> tuple[Image.Image, Box | None]:
@@ -207,6 +293,7 @@ def preprocess_views(
     sizes: list[Size],
     max_pixels: int = DEFAULT_MAX_PIXELS,
     whole_frame: Sequence[bool] | None = None,
+    max_decode_mb: int = DEFAULT_DECODE_BUDGET_MB,
 ) -> tuple[list[np.ndarray], tuple[int, int], Box | None]:
     """Return the image resized to each of `sizes` from one decode, at the reduced JPEG scale
     that covers them all, its upright (width, height) and its field's box in those pixels (None
@@ -214,7 +301,7 @@ def preprocess_views(
     `preprocess` makes one, except that views whose `whole_frame` flag is set keep the border."""
     pairs = [width_height(size) for size in sizes]
     whole = [False] * len(pairs) if whole_frame is None else list(whole_frame)
-    with open_image(source, max_pixels) as image:
+    with open_image(source, max_pixels, max_decode_mb) as image:
         full_size = upright_size(image)  # before decoding: JPEG drafting shrinks image.size
         rgb = decoded_rgb(image, *decode_cover(pairs))
         field, box = in_field(rgb)
@@ -230,6 +317,7 @@ def preprocess_groups(
     groups: Sequence[Sequence[Size]],
     max_pixels: int = DEFAULT_MAX_PIXELS,
     whole_frame: Sequence[bool] | None = None,
+    max_decode_mb: int = DEFAULT_DECODE_BUDGET_MB,
 ) -> tuple[list[list[np.ndarray]], tuple[int, int], Box | None]:
     """Return each group of views of an image (e.g. one model's input, or the input check's
     views), the image's upright (width, height) and its field's box (see preprocess_views);
@@ -245,7 +333,7 @@ def preprocess_groups(
         members = [i for i, c in enumerate(covers) if c == cover]
         sizes = [size for i in members for size in groups[i]]
         flags = [whole[i] for i in members for _ in groups[i]]
-        views, full_size, box = preprocess_views(source, sizes, max_pixels, flags)
+        views, full_size, box = preprocess_views(source, sizes, max_pixels, flags, max_decode_mb)
         field = box if field is None else field  # the first decode's: at most 1 px apart
         made[cover] = iter(views)
     return (

@@ -26,7 +26,7 @@ from lesion_core.image_quality import (
     WASHED_OUT,
     quality_warnings,
 )
-from lesion_core.preprocess import preprocess, preprocess_for_segmenter
+from lesion_core.preprocess import DecodeLimits, preprocess, preprocess_for_segmenter
 from lesion_runtime.model_file import ModelLoadError
 from tests.backend.images import not_dermoscopy
 from tests.backend.test_metrics import sample_value, scrape
@@ -34,6 +34,8 @@ from tests.conftest import SHIPPED_SEGMENTER, encode
 from tests.servers import REPO_ROOT, gunicorn_server
 
 DERMOSCOPY = REPO_ROOT / "samples" / "ISIC_0024318.jpg"
+
+LIMITS = DecodeLimits(10**8)
 
 
 def dermoscopy() -> Image.Image:
@@ -118,7 +120,7 @@ def decodes(monkeypatch) -> list[tuple[int, int]]:
 
 def test_one_decode_serves_a_28_pixel_classifier_and_the_check(decodes, input_checker):
     upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
-    (model_input,), views = model_and_check_inputs(upload, [(28, 28)], input_checker, 10**8, "it")
+    (model_input,), views = model_and_check_inputs(upload, [(28, 28)], input_checker, LIMITS, "it")
     assert len(decodes) == 1
     np.testing.assert_array_equal(model_input, preprocess(upload.data))
     alone = input_checker.views(upload, 10**8)
@@ -130,7 +132,9 @@ def test_one_decode_serves_a_28_pixel_classifier_and_the_check(decodes, input_ch
 def test_a_larger_model_input_leaves_the_check_its_own_decode(decodes, input_checker):
     # Decoding for 160×120 would give the check's views another scale than they were fitted on.
     upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
-    (model_input,), views = model_and_check_inputs(upload, [(160, 120)], input_checker, 10**8, "it")
+    (model_input,), views = model_and_check_inputs(
+        upload, [(160, 120)], input_checker, LIMITS, "it"
+    )
     assert len(decodes) == 2
     np.testing.assert_array_equal(model_input, preprocess(upload.data, (160, 120)))
     np.testing.assert_array_equal(views.model_input, input_checker.views(upload, 10**8).model_input)
@@ -139,7 +143,7 @@ def test_a_larger_model_input_leaves_the_check_its_own_decode(decodes, input_che
 def test_localize_decodes_once_for_the_classifier_segmenter_and_check(decodes, input_checker):
     upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
     sizes = [(28, 28), MEASURE_SIZE]
-    decoded = decoded_inputs(upload, sizes, input_checker, 10**8, "it", whole_frame=[False, True])
+    decoded = decoded_inputs(upload, sizes, input_checker, LIMITS, "it", whole_frame=[False, True])
     (image, segmenter_input), views = decoded.inputs, decoded.check_views
     assert len(decodes) == 1 and decoded.size == (600, 450) and decoded.field is None
     np.testing.assert_array_equal(image, preprocess(upload.data))

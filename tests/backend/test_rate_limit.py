@@ -136,3 +136,67 @@ def test_real_server_limits_each_key(limited_server):
     assert int(refused.headers["Retry-After"]) >= 1
     assert requests.get(f"{url}/metadata", headers=bearer(OTHER_KEY), timeout=10).ok
     assert requests.get(f"{url}/health", timeout=10).ok
+
+
+@pytest.fixture()
+def proxied(predictor, segmenter, model_path: Path) -> Callable[..., FlaskClient]:
+    """Return a test client of a fresh app behind `hops` trusted proxies, with its limits."""
+
+    def make(hops: int, limit: str | None = None, megapixels: str | None = None) -> FlaskClient:
+        settings = Settings(
+            model_path=model_path,
+            segmenter_path=SHIPPED_SEGMENTER,
+            rate_limit=limit,
+            megapixel_limit=megapixels,
+            trusted_proxy_hops=hops,
+        )
+        return create_app(settings, predictor, segmenter).test_client()
+
+    return make
+
+
+def via_proxy(client: FlaskClient, address: str) -> int:
+    """Return the status of /metadata as a proxy at 172.18.0.5 forwards it for `address`."""
+    return client.get(
+        "/metadata",
+        headers={"X-Forwarded-For": address},
+        environ_base={"REMOTE_ADDR": "172.18.0.5"},
+    ).status_code
+
+
+def test_behind_a_trusted_proxy_each_real_client_has_its_own_budget(proxied):
+    client = proxied(1, "2/minute")
+    assert [via_proxy(client, "203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    assert via_proxy(client, "198.51.100.9") == 200, "another client, the same proxy"
+
+
+def test_without_trusted_hops_a_forwarded_header_is_ignored(proxied):
+    client = proxied(0, "2/minute")
+    # Anyone can send X-Forwarded-For: with no proxy trusted, the socket's address counts.
+    statuses = [via_proxy(client, f"203.0.113.{i}") for i in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_megapixels_are_counted_per_client_and_refused_over_the_limit(proxied):
+    from tests.conftest import encode, lesion_like_image
+
+    client = proxied(0, megapixels="3/minute")
+    # 1.08 megapixels, counted as 2; a small JPEG, so the test client keeps it in memory.
+    image = encode(lesion_like_image(1200, 900), "JPEG")
+
+    def post() -> requests.Response:
+        return client.post("/predict", data={"file": (io.BytesIO(image), "a.png")})
+
+    assert post().status_code == 200
+    refused = post()
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    error = refused.get_json()["error"]
+    assert error["code"] == "rate_limited" and "megapixels" in error["message"]
+
+
+def test_megapixel_limit_is_read_like_the_request_limit():
+    assert (
+        Settings.from_env({"RATE_LIMIT_MEGAPIXELS": "500/minute"}).megapixel_limit == "500/minute"
+    )
+    with pytest.raises(SettingsError, match="RATE_LIMIT_MEGAPIXELS="):
+        Settings.from_env({"RATE_LIMIT_MEGAPIXELS": "lots"})

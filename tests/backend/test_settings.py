@@ -150,3 +150,27 @@ def test_the_shipped_input_check_is_the_default_when_present():
     else:
         assert settings.input_check_path is None
         assert DEFAULT_INPUT_CHECK_PATH in settings.missing_shipped
+
+
+def test_threads_slots_and_proxies_have_safe_defaults_and_can_be_set():
+    settings = Settings.from_env({})
+    assert (settings.threads, settings.work_slots, settings.trusted_proxy_hops) == (32, 1, 0)
+    assert settings.decode_limits == (50_000_000, 256)
+    changed = Settings.from_env(
+        {
+            "GUNICORN_THREADS": "8",
+            "WORK_SLOTS": "2",
+            "TRUSTED_PROXY_HOPS": "1",
+            "MAX_DECODE_MB": "128",
+        }
+    )
+    assert (changed.threads, changed.work_slots, changed.trusted_proxy_hops) == (8, 2, 1)
+    assert changed.decode_limits.max_decode_mb == 128
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("WORK_SLOTS", "0"), ("TRUSTED_PROXY_HOPS", "-1"), ("MAX_DECODE_MB", "1")]
+)
+def test_unusable_hardening_settings_stop_start_up(name, value):
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})

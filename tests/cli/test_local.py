@@ -9,7 +9,7 @@ from backend.uploads import Upload
 from lesion_api.rows import Row
 from lesion_cli.local import LocalRunner
 from lesion_cli.models import model_path
-from lesion_core.preprocess import DEFAULT_MAX_PIXELS
+from lesion_core.preprocess import DecodeLimits
 from tests.cli.conftest import SAMPLES, damaged_jpeg
 
 
@@ -25,7 +25,7 @@ def test_rows_are_the_services_own_answers(runner):
         (answer,) = classify(
             [Upload(sample.read_bytes(), sample.name)],
             runner.predictor,
-            DEFAULT_MAX_PIXELS,
+            DecodeLimits(),
             runner.checker,
         )
         assert row == Row.answered(str(sample), "ensemble", answer)

@@ -199,12 +199,14 @@ def test_views_from_one_decode_are_each_what_preprocess_makes():
     from lesion_core.preprocess import preprocess_views
 
     image = lesion_like_image(300, 225)
-    png = encode(image, "PNG")  # no reduced-scale decoding: every view is exact
-    views, size, field = preprocess_views(png, [28, (200, 150), (64, 48)])
-    assert field is None
-    assert size == (300, 225)
-    for view, target in zip(views, [28, (200, 150), (64, 48)], strict=True):
-        np.testing.assert_array_equal(view, preprocess(png, target))
+    png = encode(image, "PNG")
+    views, size, field = preprocess_views(png, [(200, 150), (180, 140), (64, 48)])
+    assert field is None and size == (300, 225)
+    # One decode, whole, for the largest view: views that need no smaller decode are exact.
+    np.testing.assert_array_equal(views[0], preprocess(png, (200, 150)))
+    np.testing.assert_array_equal(views[1], preprocess(png, (180, 140)))
+    # Alone, a 64x48 view decodes at the 128x96 floor (shrunk 2x): close, not equal.
+    assert np.abs(views[2].astype(int) - preprocess(png, (64, 48))).mean() < 4
     jpeg = encode(image, "JPEG", quality=90)  # decoded at the scale of the largest view
     views, _, _ = preprocess_views(jpeg, [28, (200, 150)])
     np.testing.assert_array_equal(views[1], preprocess(jpeg, (200, 150)))
@@ -269,3 +271,45 @@ def test_the_segmenter_gets_the_whole_frame_it_was_trained_on():
     session = onnxruntime.InferenceSession(REPO_ROOT / "models/lesion_segmenter/model.onnx")
     height, width = session.get_inputs()[0].shape[1:3]
     assert decode_cover([(width, height)]) == (width, height)
+
+
+def full_decode_reference(image: Image.Image, size: tuple[int, int]) -> np.ndarray:
+    """Return the image resized from its full decode, as the preprocessing did before shrinking."""
+    return np.asarray(image.convert("RGB").resize(size, Image.Resampling.BILINEAR), dtype=int)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "TIFF", "WEBP", "BMP"])
+def test_a_large_non_jpeg_is_shrunk_after_decoding_and_still_gives_the_same_input(fmt):
+    image = lesion_like_image(1600, 1200)
+    data = encode(image, fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+    made = preprocess(data, (160, 120)).astype(int)
+    assert np.abs(made - full_decode_reference(image, (160, 120))).mean() < 2
+
+
+def test_a_16_bit_greyscale_png_is_scaled_to_8_bits_on_the_shrunk_image():
+    # From a quarter of the range (not black, which would read as a dark border) to its top.
+    ramp = np.tile(np.linspace(16384, 65535, 2000).astype(np.uint16), (1500, 1))
+    made = preprocess(encode(Image.fromarray(ramp), "PNG"), (200, 150))
+    assert made.dtype == np.uint8 and made.shape == (150, 200, 3)
+    assert (made[..., 0] == made[..., 1]).all(), "grey"
+    assert 60 <= made[:, 0, 0].min() <= made[:, 0, 0].max() <= 68, "scaled, not clipped"
+    assert made[:, -1, 0].min() > 250
+
+
+def test_a_shrunk_image_keeps_its_exif_orientation():
+    image = lesion_like_image(1200, 800)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored on its side: turn it 90 degrees clockwise to show it
+    data = encode(image, "PNG", exif=exif.tobytes())
+    upright = image.transpose(Image.Transpose.ROTATE_270)
+    made = preprocess(data, (120, 160)).astype(int)
+    assert np.abs(made - full_decode_reference(upright, (120, 160))).mean() < 2
+
+
+def test_an_upload_that_would_cost_more_than_the_decode_budget_is_refused_before_decoding():
+    from lesion_core.preprocess import open_image
+
+    data = encode(Image.new("P", (3000, 2000)), "PNG")  # 30 MB of pixels and conversion
+    with pytest.raises(ImageTooLargeError, match=r"takes 29 MB; the limit is 16 MB"):
+        open_image(data, max_decode_mb=16)
+    assert open_image(data, max_decode_mb=64).size == (3000, 2000)

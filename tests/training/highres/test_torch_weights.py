@@ -64,3 +64,39 @@ def test_torch_zip_format_is_named(tmp_path):
     path.write_bytes(b"PK\x03\x04rest")
     with pytest.raises(CheckpointError, match="zip format"):
         load_legacy_state_dict(path)
+
+
+@pytest.mark.parametrize("record", [0, 1, 2])
+def test_a_header_record_that_names_a_global_is_refused_before_it_runs(tmp_path, record):
+    # Each of the three header records is a pickle too: none of them may run code.
+    marker = tmp_path / "ran"
+    evil = f"cos\nsystem\n(S'touch {marker}'\ntR.".encode()
+    values = [pickle.dumps(v) for v in (LEGACY_MAGIC, LEGACY_PROTOCOL, {"little_endian": True})]
+    values[record] = evil
+    path = tmp_path / "evil-header.pth"
+    path.write_bytes(b"".join(values))
+    with pytest.raises(CheckpointError, match=r"refusing to load os\.system"):
+        load_legacy_state_dict(path)
+    assert not marker.exists()
+
+
+def test_the_storage_keys_record_may_not_run_code_either(tmp_path):
+    marker = tmp_path / "ran"
+    evil = f"cos\nsystem\n(S'touch {marker}'\ntR.".encode()
+    path = tmp_path / "evil-keys.pth"
+    _legacy_file(path, pickle.dumps({}) + evil)
+    with pytest.raises(CheckpointError, match=r"refusing to load os\.system"):
+        load_legacy_state_dict(path)
+    assert not marker.exists()
+
+
+def test_a_weights_file_other_than_the_pinned_one_is_refused_before_it_is_read(tmp_path):
+    from training.highres.torch_weights import check_digest
+
+    shipped = default_checkpoint(LITE1)  # its digest is the pinned one
+    check_digest(shipped, LITE1.sha256)
+    swapped = tmp_path / "lite1.pth"
+    data = shipped.read_bytes()
+    swapped.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit changed
+    with pytest.raises(CheckpointError, match="not the pinned"):
+        check_digest(swapped, LITE1.sha256)

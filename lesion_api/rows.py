@@ -85,14 +85,32 @@ class Row:
         return [cell(value) for value in self.record().values()]
 
 
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Return `text` as a spreadsheet shows it as text: a leading apostrophe where it would
+    start a formula (a file named `=HYPERLINK(...).jpg`)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def from_spreadsheet_safe(text: str) -> str:
+    """Return the text `spreadsheet_safe` made safe."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
 def cell(value: object) -> str:
-    """Return a CSV cell: empty for None, true/false, warning codes joined with ';'."""
+    """Return a CSV cell: empty for None, true/false, warning codes joined with ';', text made
+    spreadsheet-safe (numbers as they are)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, list):
-        return ";".join(value)
+        return spreadsheet_safe(";".join(value))
+    if isinstance(value, str):
+        return spreadsheet_safe(value)
     return str(value)
 
 

@@ -55,6 +55,7 @@ class PredictOptions:
     api_key: str | None = None
     image_dir: Path | None = None
     workers: int = 1
+    any_path: bool = False  # a CSV's paths may lead out of --image-dir (or its folder)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--image-dir", type=Path, help="where the images a CSV names are (default: its folder)"
     )
     predict.add_argument(
+        "--any-path",
+        action="store_true",
+        help="read every path a CSV's `path` column names, even one outside --image-dir (or "
+        "the CSV's folder); without it such a CSV is refused",
+    )
+    predict.add_argument(
         "--workers",
         type=positive,
         default=cpu_count(),
@@ -186,4 +193,5 @@ def parse_args(
         api_key=args.api_key or env.get(API_KEY_VARIABLE) or None,
         image_dir=args.image_dir,
         workers=args.workers,
+        any_path=args.any_path,
     )

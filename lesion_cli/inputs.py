@@ -28,11 +28,13 @@ def path_key(path: Path | str) -> str:
     return os.path.normpath(os.path.abspath(path))
 
 
-def find_images(sources: Sequence[Path], image_dir: Path | None = None) -> Found:
+def find_images(
+    sources: Sequence[Path], image_dir: Path | None = None, any_path: bool = False
+) -> Found:
     """Return the images that files, folders and CSV files (a `path` column, or `image` or
     `image_id` names looked up in `image_dir`, by default the CSV's folder) name, each once; or
-    raise CliError for a source that is not there, a folder without images or a CSV without
-    those columns."""
+    raise CliError for a source that is not there, a folder without images, a CSV without
+    those columns, or one whose paths leave that folder (unless `any_path`)."""
     if image_dir is not None and not image_dir.is_dir():
         raise CliError(f"--image-dir {image_dir}: no such folder")
     found = Found()
@@ -40,7 +42,7 @@ def find_images(sources: Sequence[Path], image_dir: Path | None = None) -> Found
         if source.is_dir():
             found.images += folder_images(source)
         elif source.suffix.lower() == ".csv" and source.is_file():
-            listed = listed_images(source, image_dir)
+            listed = listed_images(source, image_dir, any_path)
             found.images += listed.images
             found.missing += listed.missing
         elif source.is_file():
@@ -74,9 +76,11 @@ def folder_images(folder: Path) -> list[Path]:
     return images
 
 
-def listed_images(table: Path, image_dir: Path | None) -> Found:
+def listed_images(table: Path, image_dir: Path | None, any_path: bool = False) -> Found:
     """Return the images a CSV lists, relative paths and names taken from `image_dir` (by
-    default the CSV's folder); raise CliError when it has no usable column or none is there."""
+    default the CSV's folder); raise CliError when it has no usable column, none is there, or
+    (unless `any_path`) a path leads out of that folder: a CSV from elsewhere must not make the
+    command read, and send to a service, whatever files it names."""
     base = image_dir or table.parent
     try:
         with table.open(newline="", encoding="utf-8-sig") as handle:
@@ -94,6 +98,13 @@ def listed_images(table: Path, image_dir: Path | None) -> Found:
         raise CliError(f"{table}: cannot read it as CSV ({exc})") from None
     if column == PATH_COLUMN:
         paths = [base / value for value in values]  # an absolute value stays as it is
+        outside = [p for p in paths if not p.resolve().is_relative_to(base.resolve())]
+        if outside and not any_path:
+            raise CliError(
+                f"{table}: {len(outside)} of its paths lead out of {base} (the first: "
+                f"{outside[0]}); give the folder that holds them with --image-dir, or pass "
+                "--any-path to read wherever the CSV points"
+            )
     else:
         paths = list(named_images(values, base))
     found = Found(

@@ -80,7 +80,7 @@ def run(options: PredictOptions) -> int:
 def predict(options: PredictOptions, progress: bool = True) -> Summary:
     """Classify the images the options name that the output does not hold yet, appending their
     rows to it (or writing them to standard output), and return what was done."""
-    found = find_images(options.inputs, options.image_dir)
+    found = find_images(options.inputs, options.image_dir, options.any_path)
     if found.missing:
         note(
             f"left out {images(len(found.missing))} listed but not there ({quoted(found.missing)})"

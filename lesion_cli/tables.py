@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lesion_api.rows import from_spreadsheet_safe
 from lesion_cli.errors import CliError
 from lesion_cli.inputs import IMAGE_SUFFIXES
 from lesion_core.isic import ISIC_COLUMNS
@@ -42,8 +43,9 @@ class Predictions:
 
 
 def image_name(value: str) -> str:
-    """Return the image name of a path or name: the file name without an image extension."""
-    path = Path(value.strip())
+    """Return the image name of a path or name (as written, or made spreadsheet-safe): the file
+    name without an image extension."""
+    path = Path(from_spreadsheet_safe(value.strip()))
     return path.stem if path.suffix.lower() in IMAGE_SUFFIXES else path.name
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from lesion_api.rows import COLUMNS, Row, write_csv
+from lesion_api.rows import COLUMNS, Row, from_spreadsheet_safe, spreadsheet_safe, write_csv
 from lesion_cli.errors import CliError
 from lesion_cli.inputs import path_key
 from lesion_core.isic import ISIC_COLUMNS, ISIC_HEADER
@@ -96,7 +96,7 @@ def read_earlier(out: Path, fmt: str) -> Earlier:
                     f"--out {out}: line {rows.line_num} has {len(values)} fields, not "
                     f"{len(expected)}; mend it or name another file"
                 )
-            earlier.keys.add(image_key(values[0], fmt))
+            earlier.keys.add(image_key(from_spreadsheet_safe(values[0]), fmt))
             if fmt == "csv":
                 earlier.versions.add(values[COLUMNS.index("model_version")])
     return earlier
@@ -149,5 +149,5 @@ class RowWriter:
             for row in kept:
                 probabilities = row.probabilities or {}
                 values = [probabilities[column.lower()] for column in ISIC_COLUMNS]
-                self.isic.writerow([Path(row.path).stem, *values])
+                self.isic.writerow([spreadsheet_safe(Path(row.path).stem), *values])
         self.stream.flush()

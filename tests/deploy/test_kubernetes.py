@@ -41,9 +41,14 @@ def resource(kind: str, name: str) -> dict:
     return found
 
 
+def containers(deployment: str) -> list[dict]:
+    return resource("Deployment", deployment)["spec"]["template"]["spec"]["containers"]
+
+
 def container(deployment: str) -> dict:
-    (only,) = resource("Deployment", deployment)["spec"]["template"]["spec"]["containers"]
-    return only
+    """Return the deployment's own container: `backend` or `frontend`, not a sidecar."""
+    (own,) = [c for c in containers(deployment) if c["name"] == deployment.split("-")[-1]]
+    return own
 
 
 def env_of(deployment: str) -> dict[str, dict]:
@@ -62,6 +67,8 @@ def test_the_base_holds_what_a_deployment_needs():
         ("Deployment", "lesion-backend"),
         ("Deployment", "lesion-frontend"),
         ("HorizontalPodAutoscaler", "lesion-backend"),
+        ("NetworkPolicy", "lesion-backend"),
+        ("NetworkPolicy", "lesion-frontend"),
         ("PodDisruptionBudget", "lesion-backend"),
         ("Secret", "lesion-api-keys"),
         ("Service", "lesion-backend"),
@@ -127,16 +134,17 @@ def test_every_container_has_cpu_and_memory_requests_within_limits(deployment):
 
 
 def test_backend_memory_covers_its_workers_as_measured():
-    """benchmarks/capacity.py: master 47 MB; a worker with every shipped model (the input check
-    too) up to 181 MB at rest, 327 MB at its peak (a 49-megapixel /localize)."""
+    """benchmarks/hostile_clients.py: master 48 MB; a worker with every shipped model about
+    330 MB at rest, 567 MB at its peak (the heaviest upload accepted); the limit keeps a fifth
+    in hand over that peak."""
     backend = container("lesion-backend")
     workers = int(env_of("lesion-backend")["WEB_CONCURRENCY"]["value"])
     request, limit = (
         int(backend["resources"][kind]["memory"].removesuffix("Mi")) * 2**20
         for kind in ("requests", "limits")
     )
-    assert request >= (47 + workers * 181) * 1e6
-    assert limit >= (47 + workers * 327) * 1e6
+    assert request >= (48 + workers * 330) * 1e6
+    assert limit >= 1.2 * (48 + workers * 567) * 1e6
 
 
 @pytest.mark.parametrize("deployment", ["lesion-backend", "lesion-frontend"])
@@ -145,12 +153,42 @@ def test_containers_run_unprivileged_on_a_read_only_root(deployment):
     assert spec["securityContext"]["runAsNonRoot"] is True
     assert spec["securityContext"]["runAsUser"] == 10001  # the images' user
     assert spec["automountServiceAccountToken"] is False
-    security = container(deployment)["securityContext"]
-    assert security["allowPrivilegeEscalation"] is False
-    assert security["readOnlyRootFilesystem"] is True
-    assert security["capabilities"]["drop"] == ["ALL"]
-    mounts = {m["mountPath"] for m in container(deployment)["volumeMounts"]}
-    assert "/tmp" in mounts  # the only writable place a read-only root leaves
+    for each in containers(deployment):  # sidecars too
+        security = each["securityContext"]
+        assert security["allowPrivilegeEscalation"] is False
+        assert security["readOnlyRootFilesystem"] is True
+        assert security["capabilities"]["drop"] == ["ALL"]
+        mounts = {m["mountPath"] for m in each["volumeMounts"]}
+        assert "/tmp" in mounts  # the only writable place a read-only root leaves
+        assert "limits" in each["resources"]
+
+
+def test_clients_reach_the_backend_only_through_its_front_door():
+    (proxy,) = [c for c in containers("lesion-backend") if c["name"] == "proxy"]
+    assert proxy["image"] == "lesion-classifier-proxy"
+    env = {e["name"]: e["value"] for e in proxy["env"]}
+    assert env["BACKEND_UPSTREAM"] == "127.0.0.1:8000"
+    assert env["MAX_UPLOAD_MB"] == env_of("lesion-backend")["MAX_UPLOAD_MB"]["value"]
+    assert env_of("lesion-backend")["TRUSTED_PROXY_HOPS"]["value"] == "1"
+    (port,) = resource("Service", "lesion-backend")["spec"]["ports"]
+    (proxy_port,) = proxy["ports"]
+    assert port["targetPort"] == proxy_port["name"], "the Service sends clients to the proxy"
+    policy = resource("NetworkPolicy", "lesion-backend")["spec"]
+    (rule,) = policy["ingress"]
+    assert [p["port"] for p in rule["ports"]] == [proxy_port["containerPort"]]
+    sources = [f.get("podSelector", {}).get("matchLabels") for f in rule["from"]]
+    assert {"app.kubernetes.io/name": "lesion-frontend"} in sources
+
+
+def test_images_are_tagged_with_the_projects_version():
+    import tomllib
+
+    version = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["version"]
+    tags = {i["name"]: i["newTag"] for i in kustomization()["images"]}
+    assert tags == dict.fromkeys(
+        ["lesion-classifier-backend", "lesion-classifier-frontend", "lesion-classifier-proxy"],
+        version,
+    )
 
 
 def test_backend_settings_in_the_manifest_are_ones_the_service_accepts():
@@ -193,7 +231,7 @@ def test_each_service_selects_its_pods_on_a_named_container_port(name):
     template = resource("Deployment", name)["spec"]["template"]
     selector = service["spec"]["selector"]
     assert selector.items() <= template["metadata"]["labels"].items()
-    port_names = {p["name"] for p in template["spec"]["containers"][0]["ports"]}
+    port_names = {p["name"] for c in template["spec"]["containers"] for p in c["ports"]}
     assert {p["targetPort"] for p in service["spec"]["ports"]} <= port_names
 
 

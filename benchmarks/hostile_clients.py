@@ -30,10 +30,10 @@ from tests.hostile import (  # noqa: E402
     peak_memory_mb,
     pixel_bomb,
     reset_peak_memory,
-    slow_clients,
     worker_pids,
 )
 from tests.servers import gunicorn_server  # noqa: E402
+from tests.slow_clients import slow_clients  # noqa: E402
 
 ORIGINAL = REPO_ROOT / "samples" / "ISIC_0024400.jpg"  # 600×450, as the dermatoscope saved it
 BOMBS = (("png8", 7000), ("png16", 7000), ("tiff", 7000), ("webp", 4000), ("webp", 7000))

@@ -3,8 +3,9 @@
 #
 #   scripts/compose_smoke.sh            # or: make compose-smoke
 #
-# Environment: BACKEND_PORT, FRONTEND_PORT (host ports, default 8000 and 8501), SMOKE_TIMEOUT
-# (seconds to wait for both containers to be healthy, default 300), SMOKE_SAMPLE (the JPEG to POST).
+# Environment: BACKEND_PORT, FRONTEND_PORT (host ports of the API's front door and of the page,
+# default 8000 and 8501), SMOKE_TIMEOUT (seconds to wait for the containers to be healthy,
+# default 300), SMOKE_SAMPLE (the JPEG to POST), SMOKE_SLOW_CLIENTS (default 64).
 # Exits non-zero and names the failing step on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ export BACKEND_PORT=${BACKEND_PORT:-8000}
 export FRONTEND_PORT=${FRONTEND_PORT:-8501}
 timeout_s=${SMOKE_TIMEOUT:-300}
 sample=${SMOKE_SAMPLE:-samples/ISIC_0024318.jpg}
+slow_clients=${SMOKE_SLOW_CLIENTS:-64}
 backend_url="http://127.0.0.1:$BACKEND_PORT"
 frontend_url="http://127.0.0.1:$FRONTEND_PORT"
 
@@ -59,18 +61,20 @@ step "start the stack (backend on :$BACKEND_PORT, frontend on :$FRONTEND_PORT)"
 up_at=$SECONDS
 "${compose[@]}" up -d
 
-step "wait until both containers are healthy (at most ${timeout_s}s)"
+step "wait until the three containers are healthy (at most ${timeout_s}s)"
 while true; do
     backend=$(health backend)
     frontend=$(health frontend)
-    [[ $backend == healthy && $frontend == healthy ]] && break
-    for state in "$backend" "$frontend"; do
+    proxy=$(health proxy)
+    states="backend: $backend, frontend: $frontend, proxy: $proxy"
+    [[ $backend == healthy && $frontend == healthy && $proxy == healthy ]] && break
+    for state in "$backend" "$frontend" "$proxy"; do
         [[ $state == unhealthy || $state == exited || $state == missing ]] && {
-            echo "backend: $backend, frontend: $frontend" >&2
+            echo "$states" >&2
             exit 1
         }
     done
-    ((SECONDS - up_at < timeout_s)) || { echo "backend: $backend, frontend: $frontend" >&2; exit 1; }
+    ((SECONDS - up_at < timeout_s)) || { echo "$states" >&2; exit 1; }
     sleep 2
 done
 echo "    healthy $((SECONDS - up_at))s after \`up\`"
@@ -93,14 +97,15 @@ assert check["dermoscopic"] is True, check
 print("    input check: dermoscopic, score", check["score"])
 '
 
-step "GET $backend_url/models: every classifier baked into the image"
+step "GET $backend_url/models: every classifier, the ensemble assembled in the image's build"
 curl -fsS --max-time 30 "$backend_url/models" |
     python3 -c '
 import json, sys
 
 body = json.load(sys.stdin)
 names = [m["name"] for m in body["models"]]
-assert body["default"] == "resnet_small_2x" and names[:2] == ["resnet_small_2x", "paper_cnn"], names
+expected = ["ensemble", "resnet_small_2x", "paper_cnn", "efficientnet_lite0", "efficientnet_lite1"]
+assert body["default"] == "ensemble" and names == expected, (body["default"], names)
 print("    " + ", ".join("%s %s" % (m["name"], m["input_size"]) for m in body["models"]))
 '
 
@@ -116,6 +121,64 @@ assert body["heatmap_png"] and body["heatmap_class"] == body["label"], body["hea
 box, area, explained = lesion["box"], lesion["area_fraction"], body["heatmap_class"]
 print(f"    box {box}, area {area:.2f}, heat-map of {explained}")
 '
+
+step "the front door: security headers, its own JSON 413, published on loopback only"
+headers=$(curl -fsS --max-time 30 -D - -o /dev/null "$backend_url/livez")
+grep -qi "^x-content-type-options: nosniff" <<<"$headers"
+grep -qi "^cache-control: no-store" <<<"$headers"
+big=$(mktemp)
+head -c $((11 * 1024 * 1024)) /dev/zero >"$big"
+status=$(curl -sS --max-time 60 -o "$big.out" -w '%{http_code}' -H "Content-Type: image/png" \
+    --data-binary "@$big" "$backend_url/predict")
+[[ $status == 413 ]] && grep -q '"payload_too_large"' "$big.out"
+rm -f "$big" "$big.out"
+for service in proxy frontend; do
+    bound=$("${compose[@]}" port "$service" "$([[ $service == proxy ]] && echo 8080 || echo 8501)")
+    [[ $bound == 127.0.0.1:* ]] || { echo "$service is published on $bound" >&2; exit 1; }
+done
+backend_bound=$("${compose[@]}" port backend 8000 2>/dev/null || true)
+[[ -z $backend_bound || $backend_bound == ":0" ]] || { echo "backend is published on $backend_bound" >&2; exit 1; }
+
+step "every container: read-only root, no capabilities, no new privileges, a memory limit"
+for service in proxy backend frontend; do
+    docker inspect -f '{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}} {{.HostConfig.Memory}}' \
+        "$("${compose[@]}" ps -q "$service")" | python3 -c '
+import sys
+readonly, caps, options, memory = sys.stdin.read().split(" ", 3)
+assert readonly == "true" and "ALL" in caps and "no-new-privileges" in options, (readonly, caps, options)
+assert int(memory.strip()) > 0, "no memory limit"
+'
+done
+
+step "$slow_clients slow clients at the front door: ordinary requests still answered"
+python3 - "$backend_url" "$slow_clients" "$sample" <<'PY'
+import sys
+import time
+import urllib.request
+import uuid
+
+sys.path.insert(0, ".")
+from tests.slow_clients import slow_clients  # stdlib only: no venv needed
+
+url, count, sample = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+image = open(sample, "rb").read()
+boundary = uuid.uuid4().hex
+body = (
+    f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
+    "Content-Type: image/jpeg\r\n\r\n"
+).encode() + image + f"\r\n--{boundary}--\r\n".encode()
+answered = []
+with slow_clients(url, count):
+    for _ in range(5):
+        request = urllib.request.Request(
+            f"{url}/predict", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        )
+        started = time.monotonic()
+        with urllib.request.urlopen(request, timeout=5) as response:
+            answered.append((response.status, time.monotonic() - started))
+assert [status for status, _ in answered] == [200] * 5, answered
+print(f"    5 of 5 answered, slowest {max(s for _, s in answered):.2f} s")
+PY
 
 step "GET the frontend page $frontend_url/"
 curl -fsS --max-time 30 "$frontend_url/" | grep -i "<title>streamlit</title>" >/dev/null

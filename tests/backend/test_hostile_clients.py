@@ -14,10 +14,10 @@ from tests.hostile import (
     peak_memory_mb,
     pixel_bomb,
     reset_peak_memory,
-    slow_clients,
     worker_pids,
 )
 from tests.servers import REPO_ROOT, gunicorn_server
+from tests.slow_clients import slow_clients
 
 pytestmark = [pytest.mark.server, pytest.mark.heavy(60)]
 

@@ -34,8 +34,8 @@ def compose_command() -> list[str]:
 
 @pytest.fixture(scope="module")
 def scaled_stack() -> Iterator[list[str]]:
-    """Two backend replicas with threaded workers (which keep connections alive) and an API
-    key, behind the page; yields the compose command of this project. Tears it all down."""
+    """Two backend replicas with few threads and an API key, behind the page and the front
+    door; yields the compose command of this project. Tears it all down."""
     reason = docker_unavailable()
     if reason:
         pytest.skip(reason)
@@ -46,8 +46,8 @@ def scaled_stack() -> Iterator[list[str]]:
         "BACKEND_API_KEY": KEY,
         "GUNICORN_THREADS": "2",
         "WEB_CONCURRENCY": "1",
-        "BACKEND_PORT": "127.0.0.1:",  # an ephemeral host port for each replica
-        "FRONTEND_PORT": "127.0.0.1:",
+        "BACKEND_PORT": "",  # ephemeral host ports for the front door and the page
+        "FRONTEND_PORT": "",
     }
 
     def run(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -70,7 +70,7 @@ def scaled_stack() -> Iterator[list[str]]:
                 ).stdout.strip()
                 for i in ids
             ]  # fmt: skip
-            if len(states) == 3 and set(states) == {"healthy"}:
+            if len(states) == 4 and set(states) == {"healthy"}:  # proxy, 2 backends, page
                 break
             assert "unhealthy" not in states, run("logs", "--tail=40").stdout[-3000:]
             time.sleep(2)

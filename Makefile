@@ -13,7 +13,7 @@ RUN_OUT ?= runs/$(shell date +%Y%m%d-%H%M%S)
 TEST_WORKERS ?= 3
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format train evaluate train-segmenter evaluate-segmenter bench clean all
+.PHONY: help install run test lint format train evaluate context train-segmenter evaluate-segmenter bench clean all
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-19s %s\n", $$1, $$2}'
@@ -80,6 +80,16 @@ train: $(STAMP) ## train the paper's CNN on $(DATA) into $(RUN_OUT) (about 36 mi
 
 evaluate: $(STAMP) $(ENSEMBLES) ## score $(MODEL) on its saved split's test part, against always answering nv
 	$(BIN)/python -m training.classifier.evaluate --model $(MODEL) --data $(DATA) $(ARGS)
+
+# The context models (age, sex, site) of the shipped classifiers: refit whenever one changes.
+MILK10K ?= $(or $(MILK10K_DIR),data/milk10k)
+CONTEXT_MODELS := ensemble resnet_small_2x paper_cnn efficientnet_lite0 efficientnet_lite1
+
+context: $(STAMP) $(ENSEMBLES) ## refit each shipped classifier's context model on $(DATA) and $(MILK10K)
+	for model in $(CONTEXT_MODELS); do \
+		$(BIN)/python -m training.context.fit --model models/$$model/model.onnx \
+			--ham10000 $(DATA) --milk10k $(MILK10K) || exit 1; \
+	done
 
 SEGMENTER ?= models/lesion_segmenter/model.onnx
 

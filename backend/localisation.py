@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from backend.context import context_used, merged
 from backend.input_check import InputChecker
 from backend.overlays import heatmap_png, heatmap_size, mask_png
 from backend.responses import localisation, prediction
@@ -12,6 +13,7 @@ from backend.service import decoded_inputs
 from backend.uploads import Upload, describe
 from lesion_api.localisation import Localisation
 from lesion_core.class_activation import class_heatmap
+from lesion_core.context import Context
 from lesion_core.labels import CLASS_CODES
 from lesion_core.lesion_outline import outline
 from lesion_core.preprocess import DecodeLimits
@@ -28,9 +30,11 @@ def localise(
     limits: DecodeLimits,
     requested_class_code: str | None = None,
     checker: InputChecker | None = None,
+    context: Context | None = None,
 ) -> Localisation:
     """Return the /predict answer for one upload (with the input check's verdict when there is a
-    checker) plus its lesion outline and heat-map."""
+    checker, moved by its context where the classifier has a context model) plus its lesion
+    outline and heat-map."""
     started = time.perf_counter()
     chosen = None if requested_class_code is None else CLASS_CODES.index(requested_class_code)
     label = describe(upload, 1, 1)
@@ -51,7 +55,9 @@ def localise(
         activations = activations[0]
     else:
         (probabilities, members), activations = predictor.predict_members(batches), None
-    probabilities = probabilities[0]
+    image_context, from_dicom = merged(context, made.dicom)
+    moved, (used,) = predictor.with_context(probabilities, [image_context])
+    probabilities = moved[0]
     explained = int(probabilities.argmax()) if chosen is None else chosen
     lesion = outline(segmenter.probabilities(segmenter_input), size)
     (check,) = checker.judge([views]) if checker and views is not None else [None]
@@ -69,6 +75,7 @@ def localise(
             upload.filename,
             check,
             None if members is None else (predictor.info.members, members[0]),
+            context_used(image_context, from_dicom, used),
         ),
         lesion,
         mask_png(lesion.mask),

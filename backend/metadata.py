@@ -83,6 +83,7 @@ def summarise(info: ModelInfo) -> ModelSummary:
         version=info.version,
         input_size=info.input_size,
         metrics={k: float(test[k]) for k in HEADLINE_KEYS if test.get(k) is not None},
+        uses_context=info.uses_context,
     )
 
 

@@ -83,11 +83,12 @@ def operations(app: Flask) -> dict[tuple[str, str], Operation | None]:
 
 def _without_null(schema: dict) -> dict:
     """Return an optional field's schema without its null branch: leaving it out means null."""
-    branches = [s for s in schema.get("anyOf", []) if s != {"type": "null"}]
-    if len(branches) != 1:
+    every = schema.get("anyOf", [])
+    branches = [s for s in every if s != {"type": "null"}]
+    if len(branches) == len(every):
         return schema
     rest = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
-    return {**branches[0], **rest}
+    return {**branches[0], **rest} if len(branches) == 1 else {"anyOf": branches, **rest}
 
 
 def _fields(

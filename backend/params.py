@@ -28,7 +28,7 @@ def parse_params(
         return model.model_validate(values.to_dict())
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = ".".join(str(part) for part in first["loc"])
+        name = str(first["loc"][0])  # the parameter, not the part of its type that failed
         code = (codes or {}).get(name, "invalid_parameter")
         raise ApiError(
             400, code, f"{name} {first.get('input')!r} is not accepted: {first['msg']}"

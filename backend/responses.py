@@ -11,6 +11,7 @@ from lesion_api.errors import ErrorDetail
 from lesion_api.localisation import Lesion, Localisation
 from lesion_api.predictions import (
     Agreement,
+    ContextUsed,
     FileError,
     InputCheck,
     MemberAnswer,
@@ -54,6 +55,7 @@ def prediction(
     file: str | None,
     input_check: InputCheck | None = None,
     members: tuple[list[str], np.ndarray] | None = None,
+    context: ContextUsed | None = None,
 ) -> Prediction:
     """Return the Prediction of one image's (7,) probabilities (rounded by the type) from the
     classifier `model`, the input check's verdict on it and, for an ensemble, its members' names
@@ -69,6 +71,7 @@ def prediction(
         confidence=float(probabilities[top]),
         probabilities={code: float(p) for code, p in zip(CLASS_CODES, probabilities, strict=True)},
         model_version=model_version,
+        context=context,
         agreement=None if members is None else agreement(top, *members),
     )
 

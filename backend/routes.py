@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.datastructures import MultiDict
 
 from backend.classifiers import Classifiers
+from backend.context import request_context
 from backend.errors import ApiError
 from backend.input_check import InputChecker
 from backend.localisation import localise
@@ -58,7 +59,13 @@ UPLOAD_ERRORS = {
     415: Reply("unsupported_media_type, or unsupported_image_type: not accepted", ErrorBody),
 }
 ONE_IMAGE = "/localize takes one image; send several to /predict, up to {max_files} per request"
-PARAMETER_CODES = {"model": "invalid_model", "class": "unknown_class"}
+PARAMETER_CODES = {
+    "model": "invalid_model",
+    "class": "unknown_class",
+    "age": "invalid_age",
+    "sex": "invalid_sex",
+    "site": "invalid_site",
+}
 LIMITS = (
     "Accepted formats: {formats}. At most {max_upload_mb} MB per request and {max_image_pixels} "
     "pixels per image. Probabilities are rounded to 4 decimals."
@@ -218,10 +225,12 @@ def predict():
     """Classify one image (a single answer) or several `file` fields (a `results` list)."""
     _ready_predictor(None)
     uploads = read_uploads(request, _settings().max_files)
-    predictor = _ready_predictor(_params(PredictQuery, FIELD).model)
+    params = _params(PredictQuery, FIELD)
+    predictor = _ready_predictor(params.model)
+    context = request_context(params)
     charge_megapixels(uploads)
     with _slots().held():
-        results = classify(uploads, predictor, _settings().decode_limits, _checker())
+        results = classify(uploads, predictor, _settings().decode_limits, _checker(), context)
     if len(results) == 1:
         (result,) = results
         if isinstance(result, ApiError):
@@ -274,6 +283,12 @@ def localize():
     charge_megapixels([upload])
     with _slots().held():
         answer = localise(
-            upload, predictor, segmenter, settings.decode_limits, chosen.class_, _checker()
+            upload,
+            predictor,
+            segmenter,
+            settings.decode_limits,
+            chosen.class_,
+            _checker(),
+            request_context(chosen),
         )
     return json_response(answer)

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from backend.context import DicomContext, context_used, merged
 from backend.errors import ApiError
 from backend.input_check import InputChecker
 from backend.responses import prediction
 from backend.uploads import Upload, describe
 from lesion_api.predictions import Prediction
 from lesion_core.check_input import CheckViews, as_check_views
+from lesion_core.context import Context
+from lesion_core.dicom import dicom_image, is_dicom
 from lesion_core.preprocess import (
     DecodeLimits,
     ImageTooLargeError,
@@ -57,6 +60,7 @@ class DecodedUpload:
     check_views: CheckViews | None  # None without a checker
     size: tuple[int, int]  # the upload's upright (width, height)
     field: Box | None  # the imaged field inside a dark border, in those pixels; None: no border
+    dicom: DicomContext | None = None  # what a DICOM upload's tags said; None: not DICOM
 
 
 def decoded_inputs(
@@ -73,29 +77,32 @@ def decoded_inputs(
     (lesion_core.preprocess.preprocess_groups), as the shipped ones do."""
     groups = [[size] for size in sizes] + ([checker.view_sizes] if checker else [])
     whole = (whole_frame or [False] * len(sizes)) + ([False] if checker else [])
+    data, dicom = upload.data, None
     with decoding(upload, label):
+        if is_dicom(data):
+            data, tags, fields = dicom_image(data, limits.max_pixels)
+            dicom = DicomContext(tags, tuple(fields))
         made, full_size, field = preprocess_groups(
-            upload.data, groups, limits.max_pixels, whole, limits.max_decode_mb
+            data, groups, limits.max_pixels, whole, limits.max_decode_mb
         )
     inputs = [model_input for (model_input,) in made[: len(sizes)]]
     views = as_check_views(made[-1], full_size) if checker else None
-    return DecodedUpload(inputs, views, full_size, field)
+    return DecodedUpload(inputs, views, full_size, field, dicom)
 
 
-def model_and_check_inputs(
+def decoded_or_refused(
     upload: Upload,
     sizes: list[Size],
     checker: InputChecker | None,
     limits: DecodeLimits,
     label: str,
-) -> tuple[list[np.ndarray], CheckViews | None] | ApiError:
-    """Return the classifier's inputs (one per size) and the input check's views (None without
-    a checker), or the ApiError that refuses the upload."""
+) -> DecodedUpload | ApiError:
+    """Return the upload decoded for the classifier (one input per size) and the input check,
+    or the ApiError that refuses it."""
     try:
-        decoded = decoded_inputs(upload, sizes, checker, limits, label)
+        return decoded_inputs(upload, sizes, checker, limits, label)
     except ApiError as exc:
         return exc
-    return decoded.inputs, decoded.check_views
 
 
 def _named(
@@ -109,32 +116,40 @@ def classify(
     predictor: Predictor,
     limits: DecodeLimits,
     checker: InputChecker | None = None,
+    context: Context | None = None,
 ) -> list[Prediction | ApiError]:
-    """Return a Prediction (with the input check's verdict when there is a checker), or the
-    ApiError refusing that image, per upload, in upload order; the images that decode go through
-    the model in one call, and through the check in another."""
+    """Return a Prediction (with the input check's verdict when there is a checker, moved by
+    the request's `context` or a DICOM file's own where the classifier has a context model), or
+    the ApiError refusing that image, per upload, in upload order; the images that decode go
+    through the model in one call, and through the check in another."""
     started = time.perf_counter()
-    inputs = [
-        model_and_check_inputs(u, predictor.sizes, checker, limits, describe(u, i, len(uploads)))
+    decoded = [
+        decoded_or_refused(u, predictor.sizes, checker, limits, describe(u, i, len(uploads)))
         for i, u in enumerate(uploads, start=1)
     ]
-    read = [x for x in inputs if not isinstance(x, ApiError)]
-    decoded = time.perf_counter()
-    batches = [np.stack(images) for images in zip(*(made for made, _ in read), strict=True)]
+    read = [d for d in decoded if not isinstance(d, ApiError)]
+    done_decoding = time.perf_counter()
+    batches = [np.stack(images) for images in zip(*(d.inputs for d in read), strict=True)]
     answered, members = predictor.predict_members(batches) if read else ([], None)
+    contexts = [merged(context, d.dicom) for d in read]
+    if read:
+        answered, used = predictor.with_context(answered, [c for c, _ in contexts])
+    else:
+        used = []
     probabilities = iter(answered)
     per_member = iter([None] * len(read) if members is None else members)
+    said = iter(context_used(c, fields, u) for (c, fields), u in zip(contexts, used, strict=True))
     done = time.perf_counter()
-    checks = iter(checker.judge([v for _, v in read]) if checker else [None] * len(read))
-    # Sizes and timings only: never image content or file names.
+    checks = iter(checker.judge([d.check_views for d in read]) if checker else [None] * len(read))
+    # Sizes and timings only: never image content, file names or context.
     log.info(
         "classified %d image(s) (%d refused), %d bytes, decode %.1f ms, model %.1f ms, "
         "input check %.1f ms",
         len(uploads),
         len(uploads) - len(read),
         sum(len(u.data) for u in uploads),
-        (decoded - started) * 1e3,
-        (done - decoded) * 1e3,
+        (done_decoding - started) * 1e3,
+        (done - done_decoding) * 1e3,
         (time.perf_counter() - done) * 1e3,
     )
     return [
@@ -147,6 +162,7 @@ def classify(
             upload.filename,
             next(checks),
             _named(predictor.info.members, next(per_member)),
+            next(said),
         )
-        for x, upload in zip(inputs, uploads, strict=True)
+        for x, upload in zip(decoded, uploads, strict=True)
     ]

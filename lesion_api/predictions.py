@@ -82,6 +82,23 @@ class Agreement(WireModel):
     )
 
 
+class ContextUsed(WireModel):
+    """The clinical context an answer had, and whether the classifier's context model used it."""
+
+    age: float | None = Field(description="years; null: not given")
+    sex: Literal["male", "female"] | None = Field(description="null: not given")
+    site: str | None = Field(
+        description="the ISIC anatomic site (or `torso`, no side given); null: not given"
+    )
+    from_dicom: list[str] = Field(
+        default_factory=list, description="the fields read from the DICOM file's tags"
+    )
+    used: bool = Field(
+        description="whether it moved the answer: false when nothing was given, or the "
+        "classifier has no context model (GET /models says which have one)"
+    )
+
+
 class Prediction(WireModel):
     """One image's top class and the probabilities of all seven classes."""
 
@@ -106,6 +123,11 @@ class Prediction(WireModel):
         "sum to 1 within that rounding"
     )
     model_version: str = Field(description="name and content hash of the model that answered")
+    context: ContextUsed | None = Field(
+        default=None,
+        description="the age, sex and site the answer had (from the request or a DICOM file's "
+        "tags) and whether the classifier's context model used them; null when none was given",
+    )
     agreement: Agreement | None = Field(
         default=None,
         description="for an ensemble, how many of its members put its answer first, what "

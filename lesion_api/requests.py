@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from lesion_api.base import WireModel
 from lesion_api.predictions import ClassCode
+from lesion_core.context import ACCEPTED_SITES, MAX_AGE, SEXES, UNKNOWN
 
 # One uploaded image: any bytes on the wire, refused unless they are an accepted image.
 ImageBytes = Annotated[bytes, Field(min_length=1, description="an image file")]
@@ -30,7 +31,28 @@ class ModelChoice(WireModel):
     )
 
 
-class PredictQuery(ModelChoice):
+Age = Annotated[float, Field(ge=0, le=MAX_AGE)]
+Sex = Literal[(*SEXES, UNKNOWN)]
+Site = Literal[(*ACCEPTED_SITES, UNKNOWN)]
+
+
+class ContextChoice(WireModel):
+    """What is known of the patient and the lesion, each optional: query parameters or form
+    fields (given in both, the two must agree). For a DICOM upload a field not given here is
+    read from the file; one given here wins. `unknown` means not given."""
+
+    age: Age | Literal[UNKNOWN] | None = Field(
+        default=None, description=f"the patient's age in years, 0 to {MAX_AGE}"
+    )
+    sex: Sex | None = Field(default=None, description="the patient's sex")
+    site: Site | None = Field(
+        default=None,
+        description="where the lesion is: the ISIC anatomic sites, or HAM10000's localization "
+        "names (mapped onto them: lesion_core/context.py)",
+    )
+
+
+class PredictQuery(ContextChoice, ModelChoice):
     """/predict's query parameters."""
 
 
@@ -49,12 +71,13 @@ class ClassChoice(WireModel):
     )
 
 
-class LocalizeQuery(ClassChoice, ModelChoice):
+class LocalizeQuery(ContextChoice, ClassChoice, ModelChoice):
     """/localize's query parameters."""
 
 
-class PredictForm(ModelChoice):
-    """/predict's multipart form: one `file` field per image, and optionally the model."""
+class PredictForm(ContextChoice, ModelChoice):
+    """/predict's multipart form: one `file` field per image, and optionally the model and the
+    context (which then holds for every image of the request)."""
 
     file: list[BatchImageBytes] = Field(
         min_length=1,
@@ -63,8 +86,8 @@ class PredictForm(ModelChoice):
     )
 
 
-class LocalizeForm(ClassChoice, ModelChoice):
-    """/localize's multipart form: one image, and optionally the class to explain and the
-    model."""
+class LocalizeForm(ContextChoice, ClassChoice, ModelChoice):
+    """/localize's multipart form: one image, and optionally the class to explain, the model
+    and the context."""
 
     file: ImageBytes

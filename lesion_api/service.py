@@ -55,6 +55,10 @@ class ModelSummary(ModelRef):
         description="its model card's held-out test figures (accuracy, balanced_accuracy, "
         "macro_f1, macro_auc, melanoma_recall, ece, where known); empty when it has none"
     )
+    uses_context: bool = Field(
+        default=False,
+        description="whether age, sex and site move its answers (a context model beside it)",
+    )
 
 
 class ModelList(WireModel):

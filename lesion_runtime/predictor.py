@@ -10,7 +10,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lesion_core.context import Context
 from lesion_core.labels import CLASS_CODES
+from lesion_runtime.context_head import load_context_head
 from lesion_runtime.model_file import (
     ModelLoadError,
     model_name,
@@ -46,6 +48,7 @@ class ModelInfo:
     metrics: dict = field(default_factory=dict)
     input_sizes: list[tuple[int, int]] = field(default_factory=list)  # (height, width) each
     members: list[str] = field(default_factory=list)  # an ensemble's members, in output order
+    uses_context: bool = False  # whether a context model (context.json) sits beside it
 
 
 class Predictor:
@@ -96,6 +99,8 @@ class Predictor:
             input_sizes=[(int(t.shape[1]), int(t.shape[2])) for t in tensors],
             members=[m["name"] for m in config.get("members", [])] if self._members else [],
         )
+        self.context_head = load_context_head(model_path, self.info.version)
+        self.info.uses_context = self.context_head is not None
         self.ready = False
         self.warm_up()
 
@@ -130,6 +135,17 @@ class Predictor:
         per input, or one array for a one-input model."""
         (probabilities,) = self._session.run([self._output], self._feed(inputs))
         return probabilities.astype(np.float64)
+
+    def with_context(
+        self, probabilities: np.ndarray, contexts: Sequence[Context]
+    ) -> tuple[np.ndarray, list[bool]]:
+        """Return the (N, 7) probabilities moved by each image's context, and for each whether
+        its context was used (something given, and a context model to use it)."""
+        used = [self.context_head is not None and c.given for c in contexts]
+        if not any(used):
+            return probabilities, used
+        moved = self.context_head.adjust(probabilities, contexts)
+        return np.where(np.array(used)[:, None], moved, probabilities), used
 
     def predict_members(self, inputs: Inputs) -> tuple[np.ndarray, np.ndarray | None]:
         """Return `predict`'s probabilities and, for an ensemble, its members' (N, members, 7)

@@ -15,7 +15,7 @@ from PIL import Image, ImageEnhance, ImageFilter
 
 from backend.app import create_app
 from backend.input_check import NOT_DERMOSCOPIC, InputChecker
-from backend.service import decoded_inputs, model_and_check_inputs
+from backend.service import decoded_inputs
 from backend.settings import Settings
 from backend.uploads import Upload
 from lesion_core.image_quality import (
@@ -120,7 +120,8 @@ def decodes(monkeypatch) -> list[tuple[int, int]]:
 
 def test_one_decode_serves_a_28_pixel_classifier_and_the_check(decodes, input_checker):
     upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
-    (model_input,), views = model_and_check_inputs(upload, [(28, 28)], input_checker, LIMITS, "it")
+    made = decoded_inputs(upload, [(28, 28)], input_checker, LIMITS, "it")
+    (model_input,), views = made.inputs, made.check_views
     assert len(decodes) == 1
     np.testing.assert_array_equal(model_input, preprocess(upload.data))
     alone = input_checker.views(upload, 10**8)
@@ -132,9 +133,8 @@ def test_one_decode_serves_a_28_pixel_classifier_and_the_check(decodes, input_ch
 def test_a_larger_model_input_leaves_the_check_its_own_decode(decodes, input_checker):
     # Decoding for 160×120 would give the check's views another scale than they were fitted on.
     upload = Upload(DERMOSCOPY.read_bytes(), "lesion.jpg")
-    (model_input,), views = model_and_check_inputs(
-        upload, [(160, 120)], input_checker, LIMITS, "it"
-    )
+    made = decoded_inputs(upload, [(160, 120)], input_checker, LIMITS, "it")
+    (model_input,), views = made.inputs, made.check_views
     assert len(decodes) == 2
     np.testing.assert_array_equal(model_input, preprocess(upload.data, (160, 120)))
     np.testing.assert_array_equal(views.model_input, input_checker.views(upload, 10**8).model_input)

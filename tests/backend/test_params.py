@@ -22,7 +22,7 @@ def upload(**fields: str) -> dict:
 
 
 def test_accepted_names_are_the_wire_names():
-    assert accepted_names(LocalizeQuery) == ["model", "class"]
+    assert accepted_names(LocalizeQuery) == ["model", "class", "age", "sex", "site"]
 
 
 def test_agreed_keeps_one_value_given_in_both_places():
@@ -100,7 +100,10 @@ def test_a_parameter_the_route_does_not_take_is_a_400_naming_it(client, send, na
     assert named in response.json["error"]["message"]
 
 
-@pytest.mark.parametrize(("path", "takes"), [("/predict", "model"), ("/localize", "model, class")])
+@pytest.mark.parametrize(
+    ("path", "takes"),
+    [("/predict", "model, age, sex, site"), ("/localize", "model, class, age, sex, site")],
+)
 def test_the_unknown_parameter_error_lists_the_accepted_ones(client, path, takes):
     message = client.post(path, data=upload(colour="red")).json["error"]["message"]
     assert f"it takes {takes} (query parameters or form fields)" in message

@@ -230,7 +230,9 @@ def predict():
     context = request_context(params)
     charge_megapixels(uploads)
     with _slots().held():
-        results = classify(uploads, predictor, _settings().decode_limits, _checker(), context)
+        results = classify(
+            uploads, predictor, _settings().decode_limits, _checker(), [context] * len(uploads)
+        )
     if len(results) == 1:
         (result,) = results
         if isinstance(result, ApiError):

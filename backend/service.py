@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -116,10 +116,11 @@ def classify(
     predictor: Predictor,
     limits: DecodeLimits,
     checker: InputChecker | None = None,
-    context: Context | None = None,
+    contexts: Sequence[Context] | None = None,
 ) -> list[Prediction | ApiError]:
     """Return a Prediction (with the input check's verdict when there is a checker, moved by
-    the request's `context` or a DICOM file's own where the classifier has a context model), or
+    each upload's context (`contexts`, one per upload) or a DICOM file's own, where the
+    classifier has a context model), or
     the ApiError refusing that image, per upload, in upload order; the images that decode go
     through the model in one call, and through the check in another."""
     started = time.perf_counter()
@@ -131,14 +132,18 @@ def classify(
     done_decoding = time.perf_counter()
     batches = [np.stack(images) for images in zip(*(d.inputs for d in read), strict=True)]
     answered, members = predictor.predict_members(batches) if read else ([], None)
-    contexts = [merged(context, d.dicom) for d in read]
+    given = contexts or [Context()] * len(uploads)
+    kept = [c for c, d in zip(given, decoded, strict=True) if not isinstance(d, ApiError)]
+    merged_contexts = [merged(c, d.dicom) for c, d in zip(kept, read, strict=True)]
     if read:
-        answered, used = predictor.with_context(answered, [c for c, _ in contexts])
+        answered, used = predictor.with_context(answered, [c for c, _ in merged_contexts])
     else:
         used = []
     probabilities = iter(answered)
     per_member = iter([None] * len(read) if members is None else members)
-    said = iter(context_used(c, fields, u) for (c, fields), u in zip(contexts, used, strict=True))
+    said = iter(
+        context_used(c, fields, u) for (c, fields), u in zip(merged_contexts, used, strict=True)
+    )
     done = time.perf_counter()
     checks = iter(checker.judge([d.check_views for d in read]) if checker else [None] * len(read))
     # Sizes and timings only: never image content, file names or context.

@@ -22,6 +22,10 @@ COLUMNS = (
     "dermoscopic",
     "input_check_score",
     "warning_codes",
+    "age",
+    "sex",
+    "site",
+    "context_used",
     "error",
 )
 
@@ -39,12 +43,17 @@ class Row:
     dermoscopic: bool | None = None  # None: no input check ran, or it failed
     input_check_score: float | None = None
     warning_codes: tuple[str, ...] = ()
+    age: float | None = None  # the context the answer had (None: not given)
+    sex: str | None = None
+    site: str | None = None
+    context_used: bool | None = None  # None: no context given
     error: str | None = None  # "code: message"
 
     @classmethod
     def answered(cls, path: str, model: str, prediction: Prediction) -> Row:
         """Return the row of a prediction (rounded as the service answers)."""
         check = prediction.input_check
+        context = prediction.context
         return cls(
             path=path,
             model=model,
@@ -54,6 +63,10 @@ class Row:
             dermoscopic=None if check is None else check.dermoscopic,
             input_check_score=None if check is None else check.score,
             warning_codes=() if check is None else tuple(check.warning_codes),
+            age=None if context is None else context.age,
+            sex=None if context is None else context.sex,
+            site=None if context is None else context.site,
+            context_used=None if context is None else context.used,
         )
 
     @classmethod
@@ -77,6 +90,10 @@ class Row:
             "dermoscopic": self.dermoscopic,
             "input_check_score": self.input_check_score,
             "warning_codes": list(self.warning_codes),
+            "age": self.age,
+            "sex": self.sex,
+            "site": self.site,
+            "context_used": self.context_used,
             "error": self.error,
         }
 

@@ -9,8 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lesion_cli.errors import CliError
+from lesion_core.context import Context, ContextError, parse_context
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".dcm")
+# A CSV's context columns, ours first, then ISIC's and HAM10000's names for them.
+CONTEXT_COLUMNS = {
+    "age": ("age", "age_approx"),
+    "sex": ("sex",),
+    "site": ("site", "anatom_site_general", "localization"),
+}
 PATH_COLUMN = "path"  # a CSV column of file paths
 ID_COLUMNS = ("image", "image_id")  # or of image names (ISIC, HAM10000), found in --image-dir
 
@@ -21,6 +28,7 @@ class Found:
 
     images: list[Path] = field(default_factory=list)
     missing: list[Path] = field(default_factory=list)
+    contexts: dict[str, Context] = field(default_factory=dict)  # by path_key, from a CSV
 
 
 def path_key(path: Path | str) -> str:
@@ -45,6 +53,7 @@ def find_images(
             listed = listed_images(source, image_dir, any_path)
             found.images += listed.images
             found.missing += listed.missing
+            found.contexts.update(listed.contexts)
         elif source.is_file():
             found.images.append(source)
         else:
@@ -93,9 +102,11 @@ def listed_images(table: Path, image_dir: Path | None, any_path: bool = False) -
                     f"{' or '.join(f'`{c}`' for c in ID_COLUMNS)} (image names, found in "
                     f"--image-dir); its columns are {', '.join(columns) or 'none'}"
                 )
-            values = [value.strip() for row in reader if (value := row.get(column) or "").strip()]
+            rows = [row for row in reader if (row.get(column) or "").strip()]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise CliError(f"{table}: cannot read it as CSV ({exc})") from None
+    values = [row[column].strip() for row in rows]
+    contexts = [row_context(table, number, row) for number, row in enumerate(rows, start=2)]
     if column == PATH_COLUMN:
         paths = [base / value for value in values]  # an absolute value stays as it is
         outside = [p for p in paths if not p.resolve().is_relative_to(base.resolve())]
@@ -108,7 +119,9 @@ def listed_images(table: Path, image_dir: Path | None, any_path: bool = False) -
     else:
         paths = list(named_images(values, base))
     found = Found(
-        images=[p for p in paths if p.is_file()], missing=[p for p in paths if not p.is_file()]
+        images=[p for p in paths if p.is_file()],
+        missing=[p for p in paths if not p.is_file()],
+        contexts={path_key(p): c for p, c in zip(paths, contexts, strict=True) if c.given},
     )
     if paths and not found.images:
         raise CliError(
@@ -129,3 +142,16 @@ def named_images(names: Iterable[str], folder: Path) -> Iterable[Path]:
     for name in names:
         direct = folder / name
         yield direct if direct.is_file() else by_stem.get(name, direct)
+
+
+def row_context(table: Path, line: int, row: dict[str, str | None]) -> Context:
+    """Return the context a CSV row's columns give (CONTEXT_COLUMNS), or raise CliError naming
+    the line and the value refused."""
+    raw = {
+        name: next((row[c] for c in columns if (row.get(c) or "").strip()), None)
+        for name, columns in CONTEXT_COLUMNS.items()
+    }
+    try:
+        return parse_context(**raw)
+    except ContextError as exc:
+        raise CliError(f"{table}, line {line}: {exc}") from None

@@ -7,7 +7,7 @@ release the GIL, so each thread keeps a core busy."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from backend.errors import ApiError
@@ -17,7 +17,9 @@ from backend.settings import DEFAULT_INPUT_CHECK_PATH
 from backend.uploads import Upload
 from lesion_api.rows import Row
 from lesion_cli.errors import CliError
+from lesion_cli.inputs import path_key
 from lesion_cli.pool import in_order
+from lesion_core.context import Context
 from lesion_core.preprocess import DecodeLimits
 from lesion_runtime.model_file import ModelLoadError
 from lesion_runtime.predictor import Predictor
@@ -48,6 +50,8 @@ class LocalRunner:
         self.workers = workers
         self.limits = limits
 
+    contexts: Mapping[str, Context] = {}  # by path_key: what a CSV said of each image
+
     def classify(self, paths: Sequence[Path]) -> Iterator[list[Row]]:
         """Yield the rows of `paths` a batch at a time, in order; small runs are split so that
         every worker gets a batch."""
@@ -66,7 +70,10 @@ class LocalRunner:
             except OSError as exc:
                 message = f"'{path.name}': {exc.strerror or exc}"
                 rows[i] = self.failed(path, "unreadable_file", message)
-        results = classify(list(uploads.values()), self.predictor, self.limits, self.checker)
+        contexts = [self.contexts.get(path_key(paths[i]), Context()) for i in uploads]
+        results = classify(
+            list(uploads.values()), self.predictor, self.limits, self.checker, contexts
+        )
         for i, result in zip(uploads, results, strict=True):
             if isinstance(result, ApiError):
                 rows[i] = self.failed(paths[i], result.code, result.message)

@@ -89,6 +89,7 @@ def predict(options: PredictOptions, progress: bool = True) -> Summary:
         refuse_shared_names(found.images)
     earlier = earlier_rows(options.out, options.format) if options.out else Earlier()
     runner = open_runner(options)
+    runner.contexts = found.contexts
     summary = Summary(runner.version)
     if others := earlier.versions - {runner.version}:
         raise CliError(

@@ -8,7 +8,7 @@ import math
 import mimetypes
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,9 @@ from lesion_api.rows import Row
 from lesion_api.service import Metadata
 from lesion_cli.arguments import API_KEY_VARIABLE
 from lesion_cli.errors import FAILED, CliError
+from lesion_cli.inputs import path_key
 from lesion_cli.pool import in_order
+from lesion_core.context import Context
 
 TIMEOUT = (5, 120)  # seconds to connect, and to wait for a full request's answer
 RETRIES = 4  # tries for an answer that says "later" (429, 502-504) or a dropped connection
@@ -52,6 +54,8 @@ class RemoteRunner:
         self.max_files = metadata.limits.max_files
         self.max_bytes = metadata.limits.max_upload_bytes
 
+    contexts: Mapping[str, Context] = {}  # by path_key: what a CSV said of each image
+
     def classify(self, paths: Sequence[Path]) -> Iterator[list[Row]]:
         """Yield the rows of `paths` a request at a time, in order."""
         yield from in_order(self.classify_batch, self.batches(paths), self.workers)
@@ -82,10 +86,15 @@ class RemoteRunner:
             except OSError as exc:
                 message = f"'{path.name}': {exc.strerror or exc}"
                 rows[i] = self.failed(path, "unreadable_file", message)
-        if files:
-            fields = [("file", file) for file in files.values()]
-            response = self.answer("POST", "/predict", files=fields)
-            for i, result in zip(files, self.results(response, len(files)), strict=True):
+        # A request's context holds for all its files: one request per context in the batch.
+        by_context: dict[Context, list[int]] = {}
+        for i in files:
+            by_context.setdefault(self.contexts.get(path_key(paths[i]), Context()), []).append(i)
+        for context, group in by_context.items():
+            fields = [("file", files[i]) for i in group]
+            given = {k: str(v) for k, v in context.as_dict().items() if v is not None}
+            response = self.answer("POST", "/predict", files=fields, data=given)
+            for i, result in zip(group, self.results(response, len(group)), strict=True):
                 if isinstance(result, FileError):
                     rows[i] = self.failed(paths[i], result.error.code, result.error.message)
                 else:

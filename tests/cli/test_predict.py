@@ -224,3 +224,29 @@ def test_a_file_whose_name_is_a_formula_is_written_as_text_and_resumed(
     (tmp_path / "truth.csv").write_text("image_id,dx\n=1+1,nv\n")
     scored = lesion("score", "preds.csv", "truth.csv")  # the name, unescaped, is the image's
     assert scored.status == 0 and "Scored 1 images" in scored.out
+
+
+def test_a_csvs_context_columns_reach_the_model_and_come_back_with_each_row(lesion, tmp_path):
+    for sample in SAMPLES[:2]:
+        shutil.copy(sample, tmp_path / sample.name)
+    listing = tmp_path / "list.csv"
+    listing.write_text(
+        "path,age_approx,sex,anatom_site_general\n"
+        f"{SAMPLES[0].name},65,male,posterior torso\n"
+        f"{SAMPLES[1].name},,,\n"
+    )
+    out = tmp_path / "preds.csv"
+    ran = lesion("predict", listing, "--model", "efficientnet_lite1", "--out", out)
+    assert ran.status == 0, ran.err
+    given, bare = read_csv(out)
+    assert (given["age"], given["sex"], given["site"]) == ("65.0", "male", "posterior torso")
+    assert given["context_used"] == "true", "efficientnet_lite1 has a context model"
+    assert (bare["age"], bare["sex"], bare["site"], bare["context_used"]) == ("", "", "", "")
+
+
+def test_a_bad_context_value_in_a_csv_names_its_line(lesion, tmp_path):
+    shutil.copy(SAMPLES[0], tmp_path / SAMPLES[0].name)
+    listing = tmp_path / "list.csv"
+    listing.write_text(f"path,site\n{SAMPLES[0].name},elbow\n")
+    ran = lesion("predict", listing)
+    assert ran.status == 2 and "list.csv, line 2: site='elbow'" in ran.err

@@ -36,8 +36,8 @@ def test_csv_cells_are_empty_for_nothing_and_warning_codes_are_joined():
     RowWriter(stream, "csv", header=True).write([row, FAILED])
     header, answered, failed = stream.getvalue().splitlines()
     assert header == ",".join(COLUMNS)
-    assert answered == "a.jpg,,,,,1.0,,,mel,m,m-1,true,0.9,too_dark;blurred,"
-    assert failed == "a/b.jpg,,,,,,,,,m,m-1,,,,invalid_image: 'b.jpg': damaged"
+    assert answered == "a.jpg,,,,,1.0,,,mel,m,m-1,true,0.9,too_dark;blurred,,,,,"
+    assert failed == "a/b.jpg,,,,,,,,,m,m-1,,,,,,,,invalid_image: 'b.jpg': damaged"
 
 
 def test_earlier_rows_are_keyed_by_path_or_by_image_name(tmp_path):

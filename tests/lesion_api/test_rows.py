@@ -50,7 +50,7 @@ def test_csv_has_the_header_then_one_line_per_row_with_plain_cells():
     assert header == list(COLUMNS)
     assert answered == [
         "x.jpg", "0.1", "0.0", "0.0", "0.0", "0.7", "0.2", "0.0", "mel", "m", "m-123",
-        "false", "0.2", "not_dermoscopic;blurred", "",
+        "false", "0.2", "not_dermoscopic;blurred", "", "", "", "", "",
     ]  # fmt: skip
     assert refused[0] == "b.png" and refused[-1] == "invalid_image: 'b.png': damaged"
     assert set(refused[1:9]) == {""}

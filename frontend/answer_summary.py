@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from frontend.context_inputs import context_line
 from frontend.input_check import show_input_check
 from frontend.responses import Agreement, Metadata, ModelSummary, Prediction, held_out_figures
 from frontend.results import malignant_probability, percent
@@ -67,6 +68,14 @@ def agreement_note(agreement: Agreement, label: str) -> str:
     )
 
 
+def answer_context(outcome: Prediction) -> str | None:
+    """Return the sentence on the age, sex and site the answer had, or None."""
+    context = outcome.context
+    if context is None:
+        return None
+    return context_line(context.model_dump(), context.used)
+
+
 def show_answer(
     outcome: Prediction, meta: Metadata, model: ModelSummary | None, signed: bool = True
 ) -> bool:
@@ -111,6 +120,8 @@ def show_answer(
             st.warning(meaning, icon="⚠️")
         else:
             st.caption(meaning)
+    if line := answer_context(outcome):
+        st.caption(line)
     if model is not None and signed:
         st.caption(f"Answered by {model.name}")
     return unreliable

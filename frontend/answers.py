@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
 from frontend.analysis import LocalizationMemo, Outcome, PredictionMemo, analyse
@@ -27,10 +29,13 @@ def init_memos() -> None:
         st.session_state.predictions = {}
 
 
-def memos_for(model: ModelSummary | None) -> tuple[LocalizationMemo, PredictionMemo]:
+def memos_for(
+    model: ModelSummary | None, context: Mapping[str, str] | None = None
+) -> tuple[LocalizationMemo, PredictionMemo]:
     """Return the remembered localisations and predictions of `model` (None: the only model of
-    a backend without /models, known by the version /health names)."""
-    key = model.version if model is not None else st.session_state.health.model_version
+    a backend without /models, known by the version /health names) given `context`."""
+    version = model.version if model is not None else st.session_state.health.model_version
+    key = version + "".join(f"|{k}={v}" for k, v in sorted((context or {}).items()) if v)
     return (
         st.session_state.localizations.setdefault(key, {}),
         st.session_state.predictions.setdefault(key, {}),
@@ -99,7 +104,7 @@ def _answer(
         accuracy = model.metrics.get("balanced_accuracy")
         if accuracy is not None:
             st.caption(f"Balanced accuracy on held-out lesions: {accuracy:.3f}")
-    localizations, predictions = memos_for(model)
+    localizations, predictions = memos_for(model, client.context)
     try:
         [outcome] = analyse(
             client_for(client, model),

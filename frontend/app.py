@@ -7,9 +7,10 @@ from typing import NoReturn
 
 import streamlit as st
 
-from frontend.analysis import PART_OVERHEAD_BYTES, analyse
+from frontend.analysis import PART_OVERHEAD_BYTES, LocalizationMemo, analyse
 from frontend.answers import client_for, init_memos, memos_for, show_comparison
 from frontend.client import BackendClient, BackendError, ImageFile
+from frontend.context_inputs import context_inputs
 from frontend.downloads import answer_row, answerer, offer_download
 from frontend.login import require_login
 from frontend.model_picker import Picked, pick_models
@@ -91,25 +92,41 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: 
             files.append((upload.name, upload.getvalue(), upload.type or "image/jpeg"))
     if not files:
         return
+    contexts = context_inputs(files)
     if picked.compare:
         download = st.container()  # above the answers, filled once they are in
         rows = [
             answer_row(file[0], answerer(model, health), outcome)
             for i, file in enumerate(files)
-            for model, outcome in show_comparison(client, file, f"upload{i}", file[0], picked, meta)
+            for model, outcome in show_comparison(
+                client.with_context(contexts[i]), file, f"upload{i}", file[0], picked, meta
+            )
         ]
         with download:
             offer_download(rows)
         return
-    localizations, predictions = memos_for(picked.first)
-    client = client_for(client, picked.first)
+    model_client = client_for(client, picked.first)
+    outcomes: list = [None] * len(files)
+    memos: list[LocalizationMemo] = [{}] * len(files)
+    groups: dict[tuple, list[int]] = {}
+    for i, context in enumerate(contexts):
+        groups.setdefault(tuple(sorted(context.items())), []).append(i)
     with st.spinner(f"Classifying {len(files)} image(s)…"):
-        try:
-            outcomes = analyse(
-                client, files, meta.max_files, meta.max_upload_bytes, localizations, predictions
-            )
-        except BackendError as exc:
-            stop_with(exc.message)
+        for shared, indices in groups.items():  # one context per request
+            localizations, predictions = memos_for(picked.first, dict(shared))
+            try:
+                answered = analyse(
+                    model_client.with_context(dict(shared)),
+                    [files[i] for i in indices],
+                    meta.max_files,
+                    meta.max_upload_bytes,
+                    localizations,
+                    predictions,
+                )
+            except BackendError as exc:
+                stop_with(exc.message)
+            for i, outcome in zip(indices, answered, strict=True):
+                outcomes[i], memos[i] = outcome, localizations
     if len(files) > 1:
         table = summary_frame([f[0] for f in files], outcomes, meta.classes)
         st.table(summary_table(table, [c.code for c in meta.classes]), hide_index=True)
@@ -117,7 +134,14 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: 
     downloads = st.container(horizontal=True)  # above the answers, filled once they are in
     pages = [
         show_outcome(
-            client, file, f"upload{i}", outcome, meta, localizations, health, model=picked.first
+            model_client.with_context(contexts[i]),
+            file,
+            f"upload{i}",
+            outcome,
+            meta,
+            memos[i],
+            health,
+            model=picked.first,
         )
         for i, (file, outcome) in enumerate(zip(files, outcomes, strict=True))
     ]

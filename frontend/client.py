@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import requests
@@ -71,11 +71,19 @@ class BackendClient:
         # instead of pinning them to the replica a kept-alive connection first reached.
         self.session.headers["Connection"] = "close"
         self.model: str | None = None  # the classifier /predict and /localize ask; None: default
+        self.context: dict[str, str] = {}  # age, sex and site sent with /predict and /localize
 
     def for_model(self, name: str | None) -> BackendClient:
         """Return a client on the same session whose /predict and /localize ask model `name`."""
         bound = copy.copy(self)
         bound.model = name
+        return bound
+
+    def with_context(self, context: Mapping[str, str]) -> BackendClient:
+        """Return a client on the same session whose /predict and /localize send `context`
+        (age, sex and site, each only when given)."""
+        bound = copy.copy(self)
+        bound.context = {k: v for k, v in context.items() if v}
         return bound
 
     def health(self) -> Health:
@@ -135,8 +143,8 @@ class BackendClient:
             raise
 
     def _model_field(self) -> dict[str, str]:
-        """Return the form field that names the model asked, if one is."""
-        return {"model": self.model} if self.model else {}
+        """Return the form fields that name the model asked, if one is, and the context."""
+        return ({"model": self.model} if self.model else {}) | self.context
 
     def _call(self, method: str, path: str, parse: Any, **kwargs: Any) -> Any:
         """Send one request and return parse(JSON body), or raise BackendError."""

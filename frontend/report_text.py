@@ -7,7 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from frontend.answer_summary import NOT_DERMOSCOPIC_NOTE, agreement_note, calibration_note
+from frontend.answer_summary import (
+    NOT_DERMOSCOPIC_NOTE,
+    agreement_note,
+    answer_context,
+    calibration_note,
+)
 from frontend.report_chart import Bar
 from frontend.responses import InputCheck, LesionClass, Prediction
 from frontend.results import malignant_probability, percent, probability_frame, verdict
@@ -43,6 +48,8 @@ def answer_text(
         f"Probability of this class: {percent(prediction.confidence)}{mark}",
         f"Probability of a malignant class ({codes}): {malignant}{mark}",
     ]
+    if line := answer_context(prediction):
+        lines.append(line)
     if unreliable:
         lines.append(NOT_DERMOSCOPIC_NOTE)
     else:

@@ -205,3 +205,10 @@ def test_a_refused_upload_gets_its_page_with_the_reason(uploads: list[tuple[str,
     assert reason in refusal and fingerprint(b"garbage") in refusal
     assert "Probabilities of all seven classes" in answered
     assert "Probabilities of all seven classes" not in refusal
+
+
+def test_the_report_gives_the_context_the_answer_had(sample_jpeg: bytes):
+    context = {"age": 70.0, "sex": "male", "site": "posterior torso", "used": True}
+    page = page_for("lesion.jpg", sample_jpeg, context=context | {"from_dicom": []})
+    (text,) = text_of(build_report([page], MADE))
+    assert "Context: age 70, male, posterior torso (used by this model)." in text

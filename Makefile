@@ -114,5 +114,5 @@ clean: ## remove caches and run outputs (keeps .venv)
 all: lint test ## what CI runs
 
 .PHONY: compose-smoke
-compose-smoke: ## build both Docker images, start the stack, check it end to end, tear it down
+compose-smoke: ## build the three Docker images, start the stack, check it end to end, tear it down
 	scripts/compose_smoke.sh

@@ -11,6 +11,7 @@ from frontend.answer_summary import show_answer
 from frontend.charts import CODE_LABEL_WIDTH, probability_chart
 from frontend.client import BackendClient, BackendError, ImageFile
 from frontend.model_picker import Picked
+from frontend.overlays import OverlayError, open_upload
 from frontend.responses import Metadata, ModelSummary, Prediction
 from frontend.result_card import chart_key
 from frontend.results import probability_frame
@@ -66,8 +67,8 @@ def show_comparison(
             picture, *columns = st.columns(widths)
             if row == 0:
                 try:
-                    picture.image(file[1], width="stretch")
-                except OSError:  # Pillow cannot read it; each model's column says what it got
+                    picture.image(open_upload(file[1]), width="stretch")
+                except OverlayError:  # each model's column says what the service made of it
                     picture.caption("No preview: the page cannot read this file as an image.")
             charts: list[tuple[ModelSummary | None, Prediction, bool] | None] = []
             for column, model in zip(columns, models, strict=False):

@@ -10,7 +10,7 @@ import streamlit as st
 from frontend.analysis import PART_OVERHEAD_BYTES, LocalizationMemo, analyse
 from frontend.answers import client_for, init_memos, memos_for, show_comparison
 from frontend.client import BackendClient, BackendError, ImageFile
-from frontend.context_inputs import context_inputs, from_dicom
+from frontend.context_inputs import context_inputs
 from frontend.downloads import answer_row, answerer, offer_download
 from frontend.login import require_login
 from frontend.model_picker import Picked, pick_models
@@ -82,21 +82,17 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: 
         )
         uploads = uploads[: meta.max_files]
     files: list[ImageFile] = []
-    known: dict[str, dict[str, str]] = {}  # what DICOM files' tags say, by file name
     for upload in uploads:
         if upload.size + PART_OVERHEAD_BYTES > meta.max_upload_bytes:
             st.error(
                 f"{upload.name} is {upload.size / 2**20:.1f} MB: the service takes images of up "
                 f"to {limit_mb:g} MB. Shrink it (or save it as JPEG) and add it again."
             )
-        elif converted := from_dicom(upload.name, upload.getvalue(), meta.max_image_pixels):
-            file, known[upload.name] = converted
-            files.append(file)
         else:
             files.append((upload.name, upload.getvalue(), upload.type or "image/jpeg"))
     if not files:
         return
-    contexts = context_inputs(files, known)
+    contexts = context_inputs(files)
     if picked.compare:
         download = st.container()  # above the answers, filled once they are in
         rows = [

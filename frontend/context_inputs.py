@@ -3,14 +3,13 @@ while the page is open, sent with its requests, and shown with its answer and in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import streamlit as st
 
 from frontend.analysis import fingerprint
 from frontend.client import ImageFile
-from lesion_core.context import ISIC_SITES, MAX_AGE, SEXES
-from lesion_core.dicom import dicom_image, is_dicom
+from lesion_api.requests import MAX_AGE, SEXES, SITE_CHOICES
 
 Context = dict[str, str]  # age, sex and site as the API takes them; only those given
 NOT_GIVEN = ""
@@ -21,40 +20,35 @@ EXPLAINED = (
 )
 
 
-def context_inputs(
-    files: Sequence[ImageFile], known: Mapping[str, Context] | None = None
-) -> list[Context]:
-    """Lay out age, sex and site inputs for each image, starting from what `known` says of it
-    (by file name: a DICOM file's tags); return each image's context."""
+def context_inputs(files: Sequence[ImageFile]) -> list[Context]:
+    """Lay out age, sex and site inputs for each image; return each image's context (a DICOM
+    file's tags fill, at the service, what is left out here)."""
     contexts = []
     with st.expander("Patient and lesion (optional): age, sex, body site"):
         st.caption(EXPLAINED)
         for name, data, _ in files:
             key = fingerprint(data)[:16]
-            start = (known or {}).get(name, {})
             label, age, sex, site = st.columns([3, 2, 2, 3], vertical_alignment="bottom")
             label.markdown(f"**{name}**")
             given_age = age.number_input(
                 "Age",
                 0,
                 MAX_AGE,
-                value=int(start["age"]) if "age" in start else None,
+                value=None,
                 step=1,
                 key=f"age_{key}",
                 placeholder="not given",
             )
-            sexes, sites = (NOT_GIVEN, *SEXES), (NOT_GIVEN, *ISIC_SITES, "torso")
+            sexes, sites = (NOT_GIVEN, *SEXES), (NOT_GIVEN, *SITE_CHOICES)
             given_sex = sex.selectbox(
                 "Sex",
                 sexes,
-                index=sexes.index(start.get("sex", NOT_GIVEN)),
                 key=f"sex_{key}",
                 format_func=_shown,
             )
             given_site = site.selectbox(
                 "Body site",
                 sites,
-                index=sites.index(start.get("site", NOT_GIVEN)),
                 key=f"site_{key}",
                 format_func=_shown,
             )
@@ -87,18 +81,6 @@ def context_line(context: dict[str, object] | None, used: bool | None) -> str | 
         if used
         else "not used: this model has no context model, so the answer is from the image alone"
     )
-    return f"Context: {given} ({how})."
-
-
-def from_dicom(name: str, data: bytes, max_pixels: int) -> tuple[ImageFile, Context] | None:
-    """Return a DICOM upload as a PNG the page can show and send, with the context its tags
-    give; None when it is not DICOM, or not one this can read (the service then says why)."""
-    if not is_dicom(data):
-        return None
-    try:
-        png, tags, _ = dicom_image(data, max_pixels)
-    except ValueError:
-        return None
-    given = {k: v for k, v in tags.as_dict().items() if v is not None}
-    context = {k: str(int(v)) if k == "age" else str(v) for k, v in given.items()}
-    return (name, png, "image/png"), context
+    tags = context.get("from_dicom") or []
+    source = f"; {', '.join(tags)} from the DICOM file" if tags else ""
+    return f"Context: {given} ({how}{source})."

@@ -91,11 +91,11 @@ def show_overlays(
         with st.spinner("Outlining the lesion…"):
             default = localize(client, file, None, memo)
     except BackendError as exc:
-        st.image(file[1], caption=title, width="stretch")
+        show_upload(file[1], title)
         st.warning(NO_OVERLAYS.format(reason=exc.message))
         return as_uploaded(file[1], NO_OVERLAYS.format(reason=exc.message))
     if default is None:
-        st.image(file[1], caption=title, width="stretch")
+        show_upload(file[1], title)
         st.info(UNAVAILABLE)
         return as_uploaded(file[1], UNAVAILABLE)
     names = {c.code: c.name for c in meta.classes}
@@ -124,7 +124,7 @@ def show_overlays(
         result = overlaid(file[1], shown, show_outline, show_heatmap, names)
     except (BackendError, OverlayError) as exc:
         message = exc.message if isinstance(exc, BackendError) else str(exc)
-        st.image(file[1], caption=title, width="stretch")
+        show_upload(file[1], title)
         st.warning(NO_OVERLAYS.format(reason=message))
         return as_uploaded(file[1], NO_OVERLAYS.format(reason=message))
     st.image(result.picture, caption=title, width="stretch")
@@ -158,3 +158,11 @@ def overlay_caption(
     elif not (show_outline or show_heatmap):
         notes.append(OVERLAYS_OFF)
     return " ".join(notes)
+
+
+def show_upload(upload: bytes, title: str) -> None:
+    """Show the upload as it came (a DICOM file's pixels), or say it cannot be shown."""
+    try:
+        st.image(open_upload(upload), caption=title, width="stretch")
+    except OverlayError as exc:
+        st.caption(f"{title}: no picture ({exc}).")

@@ -9,6 +9,7 @@ import io
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
+from frontend.dicom_preview import dicom_picture, is_dicom
 from frontend.responses import Localization
 
 # Magenta and cyan stand out on skin tones and are rare in a jet-coloured heat-map.
@@ -39,7 +40,12 @@ def decode_png(data: str) -> Image.Image:
 
 
 def open_upload(data: bytes) -> Image.Image:
-    """Return the uploaded image upright (EXIF rotation applied, as the backend does) in RGB."""
+    """Return the uploaded image upright (EXIF rotation applied, as the backend does) in RGB; a
+    DICOM file's pixels."""
+    if is_dicom(data):
+        if (picture := dicom_picture(data)) is None:
+            raise OverlayError("this DICOM file's image cannot be shown here")
+        return picture
     try:
         image = Image.open(io.BytesIO(data))
         return ImageOps.exif_transpose(image).convert("RGB")

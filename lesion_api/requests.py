@@ -8,7 +8,7 @@ from pydantic import Field
 
 from lesion_api.base import WireModel
 from lesion_api.predictions import ClassCode
-from lesion_core.context import ACCEPTED_SITES, MAX_AGE, SEXES, UNKNOWN
+from lesion_core.context import ACCEPTED_SITES, ISIC_SITES, MAX_AGE, SEXES, UNKNOWN
 
 # One uploaded image: any bytes on the wire, refused unless they are an accepted image.
 ImageBytes = Annotated[bytes, Field(min_length=1, description="an image file")]
@@ -31,6 +31,8 @@ class ModelChoice(WireModel):
     )
 
 
+# What a form offers: the ISIC sites, and a torso without a side.
+SITE_CHOICES = (*ISIC_SITES, "torso")
 Age = Annotated[float, Field(ge=0, le=MAX_AGE)]
 Sex = Literal[(*SEXES, UNKNOWN)]
 Site = Literal[(*ACCEPTED_SITES, UNKNOWN)]

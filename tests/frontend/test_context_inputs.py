@@ -59,20 +59,26 @@ def test_the_context_line_says_when_the_model_could_not_use_it():
     )
 
 
-def test_a_dicom_upload_is_shown_as_an_image_its_tags_filling_the_context(
+def test_a_dicom_upload_goes_to_the_service_as_it_is_and_is_shown_as_its_image(
     monkeypatch: pytest.MonkeyPatch, stub_backend: StubBackend
 ) -> None:
     from PIL import Image
 
-    from tests.dicom_files import PATIENT_NAME, dicom_of
+    from frontend.overlays import open_upload
+    from tests.dicom_files import dicom_of
 
     image = Image.open(REPO_ROOT / "samples" / "ISIC_0024400.jpg").reduce(4)
-    data = dicom_of(image, age="064Y", sex="F", region="Skin of back")
-    backend = stub_backend.healthy().classifying().localizing(available=False)
+    data = dicom_of(image, age="064Y", sex="F", region="Skin of back", compressed=True)
+    tags = {"age": 64.0, "sex": "female", "site": "posterior torso", "used": True}
+    context = tags | {"from_dicom": ["age", "sex", "site"]}
+    backend = stub_backend.healthy().classifying(context=context).localizing(available=False)
     at = run_app(monkeypatch, backend.url)
     at.file_uploader(key="uploads").set_value(("lesion.dcm", data, "application/dicom")).run()
     assert not at.exception
     (sent,) = [r for r in backend.received if r.path == "/predict"]
-    assert sent.fields == {"age": "64", "sex": "female", "site": "posterior torso"}
-    (image_bytes,) = sent.files.values()
-    assert image_bytes.startswith(b"\x89PNG") and PATIENT_NAME.encode() not in image_bytes
+    assert list(sent.files.values()) == [data], "the service reads the tags itself"
+    assert open_upload(data).size == image.size
+    assert (
+        "Context: age 64, female, posterior torso (used by this model; age, sex, site from the "
+        "DICOM file)." in [c.value for c in at.caption]
+    )

@@ -106,6 +106,8 @@ bench: $(STAMP) $(ENSEMBLES) ## run the benchmark scripts
 	$(BIN)/python benchmarks/field_of_view_cost.py
 	$(BIN)/python benchmarks/request_profile.py
 	$(BIN)/python benchmarks/cli_throughput.py
+	$(BIN)/python benchmarks/hostile_clients.py
+	$(BIN)/python benchmarks/context_cost.py
 
 clean: ## remove caches and run outputs (keeps .venv)
 	rm -rf .pytest_cache .ruff_cache .cache runs test-artifacts bench-results

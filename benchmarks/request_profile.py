@@ -46,7 +46,7 @@ LOAD_CLIENTS = 8
 
 # Stages by the frames of a sampled stack, first match from the innermost frame outwards.
 STAGES = (
-    ("classifier (ONNX Runtime)", r"backend/predictor\.py"),
+    ("classifier (ONNX Runtime)", r"lesion_runtime/predictor\.py"),
     ("input check: its model and verdict", r"backend/input_check\.py"),
     ("input check: quality warnings", r"lesion_core/image_quality\.py"),
     ("decode and resize (shared preprocessing)", r"lesion_core/(preprocess|field_of_view)\.py"),

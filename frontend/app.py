@@ -71,8 +71,9 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: 
     )
     if not uploads:
         st.caption(
-            "Add one or several images; each gets its own answer. No image at hand? "
-            "Try the **Demo samples** tab."
+            "Add one or several images; each gets its own answer. A file over "
+            f"{math.ceil(limit_mb)} MB is refused where it is dropped (a red mark): shrink it, "
+            "or save it as JPEG. No image at hand? Try the **Demo samples** tab."
         )
         return
     if len(uploads) > meta.max_files:

@@ -26,8 +26,12 @@ def context_inputs(files: Sequence[ImageFile]) -> list[Context]:
     contexts = []
     with st.expander("Patient and lesion (optional): age, sex, body site"):
         st.caption(EXPLAINED)
+        seen: dict[str, int] = {}
         for name, data, _ in files:
+            # The same image twice gets inputs of its own each time.
             key = fingerprint(data)[:16]
+            seen[key] = seen.get(key, 0) + 1
+            key += f"_{seen[key]}" if seen[key] > 1 else ""
             label, age, sex, site = st.columns([3, 2, 2, 3], vertical_alignment="bottom")
             label.markdown(f"**{name}**")
             given_age = age.number_input(

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from backend.errors import ApiError
+from backend.heap import give_back_freed
 
 RETRY_AFTER_S = 2
 # Threads a worker keeps out of the queue for everything else (probes, metrics, models lists).
@@ -49,6 +50,7 @@ class WorkSlots:
             yield
         finally:
             self._slots.release()
+            give_back_freed()  # a decode's buffers, freed, go back to the system
 
 
 def busy() -> ApiError:

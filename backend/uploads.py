@@ -168,7 +168,8 @@ def read_uploads(request: Request, max_files: int, too_many: str = "") -> list[U
     mimetype = request.mimetype or ""
     if mimetype == "multipart/form-data":
         return _noted(_form_uploads(request, max_files, too_many))
-    if mimetype.startswith("image/") or mimetype == "application/octet-stream":
+    raw = ("application/octet-stream", *ACCEPTED_MEDIA_TYPES)
+    if mimetype.startswith("image/") or mimetype in raw:
         return _noted([Upload(request.get_data(cache=False), None)])
     if not mimetype and not request.content_length:
         raise ApiError(

@@ -28,12 +28,13 @@ class Picked:
 
 def model_label(model: ModelSummary, default: str) -> str:
     """Return how the picker names a model, e.g. 'resnet_small_2x (default) · balanced accuracy
-    0.589 · sees 28×28 px'."""
+    0.589 · sees 28×28 px', and whether it uses clinical context."""
     height, width = model.input_size
     accuracy = model.metrics.get("balanced_accuracy")
     figure = "no published figures" if accuracy is None else f"balanced accuracy {accuracy:.3f}"
     mark = " (default)" if model.name == default else ""
-    return f"{model.name}{mark} · {figure} · sees {width}×{height} px"
+    context = " · uses age, sex, site" if model.uses_context else ""
+    return f"{model.name}{mark} · {figure} · sees {width}×{height} px{context}"
 
 
 def most_accurate(catalogue: ModelList) -> ModelSummary | None:

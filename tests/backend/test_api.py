@@ -156,8 +156,10 @@ def test_metadata_lists_the_accepted_formats(client):
         "image/bmp",
         "image/webp",
         "image/tiff",
+        "application/dicom",
     ]
     assert {"jpg", "jpeg"} <= set(formats[0]["extensions"])
+    assert formats[-1]["extensions"] == ["dcm"]
 
 
 def test_large_upload_stays_in_memory(client, monkeypatch):

@@ -154,3 +154,10 @@ def test_a_dicom_file_in_a_syntax_that_cannot_be_decoded_is_a_415(client):
     answer = post(client, data=dicom_of(SMALL, syntax="jpeg-ls"))
     assert answer.status_code == 415
     assert "transfer syntax" in answer.get_json()["error"]["message"]
+
+
+def test_a_dicom_file_may_come_as_the_raw_body(client):
+    data = dicom_of(SMALL, age="030Y", sex="F")
+    answer = client.post("/predict", data=data, content_type="application/dicom")
+    assert answer.status_code == 200
+    assert answer.get_json()["context"]["from_dicom"] == ["age", "sex"]

@@ -156,7 +156,7 @@ def test_every_route_is_documented(app):
     )
 
 
-def test_the_document_lists_the_five_accepted_media_types_exactly(client):
+def test_the_document_lists_the_six_accepted_media_types_exactly(client):
     body = client.get("/openapi.json").json["paths"]["/predict"]["post"]["requestBody"]
     assert list(body["content"]) == [
         "multipart/form-data",
@@ -165,6 +165,7 @@ def test_the_document_lists_the_five_accepted_media_types_exactly(client):
         "image/bmp",
         "image/webp",
         "image/tiff",
+        "application/dicom",
     ]
     multipart = body["content"]["multipart/form-data"]["schema"]
     assert multipart["required"] == ["file"] and multipart["properties"]["file"]["minItems"] == 1

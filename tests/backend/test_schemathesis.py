@@ -13,6 +13,7 @@ from schemathesis.cli import schemathesis as schemathesis_cli
 
 from backend.formats import accepted_formats
 from tests.conftest import encode, lesion_like_image
+from tests.dicom_files import dicom_of
 
 pytestmark = pytest.mark.server
 
@@ -21,10 +22,16 @@ MAX_EXAMPLES = 15
 SEED = 13
 
 
+def encoded(format_name: str, width: int, height: int, seed: int) -> bytes:
+    """Return a small lesion-like image in one accepted format (DICOM made by pydicom)."""
+    image = lesion_like_image(width, height, seed)
+    return dicom_of(image) if format_name == "DICOM" else encode(image, format_name)
+
+
 def images(format_name: str) -> st.SearchStrategy[bytes]:
     """Return a strategy of small lesion-like images in one accepted format."""
     return st.builds(
-        lambda width, height, seed: encode(lesion_like_image(width, height, seed), format_name),
+        lambda width, height, seed: encoded(format_name, width, height, seed),
         st.integers(8, 48),
         st.integers(8, 48),
         st.integers(0, 3),
@@ -52,7 +59,7 @@ def test_schemathesis_with_every_check_finds_no_failure(
     # Schemathesis keeps a cache of failures in the working folder, Hypothesis one of constants.
     monkeypatch.chdir(tmp_path)
     set_hypothesis_home_dir(tmp_path / ".hypothesis")
-    # The document names five image media types: a schema-valid body of each is such an image.
+    # The document names six image media types: a schema-valid body of each is such an image.
     for accepted in accepted_formats():
         schemathesis.openapi.media_type(accepted.media_type, images(accepted.name))
     schemathesis.hook("map_case")(agreeing)

@@ -223,7 +223,7 @@ def test_every_format_the_service_takes_is_offered_and_classified(
 ) -> None:
     at = run_app(monkeypatch, live_backend)
     uploader = at.file_uploader(key="uploads")
-    assert "(JPEG, PNG, BMP, WEBP or TIFF, up to" in uploader.label
+    assert "(JPEG, PNG, BMP, WEBP, TIFF or DICOM, up to" in uploader.label
     # A real dermoscopic sample, so that the input check has nothing to say either.
     lesion = Image.open(REPO_ROOT / "samples" / "ISIC_0024400.jpg")
     files = [

@@ -52,7 +52,8 @@ def test_picker_lists_every_model_with_its_balanced_accuracy(monkeypatch, models
     default = shipped("resnet_small_2x")
     assert labels == [
         f"resnet_small_2x (default) · balanced accuracy {default} · sees 28×28 px",
-        f"paper_cnn · balanced accuracy {shipped('paper_cnn')} · sees 28×28 px",
+        f"paper_cnn · balanced accuracy {shipped('paper_cnn')} · sees 28×28 px · uses age, sex, "
+        "site",
         "wide · no published figures · sees 160×120 px",
     ]
 

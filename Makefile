@@ -87,7 +87,7 @@ CONTEXT_MODELS := ensemble resnet_small_2x paper_cnn efficientnet_lite0 efficien
 
 context: $(STAMP) $(ENSEMBLES) ## refit each shipped classifier's context model on $(DATA) and $(MILK10K)
 	for model in $(CONTEXT_MODELS); do \
-		$(BIN)/python -m training.context.fit --model models/$$model/model.onnx \
+		$(BIN)/python -m training.context.build --model models/$$model/model.onnx \
 			--ham10000 $(DATA) --milk10k $(MILK10K) || exit 1; \
 	done
 

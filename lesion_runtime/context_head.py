@@ -109,7 +109,7 @@ def load_context_head(model_path: Path, model_version: str) -> ContextHead | Non
     if fitted_on != model_version:
         raise ModelLoadError(
             f"{path} was fitted on {fitted_on}, not {model_version}; refit it with "
-            "`make context` (python -m training.context.fit)"
+            "`make context` (python -m training.context.build)"
         )
     return ContextHead(weights, centres, fitted_on)
 

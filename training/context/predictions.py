@@ -126,14 +126,19 @@ def held_out(model: Path, ham: Path, milk: Path, cache_dir: Path) -> HeldOut:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Compute and cache a model's held-out predictions; return 0."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def data_arguments(description: str) -> argparse.ArgumentParser:
+    """Return a parser of the classifier and data options both context CLIs take."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--model", type=Path, default=Path("models/ensemble/model.onnx"))
     parser.add_argument("--ham10000", type=Path, default=SHARED / "ham10000")
     parser.add_argument("--milk10k", type=Path, default=SHARED / "milk10k")
     parser.add_argument("--cache-dir", type=Path, default=Path("runs/context"))
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Compute and cache a model's held-out predictions; return 0."""
+    args = data_arguments(__doc__.split("\n\n")[0]).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     data = held_out(args.model, args.ham10000, args.milk10k, args.cache_dir)
     log.info(

@@ -8,7 +8,8 @@ import numpy as np
 from lesion_core.context import Context
 from lesion_core.labels import CLASS_CODES
 from lesion_runtime.context_head import FEATURES
-from training.context.fit import Recipe, fit_head, fit_rows, kept
+from training.context.fit import Recipe, fit_head, fit_rows
+from training.context.scoring import kept
 
 MEL, NV = CLASS_CODES.index("mel"), CLASS_CODES.index("nv")
 

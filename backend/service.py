@@ -118,11 +118,10 @@ def classify(
     checker: InputChecker | None = None,
     contexts: Sequence[Context] | None = None,
 ) -> list[Prediction | ApiError]:
-    """Return a Prediction (with the input check's verdict when there is a checker, moved by
-    each upload's context (`contexts`, one per upload) or a DICOM file's own, where the
-    classifier has a context model), or
-    the ApiError refusing that image, per upload, in upload order; the images that decode go
-    through the model in one call, and through the check in another."""
+    """Return a Prediction per upload, in upload order, or the ApiError refusing it: with the
+    input check's verdict when there is a checker, moved by the upload's context (`contexts`,
+    one per upload, and a DICOM file's tags) where the classifier has a context model. The
+    images that decode go through the model in one call, and through the check in another."""
     started = time.perf_counter()
     decoded = [
         decoded_or_refused(u, predictor.sizes, checker, limits, describe(u, i, len(uploads)))

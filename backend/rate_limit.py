@@ -49,8 +49,7 @@ def limit_rate(app: Flask, limit: str | None, storage_uri: str) -> Limiter | Non
     def _too_many_requests(exc: RateLimitExceeded) -> tuple[Response, int]:
         current = limiter.current_limit
         window = exc.limit.limit.get_expiry()  # seconds: no wait is longer than one window
-        wait = math.ceil(current.reset_at - time.time()) if current else 1
-        wait = min(max(1, wait), window)
+        wait = seconds_until(current.reset_at, window) if current else 1
         response = jsonify(
             error_body(
                 "rate_limited",
@@ -61,6 +60,11 @@ def limit_rate(app: Flask, limit: str | None, storage_uri: str) -> Limiter | Non
         return response, 429
 
     return limiter
+
+
+def seconds_until(reset_at: float, window: int) -> int:
+    """Return the whole seconds until a limit's window resets (1 at least, a window at most)."""
+    return min(max(1, math.ceil(reset_at - time.time())), window)
 
 
 class MegapixelBudget:
@@ -76,7 +80,7 @@ class MegapixelBudget:
         for item in self.items:
             if not self.counter.hit(item, MEGAPIXEL_PREFIX, who, cost=megapixels):
                 reset = self.counter.get_window_stats(item, MEGAPIXEL_PREFIX, who).reset_time
-                wait = min(max(1, math.ceil(reset - time.time())), item.get_expiry())
+                wait = seconds_until(reset, item.get_expiry())
                 raise ApiError(
                     429,
                     "rate_limited",

@@ -7,7 +7,7 @@ from typing import NoReturn
 
 import streamlit as st
 
-from frontend.analysis import PART_OVERHEAD_BYTES, LocalizationMemo, analyse
+from frontend.analysis import PART_OVERHEAD_BYTES, analyse
 from frontend.answers import client_for, init_memos, memos_for, show_comparison
 from frontend.client import BackendClient, BackendError, ImageFile
 from frontend.context_inputs import context_inputs
@@ -108,7 +108,6 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: 
         return
     model_client = client_for(client, picked.first)
     outcomes: list = [None] * len(files)
-    memos: list[LocalizationMemo] = [{}] * len(files)
     groups: dict[tuple, list[int]] = {}
     for i, context in enumerate(contexts):
         groups.setdefault(tuple(sorted(context.items())), []).append(i)
@@ -127,7 +126,7 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: 
             except BackendError as exc:
                 stop_with(exc.message)
             for i, outcome in zip(indices, answered, strict=True):
-                outcomes[i], memos[i] = outcome, localizations
+                outcomes[i] = outcome
     if len(files) > 1:
         table = summary_frame([f[0] for f in files], outcomes, meta.classes)
         st.table(summary_table(table, [c.code for c in meta.classes]), hide_index=True)
@@ -140,7 +139,7 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: 
             f"upload{i}",
             outcome,
             meta,
-            memos[i],
+            memos_for(picked.first, contexts[i])[0],  # its localisations, by model and context
             health,
             model=picked.first,
         )

@@ -37,6 +37,7 @@ class LocalRunner:
         workers: int,
         input_check_path: Path | None = DEFAULT_INPUT_CHECK_PATH,
         limits: DecodeLimits = DEFAULT_LIMITS,
+        contexts: Mapping[str, Context] | None = None,
     ) -> None:
         try:
             # One thread per model call: the workers run their calls side by side instead.
@@ -49,8 +50,7 @@ class LocalRunner:
         self.version = self.predictor.info.version
         self.workers = workers
         self.limits = limits
-
-    contexts: Mapping[str, Context] = {}  # by path_key: what a CSV said of each image
+        self.contexts = contexts or {}  # by path_key: what a CSV said of each image
 
     def classify(self, paths: Sequence[Path]) -> Iterator[list[Row]]:
         """Yield the rows of `paths` a batch at a time, in order; small runs are split so that

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from lesion_cli.local import LocalRunner
 from lesion_cli.models import is_model_file, model_path
 from lesion_cli.remote import RemoteRunner
 from lesion_cli.writers import Earlier, RowWriter, earlier_rows, image_key
+from lesion_core.context import Context
 
 SHOWN = 3  # file names a note quotes before "…"
 INTERRUPTED = 130  # the shell's status for a command stopped by Ctrl-C
@@ -88,8 +89,7 @@ def predict(options: PredictOptions, progress: bool = True) -> Summary:
     if options.format == "isic":
         refuse_shared_names(found.images)
     earlier = earlier_rows(options.out, options.format) if options.out else Earlier()
-    runner = open_runner(options)
-    runner.contexts = found.contexts
+    runner = open_runner(options, found.contexts)
     summary = Summary(runner.version)
     if others := earlier.versions - {runner.version}:
         raise CliError(
@@ -114,13 +114,16 @@ def predict(options: PredictOptions, progress: bool = True) -> Summary:
     return summary
 
 
-def open_runner(options: PredictOptions) -> LocalRunner | RemoteRunner:
-    """Return the runner the options ask for: a service's (--url) or this process's."""
+def open_runner(
+    options: PredictOptions, contexts: Mapping[str, Context]
+) -> LocalRunner | RemoteRunner:
+    """Return the runner the options ask for, a service's (--url) or this process's, giving
+    each image the context a CSV said of it (`contexts`, by path_key)."""
     if options.url is None:
-        return LocalRunner(model_path(options.model), options.workers)
+        return LocalRunner(model_path(options.model), options.workers, contexts=contexts)
     if options.model and is_model_file(options.model):
         raise CliError("--model with --url names a classifier the service serves, not a file")
-    return RemoteRunner(options.url, options.api_key, options.model, options.workers)
+    return RemoteRunner(options.url, options.api_key, options.model, options.workers, contexts)
 
 
 @contextmanager

@@ -33,8 +33,16 @@ PART_OVERHEAD = 1024  # bytes of multipart framing per file, kept free under the
 class RemoteRunner:
     """A client of one service and one of its classifiers (None: the service's default)."""
 
-    def __init__(self, url: str, api_key: str | None, model: str | None, workers: int) -> None:
+    def __init__(
+        self,
+        url: str,
+        api_key: str | None,
+        model: str | None,
+        workers: int,
+        contexts: Mapping[str, Context] | None = None,
+    ) -> None:
         self.url = url.rstrip("/")
+        self.contexts = contexts or {}  # by path_key: what a CSV said of each image
         self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.params = {"model": model} if model else {}
         self.workers = workers
@@ -53,8 +61,6 @@ class RemoteRunner:
         self.version = metadata.model.version
         self.max_files = metadata.limits.max_files
         self.max_bytes = metadata.limits.max_upload_bytes
-
-    contexts: Mapping[str, Context] = {}  # by path_key: what a CSV said of each image
 
     def classify(self, paths: Sequence[Path]) -> Iterator[list[Row]]:
         """Yield the rows of `paths` a request at a time, in order."""

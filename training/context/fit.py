@@ -57,10 +57,13 @@ def without(context: Context, fields: tuple[str, ...]) -> Context:
     return Context(**kept)
 
 
+# Each training image appears once per subset of its fields left out (never all of them).
+LEFT_OUT = [c for r in range(len(FIELDS)) for c in itertools.combinations(FIELDS, r)]
+
+
 def with_subsets(contexts: list[Context]) -> list[Context]:
-    """Return every context once per subset of its fields left out (all of them last)."""
-    subsets = [c for r in range(len(FIELDS)) for c in itertools.combinations(FIELDS, r)]
-    return [without(c, s) for s in subsets for c in contexts]
+    """Return every context once per subset of its fields left out (LEFT_OUT's order)."""
+    return [without(c, s) for s in LEFT_OUT for c in contexts]
 
 
 def feature_centres(contexts: list[Context]) -> np.ndarray:
@@ -80,7 +83,7 @@ def fit_rows(
 ) -> tuple[Rows, np.ndarray]:
     """Return the fit's rows (every image once per subset of its fields left out) and the
     feature centres; with `recipe.balanced`, each class weighs the same in total."""
-    copies = len(with_subsets(contexts[:1]))
+    copies = len(LEFT_OUT)
     expanded = with_subsets(contexts)
     centres = feature_centres(contexts)
     repeated = np.tile(labels, copies)

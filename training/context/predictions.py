@@ -105,11 +105,10 @@ def held_out(model: Path, ham: Path, milk: Path, cache_dir: Path) -> HeldOut:
     version = model_version(model, model_name(model))
     cache = cache_dir / f"{version}.npz"
     rows = pd.concat([ham_rows(ham, model.parent / "split.csv"), milk_rows(milk)])
-    if cache.is_file():
-        saved = np.load(cache, allow_pickle=False)
-        assert list(saved["image_ids"]) == list(rows["image_id"]), "stale cache"
+    saved = np.load(cache, allow_pickle=False) if cache.is_file() else None
+    if saved is not None and list(saved["image_ids"]) == list(rows["image_id"]):
         probabilities = saved["probabilities"]
-    else:
+    else:  # none yet, or one of other images (another split): made afresh
         predictor = Predictor(model, inference_threads=2)
         probabilities = predict_files(predictor, list(rows["file"]))
         cache.parent.mkdir(parents=True, exist_ok=True)

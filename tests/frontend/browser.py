@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,39 @@ def upload(page: Page, files: str | list[str]) -> None:
     page.reload()
     page.get_by_text("Connected to").wait_for()
     page.locator("input[type=file]").set_input_files(files)
+
+
+def upload_until_drawn(
+    page: Page,
+    files: str | list[str],
+    drawn: Locator,
+    count: int = 1,
+    prepare: Callable[[], None] = lambda: None,
+) -> None:
+    """Upload `files` and wait until the page shows `count` of `drawn`; `prepare` sets the page
+    up again after a reload. Streamlit fetches a
+    chart's code only when it first draws one; on a loaded CI run that code once never arrived
+    (no chart within STEP_TIMEOUT_MS, in two tests at once), so when `drawn` is missing, or the
+    page says a module failed to load, what it shows is printed for the log and the page is
+    reloaded and given the files again, once, as a user would."""
+    from playwright.sync_api import expect
+
+    upload(page, files)
+    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline and drawn.count() < count:
+        if page.get_by_text(MODULE_FETCH_FAILED).count():
+            break
+        page.wait_for_timeout(250)
+    if drawn.count() >= count:
+        expect(drawn).to_have_count(count)
+        return
+    shown = page.locator("body").inner_text(timeout=5_000)
+    print(f"{drawn} drawn {drawn.count()} of {count} times; the page shows:\n{shown[:2000]}")
+    page.reload()
+    page.get_by_text("Connected to").wait_for()
+    prepare()
+    upload(page, files)
+    expect(drawn).to_have_count(count)
 
 
 def choose(page: Page, label: str, option: str) -> None:

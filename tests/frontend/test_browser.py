@@ -17,6 +17,7 @@ from tests.frontend.browser import (
     open_page,
     skip_without_chromium,
     upload,
+    upload_until_drawn,
 )
 
 SCREENSHOT = ARTIFACTS / "frontend_result.png"
@@ -53,13 +54,10 @@ def test_uploaded_jpeg_shows_class_and_chart(
     page = open_connected_page(browser, streamlit_url, 1280, 1200)
     # A melanoma from the shipped model's held-out test part: an honest example to look at.
     melanoma = next(p for p in sample_paths if p.stem == "ISIC_0024400")
-    upload(page, str(melanoma))
-
+    chart = page.locator("[data-testid='stVegaLiteChart']")
+    upload_until_drawn(page, str(melanoma), chart)
     heading = page.locator("h3").filter(has_text=RESULT_HEADING)
     heading.wait_for()
-    chart = page.locator("[data-testid='stVegaLiteChart']")
-    chart.first.wait_for()
-    assert chart.count() == 1
     # Streamlit draws the card's parts one after another: wait for the text, as for the chart.
     page.get_by_text("Probability of this class").wait_for(state="visible")
     assert RESULT_HEADING.search(heading.inner_text().strip())

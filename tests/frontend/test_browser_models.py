@@ -24,7 +24,7 @@ from tests.frontend.browser import (
     choose,
     open_connected_page,
     skip_without_chromium,
-    upload,
+    upload_until_drawn,
     wait_until_idle,
     x_axis,
 )
@@ -131,12 +131,14 @@ def test_every_model_side_by_side_and_a_non_dermoscopic_upload_warned(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = open_connected_page(browser, models_page, 1400, 2400)
-        page.get_by_text(COMPARE_LABEL).click()
-        expect(page.get_by_role("switch", name=COMPARE_LABEL)).to_be_checked()
-        upload(page, [str(DERMOSCOPY), str(stripes)])
 
+        def compare() -> None:
+            page.get_by_text(COMPARE_LABEL).click()
+            expect(page.get_by_role("switch", name=COMPARE_LABEL)).to_be_checked()
+
+        compare()
         charts = page.locator("[data-testid='stVegaLiteChart']")
-        expect(charts).to_have_count(6)  # two images × three models
+        upload_until_drawn(page, [str(DERMOSCOPY), str(stripes)], charts, 6, compare)  # 2 × 3
         # A fresh-clone CI run measured one image's charts 56 px apart while the page was busy.
         wait_until_idle(page)
         for image in range(2):  # each image's charts start level, their bars at one x

@@ -1,4 +1,4 @@
-"""Fixtures for training tests: a tiny official-release folder and a tiny HMNIST CSV."""
+"""Fixtures for training tests: tiny folders like each source's release, a tiny HMNIST CSV."""
 
 from __future__ import annotations
 
@@ -109,6 +109,27 @@ def write_milk10k(folder: Path) -> Path:
 def milk10k_dir(tmp_path: Path) -> Path:
     """A 48-image MILK10k-like folder (see write_milk10k)."""
     return write_milk10k(tmp_path / "milk10k")
+
+
+def write_isic2017(folder: Path, per_class: int = 6) -> Path:
+    """Write an ISIC 2017-like folder: labels.csv and `per_class` images of mel, nv and bkl."""
+    (folder / "images").mkdir(parents=True)
+    rows = []
+    for dx in ("mel", "nv", "bkl"):
+        for _ in range(per_class):
+            image_id = f"ISIC_{len(rows):07d}"
+            lesion_like_image(64, 64, seed=100 + len(rows)).save(
+                folder / "images" / f"{image_id}.jpg"
+            )
+            rows.append({"image_id": image_id, "dx": dx})
+    pd.DataFrame(rows).to_csv(folder / "labels.csv", index=False)
+    return folder
+
+
+@pytest.fixture()
+def isic2017_dir(tmp_path: Path) -> Path:
+    """An 18-image ISIC 2017-like folder (see write_isic2017)."""
+    return write_isic2017(tmp_path / "isic2017")
 
 
 def write_masks(release: Path, every: int = 1) -> Path:

@@ -74,18 +74,23 @@ def calibrated(
     return out.mean(axis=0) if out.ndim == 3 else out
 
 
-def nll(proba: np.ndarray, labels: np.ndarray) -> float:
-    """Return the mean negative log-likelihood of integer `labels` under `proba`."""
+def nll(proba: np.ndarray, labels: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Return the mean negative log-likelihood of integer `labels` under `proba`, each row
+    counted by `weights` when given."""
     picked = proba[np.arange(len(labels)), labels]
-    return float(-np.mean(np.log(np.clip(picked, _TINY, None))))
+    return float(-np.average(np.log(np.clip(picked, _TINY, None)), weights=weights))
 
 
 def fit_temperature(
-    proba: np.ndarray, labels: np.ndarray, shift: np.ndarray | float = 0.0
+    proba: np.ndarray,
+    labels: np.ndarray,
+    shift: np.ndarray | float = 0.0,
+    weights: np.ndarray | None = None,
 ) -> float:
-    """Return the temperature that minimises the NLL of `labels` under calibrated `proba`."""
+    """Return the temperature that minimises the NLL of `labels` under calibrated `proba`
+    (rows counted by `weights` when given)."""
     result = minimize_scalar(
-        lambda log_t: nll(calibrated(proba, float(np.exp(log_t)), shift), labels),
+        lambda log_t: nll(calibrated(proba, float(np.exp(log_t)), shift), labels, weights),
         bounds=LOG_T_BOUNDS,
         method="bounded",
         options={"xatol": 1e-5},

@@ -3,6 +3,10 @@ write the one ONNX model the service serves, with its config.json and split.csv.
 
     python -m training.ensemble.build --data data/ham10000 --out runs/ensemble
 
+With --milk10k and --isic2017, validation holds those sources' validation parts too and every
+choice weighs each source equally (`training.sources`); with --select, only the members whose
+ensemble does best there, fitted on some lesions and scored on the others, are kept.
+
 Then `make evaluate MODEL=runs/ensemble/model.onnx` scores it on the test part.
 """
 
@@ -37,7 +41,7 @@ from training.cli import (
     removed_if_left_empty,
     setup_logging,
 )
-from training.data import DataError, Dataset, load_dataset
+from training.data import DataError
 from training.ensemble.rule import (
     CROSS_FOLDS,
     Rule,
@@ -48,7 +52,7 @@ from training.ensemble.rule import (
 )
 from training.metrics import headline_figures
 from training.quantize import member_name
-from training.split import load_split
+from training.sources import SourceFolders, mean_balanced_accuracy, source_sets
 
 DEFAULT_MEMBERS = (
     Path("models/efficientnet_lite0/model.onnx"),
@@ -68,6 +72,15 @@ class EnsembleConfig:
         DEFAULT_MEMBERS, "the served ONNX classifiers to combine; the first draws the heat-map"
     )
     data: Path = data_option()
+    milk10k: Path | None = option(
+        None, "MILK10k's folder: its dermoscopic validation third joins validation"
+    )
+    isic2017: Path | None = option(
+        None, "ISIC 2017's folder: its validation third joins validation"
+    )
+    select: bool = option(
+        False, "keep only the members (two or more) whose ensemble does best on validation"
+    )
     out: Path = option(help="output folder; must be empty or absent")
     name: str = option("ensemble", "the name the service serves it under (?model=NAME)")
     cache_dir: Path = cache_option()
@@ -81,6 +94,9 @@ class EnsembleConfig:
             if member.suffix != ".onnx" or not member.is_file():
                 raise SettingsError(f"--members {member}: not a served classifier's model.onnx")
         check_data(self.data, folder_only=True)
+        for flag, folder in (("--milk10k", self.milk10k), ("--isic2017", self.isic2017)):
+            if folder is not None and not folder.is_dir():
+                raise SettingsError(f"{flag} {folder}: no such folder")
         check_out(self.out, overwrite=False)
         self.split()
 
@@ -92,58 +108,124 @@ class EnsembleConfig:
             raise SettingsError("--members: every member needs the same split.csv beside it")
         return self.members[0].parent / "split.csv"
 
+    def folders(self) -> SourceFolders:
+        """Return where each validation source lies."""
+        return SourceFolders(self.data, self.split(), self.milk10k, self.isic2017)
 
-def member_probabilities(
-    config: EnsembleConfig, part: str
-) -> tuple[np.ndarray, Dataset, list[np.ndarray]]:
-    """Return each member's (M, N, 7) probabilities on a part of the split, that part (at the
-    last member's size), and each member's first GRAPH_CHECK_IMAGES images of it at its own
-    size, for `check_graph`."""
-    probabilities, chosen, samples = [], None, []
+
+@dataclass(frozen=True)
+class Validation:
+    """The members' probabilities on validation, with each image's label, lesion and source."""
+
+    probabilities: np.ndarray  # (M, N, 7)
+    labels: np.ndarray  # (N,)
+    groups: np.ndarray  # (N,) lesion ids, prefixed with their source
+    sources: np.ndarray  # (N,) source names
+    samples: list[np.ndarray]  # each member's first GRAPH_CHECK_IMAGES images, at its size
+
+    def members(self, kept: list[int]) -> Validation:
+        """Return the validation of the members at `kept` only."""
+        samples = [self.samples[i] for i in kept]
+        return Validation(self.probabilities[kept], self.labels, self.groups, self.sources, samples)
+
+
+def member_probabilities(config: EnsembleConfig, part: str) -> Validation:
+    """Return each member's probabilities on every source's `part`, and each member's first
+    GRAPH_CHECK_IMAGES images of it at its own size, for `check_graph`."""
+    probabilities, samples = [], []
     for member in config.members:
         size = input_size(onnx.load(member, load_external_data=False))
-        dataset = load_dataset(config.data, size, config.cache_dir)
-        chosen = dataset.subset(load_split(dataset, config.split()).part(part))
-        log.info("%s on the %s part: %d images", member, part, len(chosen.labels))
-        probabilities.append(OnnxModel(member).predict([chosen.images]))
-        samples.append(chosen.images[:GRAPH_CHECK_IMAGES])
-    return np.stack(probabilities), chosen, samples
+        sets = source_sets(config.folders(), part, size, config.cache_dir)
+        log.info("%s on the %s parts: %s", member, part, {s.source: len(s.labels) for s in sets})
+        images = np.concatenate([s.images for s in sets])
+        probabilities.append(OnnxModel(member).predict([images]))
+        samples.append(images[:GRAPH_CHECK_IMAGES])
+    return Validation(
+        np.stack(probabilities),
+        np.concatenate([s.labels for s in sets]),
+        np.concatenate([s.groups for s in sets]),
+        np.concatenate([np.full(len(s.labels), s.source) for s in sets]),
+        samples,
+    )
 
 
-def validation_table(members: np.ndarray, part: Dataset, rule: Rule, names: list[str]) -> dict:
-    """Return the validation figures of each member, of the pooled members, of the rule, and of
-    the rule fitted on some lesions and scored on the others (cross-fitted), with and without
-    each kind of offset."""
-    labels = part.labels
-    table = {name: headline_figures(labels, p) for name, p in zip(names, members, strict=True)}
-    table["pooled (weights only)"] = headline_figures(labels, pooled(members, rule.weights))
-    rule_figures = headline_figures(labels, combine(members, rule))
-    table["the rule, fitted on all of validation"] = rule_figures
+def select_members(validation: Validation, names: list[str]) -> list[int]:
+    """Return the members (two or more) whose ensemble, its rule fitted on some lesions and
+    scored on the others, has the best mean per-source balanced accuracy; fewer members win
+    a tie."""
+    scores = {}
+    for count in range(2, len(names) + 1):
+        for kept in itertools.combinations(range(len(names)), count):
+            part = validation.members(list(kept))
+            crossed = cross_fitted(
+                part.probabilities, part.labels, part.groups, sources=part.sources
+            )
+            scores[kept] = mean_balanced_accuracy(part.labels, crossed.argmax(axis=1), part.sources)
+            log.info("members %s: %.4f", [names[i] for i in kept], scores[kept])
+    return list(max(scores, key=lambda kept: (round(scores[kept], 4), -len(kept))))
+
+
+def figures_by_source(labels: np.ndarray, probabilities: np.ndarray, sources: np.ndarray) -> dict:
+    """Return the headline figures of each source's rows, and their mean over sources."""
+    table = {
+        s: headline_figures(labels[sources == s], probabilities[sources == s])
+        for s in dict.fromkeys(sources)
+    }
+    if len(table) > 1:
+        rows = list(table.values())
+        table["mean over sources"] = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+    return table
+
+
+def validation_table(validation: Validation, rule: Rule, names: list[str]) -> dict:
+    """Return the validation figures, per source, of each member, of the pooled members, of the
+    rule, and of the rule fitted on some lesions and scored on the others (cross-fitted), with
+    and without each kind of offset."""
+    members, labels, sources = validation.probabilities, validation.labels, validation.sources
+
+    def figures(probabilities: np.ndarray) -> dict:
+        return figures_by_source(labels, probabilities, sources)
+
+    table = {name: figures(p) for name, p in zip(names, members, strict=True)}
+    table["pooled (weights only)"] = figures(pooled(members, rule.weights))
+    table["the rule, fitted on all of validation"] = figures(combine(members, rule))
     for offsets, melanoma in itertools.product((False, True), repeat=2):
-        crossed = cross_fitted(members, labels, part.lesion_ids, offsets, melanoma)
+        crossed = cross_fitted(
+            members, labels, validation.groups, offsets, melanoma, sources=sources
+        )
         kind = "with" if offsets else "without"
         row = f"cross-fitted on {CROSS_FOLDS} lesion folds, {kind} offsets"
         if melanoma:
             row += ", with the melanoma offset"
-        table[row] = headline_figures(labels, crossed)
+        table[row] = figures(crossed)
     return table
 
 
 def build(config: EnsembleConfig) -> Path:
-    """Choose the rule, write model.onnx, config.json and split.csv; return the model's path."""
+    """Choose the members and the rule, write model.onnx, config.json and split.csv; return the
+    model's path."""
     for member in config.members:
         made = read_sidecar(member, "config.json").get("preprocessing")
         if made != PREPROCESSING_ID:
             raise SettingsError(f"{member} expects preprocessing {made}, not {PREPROCESSING_ID}")
-    members, part, samples = member_probabilities(config, "val")
-    rule = choose_rule(members, part.labels, part.lesion_ids)
+    validation = member_probabilities(config, "val")
     names = [member_name(m) for m in config.members]
-    log.info("rule: %s", rule)
-    model = ensemble_model(list(config.members), rule, names)
+    kept = select_members(validation, names) if config.select else list(range(len(names)))
+    validation = validation.members(kept)
+    paths, names = [config.members[i] for i in kept], [names[i] for i in kept]
+    rule = choose_rule(
+        validation.probabilities, validation.labels, validation.groups, validation.sources
+    )
+    log.info("members %s, rule: %s", names, rule)
+    model = ensemble_model(paths, rule, names)
     config.out.mkdir(parents=True, exist_ok=True)
     path = config.out / "model.onnx"
     onnx.save(model, path)
-    check_graph(path, samples, combine(members, rule)[:GRAPH_CHECK_IMAGES])
+    expected = combine(validation.probabilities, rule)[:GRAPH_CHECK_IMAGES]
+    check_graph(path, validation.samples, expected)
+    counts = {
+        str(s): int(np.sum(validation.sources == s)) for s in dict.fromkeys(validation.sources)
+    }
     record = {
         "name": config.name,
         "classes": list(CLASS_CODES),
@@ -151,12 +233,13 @@ def build(config: EnsembleConfig) -> Path:
         "architecture": "ensemble of " + ", ".join(names),
         "members": [
             {"name": n, "version": model_version(m, n), "path": str(m), "weight": w}
-            for n, m, w in zip(names, config.members, rule.weights, strict=True)
+            for n, m, w in zip(names, paths, rule.weights, strict=True)
         ],
         "rule": rule.as_dict(),
         "heatmap_from": names[0],
-        "chosen_on": f"validation part of {config.split()} ({len(part.labels)} images)",
-        "validation": validation_table(members, part, rule, names),
+        "chosen_on": f"validation parts, each source weighing the same: {counts} images "
+        f"(HAM10000's from {config.split()})",
+        "validation": validation_table(validation, rule, names),
     }
     (config.out / "config.json").write_text(json.dumps(record, indent=2) + "\n")
     shutil.copyfile(config.split(), config.out / "split.csv")
@@ -190,8 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     table = json.loads((config.out / "config.json").read_text())["validation"]
-    for name, row in table.items():
-        print(f"{name:>42}: " + ", ".join(f"{k} {v:.4f}" for k, v in row.items()))
+    for name, by_source in table.items():
+        for source, row in by_source.items():
+            figures = ", ".join(f"{k} {v:.4f}" for k, v in row.items())
+            print(f"{name:>62} | {source:>17}: {figures}")
     print(f"saved {path}; next: make evaluate MODEL={path}")
     return 0
 

@@ -6,12 +6,15 @@ per-class offsets are added, and the result is divided by a temperature before t
 
     p = softmax((sum_i w_i log p_i + b) / T)
 
-The weights minimise the validation log-loss, the offsets then maximise validation balanced
-accuracy (the answer's top class is the argmax of p, so the decision rule lives in p itself),
-a melanoma offset on top raises validation melanoma recall to MELANOMA_RECALL (missing a
-melanoma costs more than a second look at a benign lesion), and the temperature last minimises
-the validation log-loss with the offsets in place. Each kind of offset is kept only when,
-fitted on some lesions, it does what it is for on the others (`choose_rule`).
+Validation may hold several sources (`training.sources`); every figure below then weighs each
+source equally: the log-loss is the mean of each source's, balanced accuracy and melanoma recall
+the mean of each source's. The weights minimise the validation log-loss, the offsets then
+maximise validation balanced accuracy (the answer's top class is the argmax of p, so the
+decision rule lives in p itself), a melanoma offset on top raises validation melanoma recall to
+MELANOMA_RECALL (missing a melanoma costs more than a second look at a benign lesion), and the
+temperature last minimises the validation log-loss with the offsets in place. Each kind of
+offset is kept only when, fitted on some lesions, it does what it is for on the others
+(`choose_rule`).
 """
 
 from __future__ import annotations
@@ -23,16 +26,23 @@ import numpy as np
 from lesion_core.labels import MELANOMA_INDEX
 from lesion_runtime.ensemble_rule import Rule
 from training.classifier.calibration import fit_temperature, nll, tempered
-from training.metrics import balanced_accuracy, melanoma_recall
+from training.metrics import balanced_accuracy
+from training.sources import (
+    mean_balanced_accuracy,
+    mean_melanoma_recall,
+    per_source,
+    source_weights,
+)
 
 WEIGHT_STEP = 0.05  # the grid of member weights
 OFFSETS = np.round(np.arange(-2.0, 2.01, 0.1), 2)  # each class's offset is one of these
 OFFSET_PASSES = 3  # rounds of coordinate ascent over the classes
 OFFSET_GAIN = 0.005  # cross-fitted balanced accuracy that offsets must add to be kept
+SOURCE_COST = 0.01  # what offsets kept for the mean over sources may cost any one source
 CROSS_FOLDS = 3
 MELANOMA_RECALL = 0.75  # what the melanoma offset aims validation melanoma recall at (issue 25)
 MELANOMA_OFFSETS = np.round(np.arange(0.0, 2.01, 0.05), 2)
-MELANOMA_COST = 0.01  # cross-fitted balanced accuracy the melanoma offset may cost to be kept
+MELANOMA_COST = 0.01  # cross-fitted balanced accuracy the melanoma offset may cost any source
 _TINY = 1e-30
 
 
@@ -59,20 +69,32 @@ def weight_grid(members: int, step: float = WEIGHT_STEP) -> list[tuple[float, ..
     ]
 
 
-def fit_weights(member_probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, ...]:
-    """Return the grid's weights with the lowest log-loss of `labels`."""
+def one_source(labels: np.ndarray) -> np.ndarray:
+    """Return the `sources` of validation rows that all come from one source."""
+    return np.zeros(len(labels), dtype=np.int64)
+
+
+def fit_weights(
+    member_probabilities: np.ndarray, labels: np.ndarray, sources: np.ndarray | None = None
+) -> tuple[float, ...]:
+    """Return the grid's weights with the lowest log-loss of `labels` (each source weighing
+    the same)."""
     grid = weight_grid(len(member_probabilities))
-    return min(grid, key=lambda w: nll(pooled(member_probabilities, w), labels))
+    rows = source_weights(one_source(labels) if sources is None else sources)
+    return min(grid, key=lambda w: nll(pooled(member_probabilities, w), labels, rows))
 
 
-def fit_offsets(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Return per-class offsets on the log-probabilities that maximise balanced accuracy,
-    by coordinate ascent over OFFSETS (ties keep the smaller change)."""
+def fit_offsets(
+    probabilities: np.ndarray, labels: np.ndarray, sources: np.ndarray | None = None
+) -> np.ndarray:
+    """Return per-class offsets on the log-probabilities that maximise the mean per-source
+    balanced accuracy, by coordinate ascent over OFFSETS (ties keep the smaller change)."""
     logs = np.log(np.clip(probabilities, _TINY, None))
     offsets = np.zeros(probabilities.shape[1])
+    sources = one_source(labels) if sources is None else sources
 
     def score(candidate: np.ndarray) -> float:
-        return balanced_accuracy(labels, np.argmax(logs + candidate, axis=1))
+        return mean_balanced_accuracy(labels, np.argmax(logs + candidate, axis=1), sources)
 
     for _ in range(OFFSET_PASSES):
         for c in range(len(offsets)):
@@ -83,14 +105,19 @@ def fit_offsets(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def fit_melanoma_offset(
-    probabilities: np.ndarray, labels: np.ndarray, offsets: np.ndarray
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    offsets: np.ndarray,
+    sources: np.ndarray | None = None,
 ) -> float:
     """Return the smallest addition to melanoma's offset (of MELANOMA_OFFSETS) that brings the
-    melanoma recall of `probabilities` with `offsets` to MELANOMA_RECALL, else the largest."""
+    (mean per-source) melanoma recall of `probabilities` with `offsets` to MELANOMA_RECALL,
+    else the largest."""
     logs = np.log(np.clip(probabilities, _TINY, None)) + offsets
+    sources = one_source(labels) if sources is None else sources
     for extra in MELANOMA_OFFSETS:
         logs_with = logs + extra * (np.arange(logs.shape[1]) == MELANOMA_INDEX)
-        if melanoma_recall(labels, logs_with.argmax(axis=1)) >= MELANOMA_RECALL:
+        if mean_melanoma_recall(labels, logs_with.argmax(axis=1), sources) >= MELANOMA_RECALL:
             return float(extra)
     return float(MELANOMA_OFFSETS[-1])
 
@@ -100,16 +127,18 @@ def fit_rule(
     labels: np.ndarray,
     offsets: bool = True,
     melanoma: bool = False,
+    sources: np.ndarray | None = None,
 ) -> Rule:
-    """Return the rule chosen on (M, N, C) validation probabilities and their labels; without
-    `offsets`, the per-class offsets stay 0; with `melanoma`, melanoma's offset is raised by
-    `fit_melanoma_offset`."""
-    weights = fit_weights(member_probabilities, labels)
+    """Return the rule chosen on (M, N, C) validation probabilities, their labels and, when
+    they come from several, their sources; without `offsets`, the per-class offsets stay 0;
+    with `melanoma`, melanoma's offset is raised by `fit_melanoma_offset`."""
+    sources = one_source(labels) if sources is None else sources
+    weights = fit_weights(member_probabilities, labels, sources)
     moved = pooled(member_probabilities, weights)
-    shift = fit_offsets(moved, labels) if offsets else np.zeros(moved.shape[1])
+    shift = fit_offsets(moved, labels, sources) if offsets else np.zeros(moved.shape[1])
     if melanoma:
-        shift[MELANOMA_INDEX] += fit_melanoma_offset(moved, labels, shift)
-    temperature = fit_temperature(moved, labels, shift)
+        shift[MELANOMA_INDEX] += fit_melanoma_offset(moved, labels, shift, sources)
+    temperature = fit_temperature(moved, labels, shift, source_weights(sources))
     return Rule(weights, tuple(float(v) for v in shift), temperature)
 
 
@@ -120,32 +149,53 @@ def cross_fitted(
     offsets: bool = True,
     melanoma: bool = False,
     folds: int = CROSS_FOLDS,
+    sources: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return (N, C) probabilities where each image's rule was fitted on the other folds only
-    (lesion-grouped, stratified): an honest view of what fitting the rule buys."""
+    (lesion-grouped, stratified by class and source): an honest view of what fitting the rule
+    buys."""
     from sklearn.model_selection import StratifiedGroupKFold
 
+    sources = one_source(labels) if sources is None else sources
+    strata = np.unique(sources, return_inverse=True)[1] * (labels.max() + 1) + labels
     out = np.empty(member_probabilities.shape[1:])
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
-    for fit_part, held in splitter.split(labels, labels, groups):
-        rule = fit_rule(member_probabilities[:, fit_part], labels[fit_part], offsets, melanoma)
+    for fit_part, held in splitter.split(labels, strata, groups):
+        rule = fit_rule(
+            member_probabilities[:, fit_part],
+            labels[fit_part],
+            offsets,
+            melanoma,
+            sources[fit_part],
+        )
         out[held] = combine(member_probabilities[:, held], rule)
     return out
 
 
-def choose_rule(member_probabilities: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> Rule:
+def choose_rule(
+    member_probabilities: np.ndarray,
+    labels: np.ndarray,
+    groups: np.ndarray,
+    sources: np.ndarray | None = None,
+) -> Rule:
     """Return the rule fitted on all of validation, with per-class offsets only when, fitted on
-    some lesions, they raise the balanced accuracy of the others by OFFSET_GAIN or more, and
-    with the melanoma offset only when, fitted likewise, it raises the others' melanoma recall
-    for at most MELANOMA_COST of their balanced accuracy."""
+    some lesions, they raise the (mean per-source) balanced accuracy of the others by
+    OFFSET_GAIN or more while no source loses over SOURCE_COST of its own, and with the melanoma
+    offset only when, fitted likewise, it raises the others' melanoma recall for at most
+    MELANOMA_COST of any source's balanced accuracy."""
+    sources = one_source(labels) if sources is None else sources
 
-    def held_out(offsets: bool, melanoma: bool) -> tuple[float, float]:
-        predictions = cross_fitted(member_probabilities, labels, groups, offsets, melanoma)
+    def held_out(offsets: bool, melanoma: bool) -> tuple[np.ndarray, float]:
+        predictions = cross_fitted(
+            member_probabilities, labels, groups, offsets, melanoma, sources=sources
+        )
         answers = predictions.argmax(axis=1)
-        return balanced_accuracy(labels, answers), melanoma_recall(labels, answers)
+        accuracy = per_source(balanced_accuracy, labels, answers, sources)
+        return np.array(list(accuracy.values())), mean_melanoma_recall(labels, answers, sources)
 
     plain, tuned = held_out(False, False), held_out(True, False)
-    offsets = tuned[0] - plain[0] >= OFFSET_GAIN
+    gain = tuned[0] - plain[0]
+    offsets = gain.mean() >= OFFSET_GAIN and gain.min() >= -SOURCE_COST
     before, after = tuned if offsets else plain, held_out(offsets, True)
-    melanoma = after[1] > before[1] and before[0] - after[0] <= MELANOMA_COST
-    return fit_rule(member_probabilities, labels, offsets, melanoma)
+    melanoma = after[1] > before[1] and (before[0] - after[0]).max() <= MELANOMA_COST
+    return fit_rule(member_probabilities, labels, offsets, melanoma, sources)

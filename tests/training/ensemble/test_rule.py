@@ -123,9 +123,29 @@ def test_the_melanoma_offset_is_kept_only_when_held_out_lesions_pay_little_for_i
 ):
     p, labels = starved_melanoma(700)
 
-    def held_out(members, labels, groups, offsets=True, melanoma=False):
+    def held_out(members, labels, groups, offsets=True, melanoma=False, sources=None):
         return answers(labels, 0.9, nv_called_mel) if melanoma else answers(labels, 0.5, 0.0)
 
     monkeypatch.setattr(rule_module, "cross_fitted", held_out)
     rule = choose_rule(p, labels, np.arange(len(labels)))
     assert rule == fit_rule(p, labels, offsets=False, melanoma=kept)
+
+
+@pytest.mark.parametrize(("lost", "kept"), [(0.0, True), (0.2, False)])
+def test_offsets_are_kept_only_when_no_source_pays_much_for_the_mean(monkeypatch, lost, kept):
+    p, labels = members()
+    sources = np.where(np.arange(len(labels)) % 3 == 0, "small", "large")
+
+    def held_out(members, labels, groups, offsets=True, melanoma=False, sources=None):
+        answers = labels.copy()  # all right, but for what each choice gets wrong
+        if offsets:  # a better mean: every large-source image right, some small-source ones not
+            wrong = np.flatnonzero((sources == "small") & (labels == NEVUS))
+            answers[wrong[: round(lost * len(wrong))]] = MELANOMA_INDEX
+        else:
+            wrong = np.flatnonzero(sources == "large")
+            answers[wrong[: len(wrong) // 2]] = (labels[wrong[: len(wrong) // 2]] + 1) % 7
+        return np.eye(7)[answers]
+
+    monkeypatch.setattr(rule_module, "cross_fitted", held_out)
+    rule = choose_rule(p, labels, np.arange(len(labels)), sources)
+    assert (rule != fit_rule(p, labels, False, False, sources)) == kept

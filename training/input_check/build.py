@@ -1,15 +1,18 @@
 """Build the shipped input check: one ONNX graph from a 64×64 image to a score in 0..1.
 
     python -m training.input_check.build --data ../shared/data/ham10000 --ood ../shared/data/ood \
+        --isic2017 ../shared/data/isic2017 --tiles ../shared/data/isic2024_tbp \
         --out models/input_check
 
 The check combines the two scorers of `training.input_check.scores` on ImageNet features
 (`training.input_check.study` measured each alone and together): a logistic model fitted with
 the non-dermoscopic images, which catches the kinds it saw, and the Mahalanobis distance to the
 HAM10000 classes, fitted on dermoscopy only, which also catches kinds nobody collected. Each has
-its threshold at the 0.8 % quantile of the validation dermoscopy and is rescaled so that its
-threshold sits at 0.5; the score is the smaller of the two, so below 0.5 = not dermoscopic
-(`scores.CombinedScorer`, which the exported graph reproduces).
+its threshold at a quantile of the validation dermoscopy (`judge.FLAG_RATE`, `DISTANCE_FLAG_RATE`),
+both then move together until the strictest of the three dermoscopy sources' validation parts
+has 2 % flagged, and each is rescaled so that its threshold sits at 0.5; the score is the smaller
+of the two, so below 0.5 = not dermoscopic (`scores.CombinedScorer`, which the exported graph
+reproduces).
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from lesion_core.preprocess import PREPROCESSING_ID, width_height
 from lesion_runtime.onnx_names import DERMOSCOPIC_SCORE, PROBABILITIES
 from training.cli import option, parse, setup_logging
 from training.data import DataError
-from training.input_check.check_sets import load_check_sets
 from training.input_check.features import FEATURES, build_feature_model, imagenet_features
 from training.input_check.judge import (
+    DISTANCE_FLAG_RATE,
     FLAG_RATE,
+    MAX_FALSE_ALARMS,
     THRESHOLD,
     check_features,
     fit_check,
@@ -98,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     setup_logging()
     try:
-        sets = load_check_sets(args.data, args.milk10k, args.ood, SPLIT, CHECK_SIZE, args.cache_dir)
+        sets = args.load(CHECK_SIZE)
     except DataError as exc:
         log.error("%s", exc)
         return 1
@@ -133,16 +137,20 @@ def main(argv: list[str] | None = None) -> int:
         "name": "input_check",
         "threshold": THRESHOLD,
         "input_size": [height, width],
-        "flag_rate_per_scorer": FLAG_RATE,
+        "flag_rate_per_scorer": {"logistic": FLAG_RATE, "distance": DISTANCE_FLAG_RATE},
+        "max_false_alarms_per_source": MAX_FALSE_ALARMS,
         "split": str(SPLIT),
         "preprocessing": PREPROCESSING_ID,
         "fitted_on": {
             "dermoscopy": "HAM10000 training part, "
             f"{sets.ham_device.shape[1]} simulated-device views of each of its images, MILK10k "
-            "dermoscopy of the lesions outside its validation third",
-            "not_dermoscopy": "half of each collected kind (by group), MILK10k camera close-ups "
-            "of the lesions outside its validation third",
-            "thresholds": "HAM10000 validation part and its simulated-device views",
+            "dermoscopy of the lesions outside its validation third, ISIC 2017 training third",
+            "not_dermoscopy": "half of each kind (by group; round-field images with their "
+            "source), MILK10k camera close-ups of the lesions outside its validation third, "
+            "ISIC 2024 total-body-photo tiles' training third",
+            "thresholds": "HAM10000 validation part and its simulated-device views, MILK10k "
+            "dermoscopy validation third, ISIC 2017 validation third: each at most "
+            f"{MAX_FALSE_ALARMS:.0%} flagged",
         },
         "figures": figures,
     }

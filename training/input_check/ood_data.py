@@ -2,24 +2,35 @@
 
 `index.csv` lists path, kind, source and original name. Clinical photos are grouped by their
 condition folder (photos of one condition look alike), every other image is its own group.
-A fifth kind, `synthetic`, is made here: flat colours, noise and patterns, which no photo
-collection holds and which an ImageNet feature space alone does not set apart.
+Two kinds are made here: `synthetic` (flat colours, noise and patterns, which no photo
+collection holds and which an ImageNet feature space alone does not set apart) and `round_field`
+(each X-ray, MRI and everyday photo inside a dark round field like a dermatoscope's or a fundus
+camera's, every other one tinted orange-red like a retina; no fundus photos are collected). A
+round-field image keeps its source's group, so a split keeps the two on one side.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
+from lesion_core.check_input import check_views
 from lesion_core.preprocess import Size, width_height
 from training.data import DataError
+from training.device_simulation import disc_masked, scaled_colours
 from training.input_check.features import CHECK_DECODER
 
-KINDS = ("clinical_skin", "chest_xray", "brain_mri", "everyday", "synthetic")
-COLLECTED = KINDS[:4]  # the kinds in shared/data/ood; `synthetic` is made here
+KINDS = ("clinical_skin", "chest_xray", "brain_mri", "everyday", "synthetic", "round_field")
+COLLECTED = KINDS[:4]  # the kinds in shared/data/ood; the others are made here
+ROUND_FIELD = "round_field"
+# Not clinical photos: inside a round field they would be dermoscopy in all but name.
+ROUND_SOURCES = ("chest_xray", "brain_mri", "everyday")
+RETINA_GAINS = (1.0, 0.55, 0.25)  # an orange-red cast like a fundus photo's
 SYNTHETIC_COUNT = 400
 PATTERNS = ("flat", "noise", "gradient", "stripes", "checkerboard", "blobs")
 
@@ -52,12 +63,29 @@ def load_ood(folder: Path, size: Size) -> OodImages:
     kinds = [row["kind"] for row in rows]
     groups = [group_of(row["kind"], row["original"], row["path"]) for row in rows]
     paths = [row["path"] for row in rows]
+    for i, row in enumerate(row for row in rows if row["kind"] in ROUND_SOURCES):
+        images.append(check_views(round_field(folder / row["path"], i % 2 == 1), size).model_input)
+        kinds.append(ROUND_FIELD)
+        groups.append(group_of(row["kind"], row["original"], row["path"]))
+        paths.append(f"{ROUND_FIELD}/{row['path']}")
     for i, (pattern, image) in enumerate(synthetic_images(SYNTHETIC_COUNT, size)):
         images.append(image)
         kinds.append("synthetic")
         groups.append(f"synthetic/{i}")
         paths.append(f"synthetic/{pattern}/{i}")
     return OodImages(np.stack(images), np.array(kinds), np.array(groups), np.array(paths))
+
+
+def round_field(path: Path, retina: bool) -> bytes:
+    """Return the photo at `path` inside a dark round field (`retina`: tinted like a fundus
+    photo), as PNG bytes an upload could carry."""
+    with Image.open(path) as opened:
+        photo = opened.convert("RGB")
+    if retina:
+        photo = scaled_colours(photo, RETINA_GAINS)
+    buffer = io.BytesIO()
+    disc_masked(photo, 0.95).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def synthetic_images(count: int, size: Size, seed: int = 0) -> list[tuple[str, np.ndarray]]:

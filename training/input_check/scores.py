@@ -8,9 +8,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 from sklearn.covariance import LedoitWolf
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
@@ -74,16 +76,17 @@ class LogisticScorer:
         return weights, bias
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 @dataclass
 class CombinedScorer:
-    """The smaller of the two scorers, each rescaled so that its own threshold (the `flag_rate`
-    quantile of held-back dermoscopy) maps to 0.5: below 0.5 = not dermoscopic."""
+    """The smaller of the two scorers, each rescaled so that its own threshold maps to 0.5: below
+    0.5 = not dermoscopic. The logistic part's threshold starts at the `flag_rate` quantile of
+    held-back dermoscopy (every calibration source pooled), the distance part's at
+    `distance_flag_rate` (None: the same); with `max_flagged`, both then move together to the one
+    place where no source has more than that share flagged and the strictest does."""
 
     flag_rate: float = 0.008
+    max_flagged: float | None = None
+    distance_flag_rate: float | None = None
     logistic: LogisticScorer | None = None
     maha: MahalanobisScorer | None = None
     logit_threshold: float = 0.0
@@ -95,26 +98,43 @@ class CombinedScorer:
         positives: np.ndarray,
         labels: np.ndarray,
         negatives: np.ndarray,
-        calibration: np.ndarray,
+        calibration: Sequence[np.ndarray],
     ) -> CombinedScorer:
         """Fit both scorers on training dermoscopy (`positives`, class `labels`) and
-        `negatives`; set the thresholds on other dermoscopy (`calibration`)."""
+        `negatives`; set the thresholds on other dermoscopy (`calibration`: one array per
+        source)."""
         self.logistic = LogisticScorer().fit(positives, negatives)
         self.maha = MahalanobisScorer().fit(positives, labels)
-        logits = self.logit(calibration)
-        distances = -self.maha.score(calibration)
+        pooled = np.concatenate(calibration)
+        logits = self.logit(pooled)
+        distances = -self.maha.score(pooled)
         self.logit_threshold = float(np.quantile(logits, self.flag_rate))
-        self.distance_threshold = float(np.quantile(distances, 1 - self.flag_rate))
+        distance_rate = (
+            self.flag_rate if self.distance_flag_rate is None else self.distance_flag_rate
+        )
+        self.distance_threshold = float(np.quantile(distances, 1 - distance_rate))
         self.distance_scale = float(np.std(distances))
+        if self.max_flagged is not None:
+            # Each source's own threshold flags at most max_flagged of it; the lowest serves all.
+            shift = min(
+                float(np.quantile(self.margin(source), self.max_flagged, method="lower"))
+                for source in calibration
+            )
+            self.logit_threshold += shift
+            self.distance_threshold -= shift * self.distance_scale
         return self
 
     def logit(self, features: np.ndarray) -> np.ndarray:
         """Return the logistic model's log-odds of "dermoscopic"."""
         return self.logistic.model.decision_function(self.logistic.scaler.transform(features))
 
+    def margin(self, features: np.ndarray) -> np.ndarray:
+        """Return the smaller of the two parts' rescaled log-odds (below 0: not dermoscopic)."""
+        by_logistic = self.logit(features) - self.logit_threshold
+        distances = -self.maha.score(features)
+        by_distance = (self.distance_threshold - distances) / self.distance_scale
+        return np.minimum(by_logistic, by_distance)
+
     def score(self, features: np.ndarray) -> np.ndarray:
         """Return the combined score in 0..1 (below 0.5: not dermoscopic)."""
-        by_logistic = _sigmoid(self.logit(features) - self.logit_threshold)
-        distances = -self.maha.score(features)
-        by_distance = _sigmoid((self.distance_threshold - distances) / self.distance_scale)
-        return np.minimum(by_logistic, by_distance)
+        return expit(self.margin(features))

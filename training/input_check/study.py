@@ -28,7 +28,7 @@ from training.cli import (
     parse,
     setup_logging,
 )
-from training.input_check.check_sets import load_check_sets
+from training.input_check.check_sets import CheckSets, load_check_sets
 from training.input_check.judge import (
     as_rows,
     check_features,
@@ -36,7 +36,7 @@ from training.input_check.judge import (
     judge,
     leave_one_kind_out,
 )
-from training.input_check.ood_data import KINDS, OodImages
+from training.input_check.ood_data import KINDS, ROUND_FIELD, OodImages
 
 SPLIT = Path("models/resnet_small_2x/split.csv")
 WATERMARK_BOX = (0.0, 0.55, 0.5, 1.0)  # left, top, right, bottom as fractions: DermNet's logo
@@ -48,15 +48,21 @@ log = logging.getLogger(__name__)
 
 
 def ood_halves(ood: OodImages, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Return (fit, held-out) row indices: half of each kind, whole groups on one side."""
+    """Return (fit, held-out) row indices: half of each kind, whole groups on one side (a
+    round-field image on its source's side)."""
     fit, held = [], []
     for kind in KINDS:
+        if kind == ROUND_FIELD:
+            continue
         rows = np.flatnonzero(ood.kinds == kind)
         splitter = GroupShuffleSplit(n_splits=1, test_size=0.5, random_state=seed)
         a, b = next(splitter.split(rows, groups=ood.groups[rows]))
         fit.append(rows[a])
         held.append(rows[b])
-    return np.concatenate(fit), np.concatenate(held)
+    fit, held = np.concatenate(fit), np.concatenate(held)
+    derived = np.flatnonzero(ood.kinds == ROUND_FIELD)
+    fitted = np.isin(ood.groups[derived], ood.groups[fit])
+    return np.r_[fit, derived[fitted]], np.r_[held, derived[~fitted]]
 
 
 def blur_watermark(image: np.ndarray) -> np.ndarray:
@@ -70,11 +76,16 @@ def blur_watermark(image: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, kw_only=True)
 class CheckDataSettings:
-    """The data every input-check CLI reads: HAM10000, MILK10k and the non-dermoscopic images."""
+    """The data every input-check CLI reads: HAM10000, MILK10k, ISIC 2017, the total-body-photo
+    tiles and the non-dermoscopic images."""
 
     data: Path = data_option()
     milk10k: Path = option(
         Path("../shared/data/milk10k"), "MILK10k (its dermoscopy and camera close-ups)"
+    )
+    isic2017: Path = option(Path("../shared/data/isic2017"), "ISIC 2017's dermoscopy")
+    tiles: Path = option(
+        Path("../shared/data/isic2024_tbp"), "ISIC 2024's total-body-photo tiles (not dermoscopy)"
     )
     ood: Path = option(Path("../shared/data/ood"), "the non-dermoscopic images (shared/data/ood)")
     cache_dir: Path = cache_option()
@@ -88,6 +99,19 @@ class CheckDataSettings:
             raise SettingsError(
                 f"--milk10k {self.milk10k}: no metadata.csv; point it at shared/data/milk10k"
             )
+        if not (self.isic2017 / "labels.csv").is_file():
+            raise SettingsError(
+                f"--isic2017 {self.isic2017}: no labels.csv; point it at shared/data/isic2017"
+            )
+        if not (self.tiles / "images").is_dir():
+            raise SettingsError(
+                f"--tiles {self.tiles}: no images/ folder; point it at shared/data/isic2024_tbp"
+            )
+
+    def load(self, size: Size) -> CheckSets:
+        """Return the check's image sets at `size` (training.input_check.check_sets)."""
+        return load_check_sets(self.data, self.milk10k, self.ood, SPLIT, size, self.cache_dir,
+                               isic2017_folder=self.isic2017, tiles_folder=self.tiles)  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,7 +127,7 @@ class StudySettings(CheckDataSettings):
 
 def study_size(args: CheckDataSettings, size: Size) -> dict:
     """Return the held-out figures and the leave-one-kind-out figures of a check at `size`."""
-    sets = load_check_sets(args.data, args.milk10k, args.ood, SPLIT, size, args.cache_dir)
+    sets = args.load(size)
     feats = check_features(sets)
     fit_rows, held_rows = ood_halves(sets.ood)
     scorer = fit_check(feats, sets, fit_rows)
@@ -128,7 +152,7 @@ class ExportedCheck:
 
 def study_shipped(args: CheckDataSettings, path: Path) -> dict:
     """Return the held-out figures of the check shipped at `path` (64×64), before refitting."""
-    sets = load_check_sets(args.data, args.milk10k, args.ood, SPLIT, 64, args.cache_dir)
+    sets = args.load(64)
     _, held_rows = ood_halves(sets.ood)
     return judge(ExportedCheck(path), as_rows(sets), sets, held_rows)
 

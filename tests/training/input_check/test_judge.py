@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.input_check.check_sets import CheckSets, MilkImages
+from training.input_check.check_sets import CheckSets, MilkImages, PartedImages
 from training.input_check.judge import (
     CLOSEUPS,
     NEGATIVE_KINDS,
+    TILES,
     CheckFeatures,
     fit_check,
     judge,
@@ -28,8 +29,9 @@ def cluster(rng, centre: float, n: int) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def made():
-    """Dermoscopy around 0 (HAM10000, its device views, MILK10k), close-ups around 6, each other
-    kind around 6 + 2 × its index; sets of one pixel per image (only the features matter)."""
+    """Dermoscopy around 0 (HAM10000, its device views, MILK10k, ISIC 2017), close-ups and tiles
+    around 6, each other kind around 8 + 2 × its index; sets of one pixel per image (only the
+    features matter)."""
     rng = np.random.default_rng(0)
     n_ham, n_milk, per_kind = 300, 60, 40
     labels = rng.integers(0, 7, n_ham)
@@ -37,6 +39,7 @@ def made():
     kinds = np.repeat(np.array(KINDS), per_kind)
     milk_part = np.where(np.arange(n_milk) % 3 == 0, "val", "rest")
     pixel = np.zeros((1, 1, 1, 3), dtype=np.uint8)
+    thirds = np.array(["train", "val", "test"] * 20)
 
     def milk(kind_labels):
         return MilkImages(np.repeat(pixel, n_milk, 0), kind_labels, np.arange(n_milk).astype(str),
@@ -50,6 +53,8 @@ def made():
         test_shifts={"disc_85": np.repeat(pixel, 50, 0)},
         milk_dermoscopic=milk(rng.integers(0, 8, n_milk)),
         milk_closeups=milk(np.zeros(n_milk, dtype=int)),
+        isic2017=PartedImages(np.repeat(pixel, 60, 0), rng.integers(0, 3, 60), thirds),
+        tiles=PartedImages(np.repeat(pixel, 60, 0), np.full(60, -1), thirds),
         ood=OodImages(
             np.repeat(pixel, len(kinds), 0), kinds, np.arange(len(kinds)).astype(str), kinds
         ),
@@ -60,6 +65,8 @@ def made():
         test_shifts={"disc_85": cluster(rng, 0, 50)},
         milk_dermoscopic=cluster(rng, 0, n_milk),
         milk_closeups=cluster(rng, 6, n_milk),
+        isic2017=cluster(rng, 0, 60),
+        tiles=cluster(rng, 6, 60),
         ood=np.concatenate([cluster(rng, 8 + 2 * i, per_kind) for i in range(len(KINDS))]),
     )
     rows = np.arange(len(kinds))
@@ -70,10 +77,12 @@ def test_a_fitted_check_passes_dermoscopy_and_flags_the_other_kinds(made):
     sets, feats, fit_rows, held_rows = made
     figures = judge(fit_check(feats, sets, fit_rows), feats, sets, held_rows)
     assert figures["auroc"] > 0.99
-    assert set(figures["dermoscopy_flagged"]) == {"ham_val", "ham_test", "ham_test_disc_85",
-                                                  "milk10k_val"}  # fmt: skip
+    assert set(figures["dermoscopy_flagged"]) == {
+        "ham_val", "ham_test", "ham_test_disc_85", "milk10k_val", "isic2017_val", "isic2017_test"
+    }  # fmt: skip
     assert all(rate <= 0.1 for rate in figures["dermoscopy_flagged"].values())
-    assert set(figures["not_dermoscopy_flagged"]) == set(NEGATIVE_KINDS)
+    parts = {f"{TILES}_val", f"{TILES}_test"}
+    assert set(figures["not_dermoscopy_flagged"]) == set(NEGATIVE_KINDS) - {TILES} | parts
     assert all(rate >= 0.95 for rate in figures["not_dermoscopy_flagged"].values())
 
 

@@ -41,12 +41,24 @@ def test_logistic_folded_weights_give_the_same_decision(clusters):
 def test_combined_score_flags_about_its_rate_of_calibration_data_and_all_far_points(clusters):
     inside, labels, outside = clusters
     scorer = CombinedScorer(flag_rate=0.02).fit(
-        inside[:600], labels[:600], outside[:150], inside[600:]
+        inside[:600], labels[:600], outside[:150], [inside[600:]]
     )
     calibration_flagged = np.mean(scorer.score(inside[600:]) < 0.5)
     assert 0.0 < calibration_flagged <= 0.05  # at most the two parts' 2 % each
     assert np.all(scorer.score(outside[150:]) < 0.5)
     assert np.all((scorer.score(inside) >= 0) & (scorer.score(inside) <= 1))
+
+
+def test_the_one_threshold_flags_at_most_its_share_of_each_source(clusters):
+    inside, labels, outside = clusters
+    near, far = inside[600:750], inside[750:] + 0.8  # a second source, a little further out
+    scorer = CombinedScorer(max_flagged=0.02).fit(
+        inside[:600], labels[:600], outside[:150], [near, far]
+    )
+    rates = [np.mean(scorer.score(source) < 0.5) for source in (near, far)]
+    assert max(rates) <= 0.02
+    assert max(rates) >= 0.01  # the strictest source is where the threshold stopped
+    assert np.all(scorer.score(outside[150:]) < 0.5)
 
 
 def test_exported_check_model_computes_the_combined_score():
@@ -59,7 +71,7 @@ def test_exported_check_model_computes_the_combined_score():
     features_model = build_feature_model(CHECK_SIZE)
     features = run_keras(features_model, images)
     scorer = CombinedScorer(flag_rate=0.1).fit(
-        features[:16], np.arange(16) % 2, features[24:40], features[16:24]
+        features[:16], np.arange(16) % 2, features[24:40], [features[16:24]]
     )
     model = build_check_model(scorer, features_model)
     from_graph = run_keras(model, images)[:, 0]

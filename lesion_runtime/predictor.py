@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lesion_core.colour_constancy import SHADES_OF_GRAY, corrected
 from lesion_core.context import Context
 from lesion_core.labels import CLASS_CODES
 from lesion_runtime.context_head import load_context_head
@@ -88,6 +89,13 @@ class Predictor:
         self._activations = CLASS_ACTIVATIONS if CLASS_ACTIVATIONS in outputs else None
         self._members = MEMBER_PROBABILITIES if MEMBER_PROBABILITIES in outputs else None
         config = read_sidecar(model_path, "config.json")
+        # A model trained on colour-corrected images gets its inputs corrected the same way.
+        self.colour_constancy = config.get("colour_constancy")
+        if self.colour_constancy not in (None, SHADES_OF_GRAY):
+            raise ModelLoadError(
+                f"model {model_path}: unknown colour_constancy {self.colour_constancy!r} in "
+                f"its config.json (known: {SHADES_OF_GRAY})"
+            )
         name = model_name(model_path, config)
         self.info = ModelInfo(
             name=name,
@@ -128,6 +136,7 @@ class Predictor:
 
     def _feed(self, inputs: Inputs) -> dict[str, np.ndarray]:
         batches = [inputs] if isinstance(inputs, np.ndarray) else list(inputs)
+        batches = [corrected(batch, self.colour_constancy) for batch in batches]
         return dict(zip(self._inputs, batches, strict=True))
 
     def predict(self, inputs: Inputs) -> np.ndarray:

@@ -79,3 +79,28 @@ def test_model_with_wrong_output_count_is_refused(tmp_path):
     export_onnx(tmp_path / "three.keras", tmp_path / "three.onnx")
     with pytest.raises(ModelLoadError, match="3 outputs"):
         Predictor(tmp_path / "three.onnx")
+
+
+def test_a_model_trained_with_colour_constancy_sees_what_training_saw(tmp_path):
+    from lesion_core.colour_constancy import SHADES_OF_GRAY, corrected
+    from lesion_core.preprocess import preprocess
+    from tests.conftest import encode, lesion_like_image
+
+    path = colour_classifier(tmp_path / "corrected")
+    plain = Predictor(path)
+    (path.parent / "config.json").write_text(f'{{"colour_constancy": "{SHADES_OF_GRAY}"}}')
+    served = Predictor(path)
+    upload = encode(lesion_like_image(200, 150))
+    image = preprocess(upload, served.width_height)[None]
+    # Training corrects the shared preprocessing's output (training.highres.sources); serving
+    # must give the network exactly that.
+    trained_on = corrected(image, SHADES_OF_GRAY)
+    np.testing.assert_array_equal(served.predict(image), plain.predict(trained_on))
+    assert not np.allclose(served.predict(image), plain.predict(image))
+
+
+def test_an_unknown_colour_constancy_is_refused_at_load(tmp_path):
+    path = colour_classifier(tmp_path / "odd")
+    (path.parent / "config.json").write_text('{"colour_constancy": "retinex"}')
+    with pytest.raises(ModelLoadError, match="retinex"):
+        Predictor(path)

@@ -9,6 +9,7 @@ Score the result on the test part with `make evaluate MODEL=<run>/model_calibrat
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ def finish(run: Path, data: Path, cache_dir: Path | None) -> dict:
     """Choose TTA and temperature on validation; write the served model; return the record."""
     import keras
 
+    from lesion_core.colour_constancy import corrected
     from training.classifier.calibration import (
         calibration_record,
         fit_temperature,
@@ -60,6 +62,8 @@ def finish(run: Path, data: Path, cache_dir: Path | None) -> dict:
     variant, size = recorded_architecture(config)
     print(f"{variant.title} at {size[0]}x{size[1]}")
     dataset = load_dataset(data, size, cache_dir)
+    images = corrected(dataset.images, config.get("colour_constancy"))  # as the run trained
+    dataset = dataclasses.replace(dataset, images=images)
     split = load_split(dataset, run / "split.csv")
     model = keras.models.load_model(run / "model.keras", compile=False)
     val, test = dataset.subset(split.val), dataset.subset(split.test)

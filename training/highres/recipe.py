@@ -20,12 +20,13 @@ import keras
 import numpy as np
 from keras import layers
 
+from lesion_core.colour_constancy import corrected
 from lesion_core.labels import NUM_CLASSES
 from training.classifier.losses import LogitAdjustedCrossentropy
 from training.classifier.tta import tta_member
 from training.classifier.warm_start import WarmStartError
 from training.compile import compile_for_training
-from training.data import Dataset, image_files, load_dataset
+from training.data import image_files, load_dataset
 from training.device_views import device_views
 from training.highres.efficientnet_lite import (
     default_checkpoint,
@@ -38,11 +39,17 @@ from training.highres.features import (
     cached_view_features,
     frozen_blocks,
 )
+from training.highres.sources import (
+    HAM10000,
+    TrainingSet,
+    corrected_dataset,
+    other_sources,
+    weighted_log_prior,
+)
 from training.highres.train import HighresConfig
 from training.highres.variants import LITE0, Variant, block_input_shape, block_specs
 from training.metrics import classification_metrics
-from training.milk10k import training_images
-from training.split import load_split, log_prior
+from training.split import load_split
 
 WARMUP_EPOCHS = 0.5
 WEIGHT_DECAY = 1e-5
@@ -122,16 +129,17 @@ def predict_unflipped(model: keras.Model, features: np.ndarray) -> np.ndarray:
 
 def fit(
     model: keras.Model,
-    features: np.ndarray,
-    labels: np.ndarray,
-    val_features: np.ndarray,
-    val_labels: np.ndarray,
+    training: TrainingSet,
+    validation: dict[str, tuple[np.ndarray, np.ndarray]],
     config: HighresConfig,
     checkpoint: Path | None = None,
 ) -> list[dict]:
     """Train `model` in place on (N, views, ...) features, one random view (a flip or a
-    simulated device) per image and epoch; restore the epoch with the best validation balanced
-    accuracy and return the per-epoch history."""
+    simulated device) per image and epoch (with --balance-sources, images drawn so that each
+    source weighs the same); restore the epoch with the best validation balanced accuracy (the
+    mean over `validation`'s sources, HAM10000's first) and return the per-epoch history."""
+    features, labels = training.features, training.labels
+    draw = training.draw_weights(config.balance_sources)
     rng = np.random.default_rng(config.seed)
     steps = int(np.ceil(len(labels) / config.batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -143,18 +151,23 @@ def fit(
     compile_for_training(
         model,
         keras.optimizers.AdamW(schedule, weight_decay=WEIGHT_DECAY),
-        loss=LogitAdjustedCrossentropy(log_prior(labels)),
+        loss=LogitAdjustedCrossentropy(weighted_log_prior(labels, draw)),
         metrics=["accuracy"],
     )
     history, best, best_weights = [], -1.0, None
     for epoch in range(config.epochs):
         start = time.perf_counter()
+        rows = rng.choice(len(labels), size=len(labels), p=draw)
         views = rng.integers(features.shape[1], size=len(labels))
-        x = features[np.arange(len(labels)), views].astype(np.float32)
-        fitted = model.fit(x, labels, batch_size=config.batch_size, epochs=1, shuffle=True,
-                           verbose=2)  # fmt: skip
+        x = features[rows, views].astype(np.float32)
+        fitted = model.fit(x, labels[rows], batch_size=config.batch_size, epochs=1,
+                           shuffle=True, verbose=2)  # fmt: skip
         seconds = time.perf_counter() - start
-        val = classification_metrics(val_labels, predict_unflipped(model, val_features))
+        scored = {
+            source: classification_metrics(y, predict_unflipped(model, f))
+            for source, (f, y) in validation.items()
+        }
+        val = scored[HAM10000]
         row = {
             "epoch": epoch + 1,
             "loss": float(fitted.history["loss"][0]),
@@ -162,12 +175,16 @@ def fit(
             "val_accuracy": val["accuracy"],
             "val_balanced_accuracy": val["balanced_accuracy"],
             "val_macro_auc": val["macro_auc"],
+            **{f"val_balanced_accuracy_{s}": m["balanced_accuracy"] for s, m in scored.items()},
+            "val_mean_balanced_accuracy": float(
+                np.mean([m["balanced_accuracy"] for m in scored.values()])
+            ),
             "seconds": round(seconds, 1),
         }
         history.append(row)
         log.info("epoch %d/%d: %s", epoch + 1, config.epochs, json.dumps(row))
-        if val["balanced_accuracy"] > best:
-            best, best_weights = val["balanced_accuracy"], model.get_weights()
+        if row["val_mean_balanced_accuracy"] > best:
+            best, best_weights = row["val_mean_balanced_accuracy"], model.get_weights()
             if checkpoint is not None:  # the best so far survives an interrupted run
                 model.save_weights(checkpoint)
     model.set_weights(best_weights)
@@ -176,7 +193,9 @@ def fit(
 
 def run_record(config: HighresConfig, history: list[dict]) -> dict:
     """Return config.json's content: the settings, the recipe's constants and the history."""
-    best = max(history, key=lambda row: row["val_balanced_accuracy"])
+    best = max(
+        history, key=lambda row: row.get("val_mean_balanced_accuracy", row["val_balanced_accuracy"])
+    )
     return {
         **{k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
         "architecture": config.architecture.name,
@@ -184,6 +203,7 @@ def run_record(config: HighresConfig, history: list[dict]) -> dict:
         "frozen_blocks": frozen_blocks(config.architecture),
         "flips": list(FLIPS),
         "balance": "logit_adjust",
+        "colour_constancy": config.colour_method,
         "dropout": DROPOUT,
         "drop_connect": DROP_CONNECT,
         "weight_decay": WEIGHT_DECAY,
@@ -197,7 +217,7 @@ def train(config: HighresConfig) -> Path:
     """Run the whole flow; return the saved model's path."""
     keras.utils.set_random_seed(config.seed)
     variant, size = config.architecture, config.size
-    dataset = load_dataset(config.data, size, config.cache_dir)
+    dataset = corrected_dataset(load_dataset(config.data, size, config.cache_dir), config)
     split = load_split(dataset, config.split)
     image_shape = dataset.images.shape[1:3]
     features = cached_frozen_features(dataset, config.cache_dir, variant)
@@ -205,29 +225,25 @@ def train(config: HighresConfig) -> Path:
     if config.device_views:
         files = image_files(config.data, dataset.image_ids[split.train])
         (views,) = device_views(files, [size], config.device_views, config.seed, config.cache_dir)
+        views = corrected(views, config.colour_method)
         extra = cached_view_features(views, config.cache_dir, variant)
         train_features = np.concatenate([train_features, extra], axis=1)
-    train_labels = dataset.labels[split.train]
-    if config.milk10k is not None:
-        images, labels, ids = training_images(config.milk10k, size, config.cache_dir)
-        milk = Dataset(images, labels, ids, None, "MILK10k dermoscopy outside its validation third")
-        flips = cached_frozen_features(milk, config.cache_dir, variant)  # (N, 4, ...): by flip
+    training = TrainingSet(train_features, dataset.labels[split.train], HAM10000)
+    for other in other_sources(config, "train"):
+        flips = cached_frozen_features(other, config.cache_dir, variant)  # (N, 4, ...): by flip
         views = np.arange(train_features.shape[1]) % flips.shape[1]
-        train_features = np.concatenate([train_features, flips[:, views]])
-        train_labels = np.concatenate([train_labels, labels])
+        training = training.joined(flips[:, views], other.labels, other.source)
+    validation = {HAM10000: (features[split.val], dataset.labels[split.val])}
+    for other in other_sources(config, "val"):
+        validation[other.source] = (
+            cached_frozen_features(other, config.cache_dir, variant),
+            other.labels,
+        )
     trainable = build_trainable_part(image_shape, variant)
     if config.init is not None:
         start_from_trained(trainable, config.init, variant)
     config.out.mkdir(parents=True, exist_ok=True)
-    history = fit(
-        trainable,
-        train_features,
-        train_labels,
-        features[split.val],
-        dataset.labels[split.val],
-        config,
-        config.out / "best_trainable.weights.h5",
-    )
+    history = fit(trainable, training, validation, config, config.out / "best_trainable.weights.h5")
     model = assemble(trainable, image_shape, variant)
     model.save(config.out / "model.keras", include_optimizer=False)
     record = run_record(config, history)

@@ -16,6 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from lesion_core.colour_constancy import SHADES_OF_GRAY
 from training.cli import (
     SettingsError,
     cache_option,
@@ -98,6 +99,20 @@ class HighresConfig:
         "third (a MILK10k folder: metadata.csv, images/)",
         shown="HAM10000 only",
     )
+    isic2017: Path | None = option(
+        None,
+        "also train on ISIC 2017's train third (a folder: labels.csv, images/); its val third "
+        "joins validation",
+        shown="not used",
+    )
+    balance_sources: bool = option(
+        False, "draw training images so that each source weighs the same in every epoch"
+    )
+    colour_constancy: bool = option(
+        False,
+        "correct every image's light with Shades of Gray (p = 6) after the shared "
+        "preprocessing; the served model does the same",
+    )
     device_views: int = option(
         0,
         "add this many simulated-device views of each training image (round and rectangular "
@@ -115,12 +130,19 @@ class HighresConfig:
         parse_image_size(self.image_size)
         if self.milk10k is not None and not (self.milk10k / "metadata.csv").is_file():
             raise SettingsError(f"--milk10k {self.milk10k}: no metadata.csv; point it at MILK10k")
+        if self.isic2017 is not None and not (self.isic2017 / "labels.csv").is_file():
+            raise SettingsError(f"--isic2017 {self.isic2017}: no labels.csv; point it at ISIC 2017")
         if self.init is not None and not self.init.is_file():
             raise SettingsError(f"--init {self.init}: no such file; pass a trained model.keras")
         check_data(self.data, folder_only=True)
         check_out(self.out, overwrite=False)
         if not self.split.is_file():
             raise SettingsError(f"--split {self.split}: no such file; pass a run's split.csv")
+
+    @property
+    def colour_method(self) -> str | None:
+        """Return the colour constancy the run applies (config.json's `colour_constancy`)."""
+        return SHADES_OF_GRAY if self.colour_constancy else None
 
     @property
     def architecture(self) -> Variant:

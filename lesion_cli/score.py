@@ -12,7 +12,7 @@ from lesion_cli.errors import CliError
 from lesion_cli.scoring import Scores, score
 from lesion_cli.tables import read_predictions, read_truth
 from lesion_core.labels import CLASS_CODES
-from training.metrics import ECE_BINS
+from lesion_runtime.scoring.metrics import ECE_BINS
 
 CONFUSION_PNG = "confusion_matrix.png"  # the names a training run gives its plots
 RELIABILITY_PNG = "reliability.png"
@@ -104,7 +104,7 @@ def save_plots(
 ) -> list[Path]:
     """Save the confusion matrix and the reliability diagram of `model`'s answers (its name and
     version, or the predictions file's name) as PNG in `folder`; return them."""
-    from training.reports.plots import plot_confusion, plot_reliability  # matplotlib: slow
+    from lesion_runtime.scoring.plots import plot_confusion, plot_reliability  # matplotlib: slow
 
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 """The figures `lesion score` reports. Balanced accuracy and the AUCs come from the ISIC
 challenge's own scoring package (isic-challenge-scoring), which needs every class in the truth;
 the confusion matrix, recall per class, accuracy and the calibration error (ECE) from
-training.metrics, as training reports them (it needs scikit-learn, not TensorFlow)."""
+lesion_runtime.scoring.metrics, as training reports them (it needs scikit-learn, not TensorFlow)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from sklearn.metrics import roc_auc_score
 
 from lesion_cli.errors import CliError
 from lesion_core.labels import CLASS_CODES, CLASS_INDEX
-from training.isic_scoring import ScoringError, isic_scores
-from training.metrics import classification_metrics
+from lesion_runtime.scoring.isic_challenge import ScoringError, isic_scores
+from lesion_runtime.scoring.metrics import classification_metrics
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def score(labels: np.ndarray, probabilities: np.ndarray) -> Scores:
             balanced_accuracy, macro_auc, auc = isic_scores(labels, probabilities)
         except ScoringError as exc:
             raise CliError(str(exc)) from None
-    else:  # over the classes present, as training.metrics computes them
+    else:  # over the classes present, as lesion_runtime.scoring.metrics computes them
         balanced_accuracy, macro_auc = figures["balanced_accuracy"], figures["macro_auc"]
         auc = {code: class_auc(labels, probabilities, code) for code in present}
     return Scores(

@@ -9,7 +9,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from training.metrics import balanced_accuracy
+from lesion_runtime.scoring.metrics import balanced_accuracy
 
 
 class EpochLog(keras.callbacks.Callback):

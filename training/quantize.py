@@ -26,6 +26,7 @@ import onnx
 
 from lesion_runtime.ensemble_graph import input_size
 from lesion_runtime.model_file import model_name, model_version, read_sidecar
+from lesion_runtime.scoring.metrics import headline_figures
 from training.classifier.scored_model import OnnxModel
 from training.cli import (
     SettingsError,
@@ -38,7 +39,6 @@ from training.cli import (
     setup_logging,
 )
 from training.data import DataError, Dataset, load_dataset
-from training.metrics import headline_figures
 from training.split import load_split
 
 QUANTIZED_NAME = "model.int8.onnx"

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from lesion_core.preprocess import Size, preprocess, width_height
+from lesion_runtime.scoring.metrics import balanced_accuracy, melanoma_recall
 from training.data import cache_path, cached, load_dataset
 from training.isic2017 import isic2017_arrays
-from training.metrics import balanced_accuracy, melanoma_recall
 from training.milk10k import load_milk10k
 from training.split import load_split
 

@@ -13,8 +13,8 @@ from PIL import Image
 from lesion_cli.main import main
 from lesion_core.isic import ISIC_COLUMNS
 from lesion_core.labels import CLASS_CODES, index_of
+from lesion_runtime.scoring.metrics import balanced_accuracy, expected_calibration_error
 from tests.cli.conftest import SAMPLE_TRUTH, SAMPLES, read_csv
-from training.metrics import balanced_accuracy, expected_calibration_error
 
 
 @pytest.fixture(scope="module")

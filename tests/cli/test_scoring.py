@@ -7,7 +7,7 @@ import pytest
 
 from lesion_cli.scoring import score
 from lesion_core.labels import CLASS_CODES
-from training.metrics import balanced_accuracy, expected_calibration_error, macro_auc
+from lesion_runtime.scoring.metrics import balanced_accuracy, expected_calibration_error, macro_auc
 
 
 def random_answers(seed: int, count: int, classes: int) -> tuple[np.ndarray, np.ndarray]:

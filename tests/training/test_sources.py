@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.metrics import balanced_accuracy
+from lesion_runtime.scoring.metrics import balanced_accuracy
 from training.sources import (
     SourceFolders,
     mean_balanced_accuracy,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from lesion_runtime.scoring.metrics import classification_metrics, expected_calibration_error
 from training.classifier.evaluate import predict_proba
 from training.cli import (
     SettingsError,
@@ -36,7 +37,6 @@ from training.cli import (
 )
 from training.data import DataError, load_dataset
 from training.export import ExportError, export_onnx
-from training.metrics import classification_metrics, expected_calibration_error
 from training.split import load_split, log_prior
 
 if TYPE_CHECKING:

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lesion_core.labels import CLASS_CODES
+from lesion_runtime.scoring.isic_challenge import ScoringError, isic_scores, write_submission
+from lesion_runtime.scoring.metrics import classification_metrics, majority_baseline
+from lesion_runtime.scoring.plots import plot_confusion, plot_reliability
 from training.classifier.scored_model import (
     ScoredModel,
     as_scored,
@@ -30,9 +33,6 @@ from training.cli import (
     setup_logging,
 )
 from training.data import DataError, Dataset, load_dataset
-from training.isic_scoring import ScoringError, isic_scores, write_submission
-from training.metrics import classification_metrics, majority_baseline
-from training.reports.plots import plot_confusion, plot_reliability
 from training.reports.report import write_report
 from training.split import PARTS, load_split
 

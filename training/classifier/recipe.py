@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from lesion_core.labels import CLASS_CODES, NUM_CLASSES
 from lesion_core.preprocess import PREPROCESSING_DESCRIPTION, PREPROCESSING_ID
+from lesion_runtime.scoring.plots import plot_curve
 from training.augment import augment
 from training.callbacks import EpochLog, ValBalancedAccuracy
 from training.classifier.evaluate import evaluate
@@ -31,7 +32,6 @@ from training.device_views import device_views
 from training.export import export_onnx
 from training.milk10k import training_images
 from training.progress import BatchProgress
-from training.reports.plots import plot_curve
 from training.split import class_weights, log_prior, make_split, oversample, save_split
 
 log = logging.getLogger(__name__)

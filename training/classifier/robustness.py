@@ -17,10 +17,10 @@ import numpy as np
 from PIL import Image
 
 from lesion_core.preprocess import INPUT_SIZE, Size, image_to_array, open_image, width_height
+from lesion_runtime.scoring.metrics import balanced_accuracy
 from training.classifier.scored_model import ScoredModel, as_scored
 from training.data import image_files
 from training.device_simulation import COLOUR_CAST, DEVICE_SHIFTS
-from training.metrics import balanced_accuracy
 from training.milk10k import PARTS as MILK10K_PARTS
 from training.milk10k import load_milk10k
 

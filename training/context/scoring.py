@@ -14,15 +14,15 @@ from sklearn.model_selection import GroupKFold
 from lesion_core.context import FIELDS, Context
 from lesion_core.labels import CLASS_CODES
 from lesion_runtime.context_head import ContextHead
-from training.context.card import CASES
-from training.context.fit import RECIPES, Recipe, fitted, without
-from training.context.predictions import HeldOut
-from training.metrics import (
+from lesion_runtime.scoring.metrics import (
     balanced_accuracy,
     expected_calibration_error,
     macro_auc,
     melanoma_recall,
 )
+from training.context.card import CASES
+from training.context.fit import RECIPES, Recipe, fitted, without
+from training.context.predictions import HeldOut
 
 log = logging.getLogger(__name__)
 FOLDS = 5

@@ -28,6 +28,7 @@ from lesion_core.preprocess import PREPROCESSING_ID
 from lesion_runtime.assemble import ensemble_model
 from lesion_runtime.ensemble_graph import input_size
 from lesion_runtime.model_file import model_version, read_sidecar
+from lesion_runtime.scoring.metrics import headline_figures
 from training.classifier.scored_model import OnnxModel
 from training.cli import (
     SettingsError,
@@ -50,7 +51,6 @@ from training.ensemble.rule import (
     cross_fitted,
     pooled,
 )
-from training.metrics import headline_figures
 from training.quantize import member_name
 from training.sources import SourceFolders, mean_balanced_accuracy, source_sets
 

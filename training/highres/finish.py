@@ -44,6 +44,7 @@ def finish(run: Path, data: Path, cache_dir: Path | None) -> dict:
     import keras
 
     from lesion_core.colour_constancy import corrected
+    from lesion_runtime.scoring.metrics import classification_metrics
     from training.classifier.calibration import (
         calibration_record,
         fit_temperature,
@@ -55,7 +56,6 @@ def finish(run: Path, data: Path, cache_dir: Path | None) -> dict:
     from training.export import export_model
     from training.highres.features import exported
     from training.highres.train import recorded_architecture
-    from training.metrics import classification_metrics
     from training.split import load_split
 
     config = json.loads((run / "config.json").read_text())

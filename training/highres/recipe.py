@@ -22,6 +22,7 @@ from keras import layers
 
 from lesion_core.colour_constancy import corrected
 from lesion_core.labels import NUM_CLASSES
+from lesion_runtime.scoring.metrics import classification_metrics
 from training.classifier.losses import LogitAdjustedCrossentropy
 from training.classifier.tta import tta_member
 from training.classifier.warm_start import WarmStartError
@@ -48,7 +49,6 @@ from training.highres.sources import (
 )
 from training.highres.train import HighresConfig
 from training.highres.variants import LITE0, Variant, block_input_shape, block_specs
-from training.metrics import classification_metrics
 from training.split import load_split
 
 WARMUP_EPOCHS = 0.5

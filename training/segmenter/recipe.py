@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from lesion_core.preprocess import PREPROCESSING_ID, SEGMENTER_INPUT
+from lesion_runtime.scoring.plots import plot_curve
 from training.augment import augment_with_masks
 from training.callbacks import EpochLog
 from training.classifier.recipe import refuse_non_empty
@@ -24,7 +25,6 @@ from training.compile import compile_for_training
 from training.data import DataError
 from training.export import export_onnx
 from training.progress import BatchProgress
-from training.reports.plots import plot_curve
 from training.segmenter.masks import load_masked_images
 from training.segmenter.train import SegmenterConfig
 from training.segmenter.unet import UNET_LEVELS, build_unet

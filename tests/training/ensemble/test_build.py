@@ -34,9 +34,7 @@ def members(tmp_path, release_dir) -> list[str]:
 
 
 @pytest.mark.filterwarnings("ignore:The least populated class:UserWarning")  # tiny folds
-def test_the_ensemble_is_chosen_and_reported_per_source(
-    tmp_path, release_dir, milk10k_dir, capsys
-):
+def test_the_ensemble_is_chosen_and_reported_per_source(tmp_path, release_dir, milk10k_dir, capsys):
     # Three validation images per class of ISIC 2017: enough for three folds of its strata.
     isic2017_dir = write_isic2017(tmp_path / "isic2017", per_class=9)
     out = tmp_path / "ensemble"

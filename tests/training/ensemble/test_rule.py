@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from lesion_core.labels import CLASS_INDEX, MELANOMA_INDEX
+from lesion_runtime.scoring.metrics import balanced_accuracy, melanoma_recall
 from training.ensemble import rule as rule_module
 from training.ensemble.rule import (
     MELANOMA_RECALL,
@@ -20,7 +21,6 @@ from training.ensemble.rule import (
     pooled,
     weight_grid,
 )
-from training.metrics import balanced_accuracy, melanoma_recall
 
 
 def members(count: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

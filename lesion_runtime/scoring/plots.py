@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from lesion_core.labels import CLASS_CODES
-from training.metrics import ECE_BINS
+from lesion_runtime.scoring.metrics import ECE_BINS
 
 # Point sizes: labels readable at the size a card or a report shows the PNG.
 LABEL_SIZE = 12

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
 
-from training.metrics import (
+from lesion_runtime.scoring.metrics import (
     balanced_accuracy,
     classification_metrics,
     expected_calibration_error,

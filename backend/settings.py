@@ -10,24 +10,16 @@ from pathlib import Path
 from limits import parse_many
 
 from lesion_core.preprocess import DEFAULT_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, DecodeLimits
-from lesion_runtime.model_file import model_name
+from lesion_runtime.shipped import (
+    DEFAULT_INPUT_CHECK_PATH,
+    DEFAULT_MODEL_PATH,
+    DEFAULT_SEGMENTER_PATH,
+    ModelChoiceError,
+    default_first,
+    shipped_classifiers,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MODELS = REPO_ROOT / "models"
-# The shipped classifiers, the default first: the most accurate one served (the ensemble; its
-# model.onnx is assembled by `make install`, `make run` and the backend image's build), then the
-# paper's 28x28 pipeline (resnet_small_2x, paper_cnn) and the ensemble's high-resolution members.
-# Each is picked with ?model=NAME.
-SHIPPED_MODEL_PATHS = (
-    MODELS / "ensemble" / "model.onnx",
-    MODELS / "resnet_small_2x" / "model.onnx",
-    MODELS / "paper_cnn" / "model.onnx",
-    MODELS / "efficientnet_lite0" / "model.onnx",
-    MODELS / "efficientnet_lite1" / "model.onnx",
-)
-DEFAULT_MODEL_PATH = SHIPPED_MODEL_PATHS[0]
-DEFAULT_SEGMENTER_PATH = MODELS / "lesion_segmenter" / "model.onnx"
-DEFAULT_INPUT_CHECK_PATH = MODELS / "input_check" / "model.onnx"
 OFF = ("", "none", "off")  # SEGMENTER_PATH and INPUT_CHECK_PATH values that turn them off
 MIN_KEY_LENGTH = 16  # shorter API keys are guessable
 LOG_FORMATS = ("json", "text")
@@ -168,25 +160,14 @@ def model_paths_from(env: Mapping[str, str]) -> tuple[tuple[Path, ...], tuple[Pa
         paths = tuple(dict.fromkeys(Path(p).expanduser() for p in listed or [single]))
         absent: tuple[Path, ...] = ()
     else:
-        paths = tuple(p for p in SHIPPED_MODEL_PATHS if p.is_file())
-        absent = tuple(p for p in SHIPPED_MODEL_PATHS if not p.is_file())
-        if not paths:
-            raise SettingsError(f"no shipped classifier found under {MODELS}; set MODEL_PATHS")
-    return default_first(paths, env.get("DEFAULT_MODEL", "").strip()), absent
-
-
-def default_first(paths: tuple[Path, ...], default: str) -> tuple[Path, ...]:
-    """Return `paths` with the classifier named `default` first (""/unset: as they are), or
-    raise SettingsError naming the served ones."""
-    if not default:
-        return paths
-    names = [model_name(path) for path in paths]
-    if default not in names:
-        raise SettingsError(
-            f"DEFAULT_MODEL={default!r} is not served here; use one of {', '.join(names)}"
-        )
-    chosen = paths[names.index(default)]
-    return (chosen, *(p for p in paths if p != chosen))
+        try:
+            paths, absent = shipped_classifiers()
+        except ModelChoiceError as exc:
+            raise SettingsError(f"{exc}; set MODEL_PATHS") from None
+    try:
+        return default_first(paths, env.get("DEFAULT_MODEL", "").strip()), absent
+    except ModelChoiceError as exc:
+        raise SettingsError(f"DEFAULT_MODEL={exc}") from None
 
 
 def api_keys_from(env: Mapping[str, str]) -> tuple[str, ...]:

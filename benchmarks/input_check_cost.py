@@ -28,11 +28,12 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from backend.app import create_app  # noqa: E402
 from backend.input_check import InputChecker  # noqa: E402
-from backend.settings import DEFAULT_INPUT_CHECK_PATH, DEFAULT_MODEL_PATH, Settings  # noqa: E402
+from backend.settings import Settings  # noqa: E402
 from backend.uploads import Upload  # noqa: E402
 from lesion_core import preprocess  # noqa: E402
 from lesion_core.preprocess import preprocess_groups  # noqa: E402
 from lesion_runtime.predictor import Predictor  # noqa: E402
+from lesion_runtime.shipped import DEFAULT_INPUT_CHECK_PATH, DEFAULT_MODEL_PATH  # noqa: E402
 
 DEFAULT_IMAGE = REPO_ROOT / "samples" / "ISIC_0024335.jpg"  # 600×450, the median size
 

@@ -27,16 +27,16 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from backend.input_check import InputChecker  # noqa: E402
 from backend.localisation import localise  # noqa: E402
-from backend.settings import (  # noqa: E402
-    DEFAULT_INPUT_CHECK_PATH,
-    DEFAULT_MODEL_PATH,
-    DEFAULT_SEGMENTER_PATH,
-)
 from backend.uploads import Upload  # noqa: E402
 from lesion_core.lesion_outline import outline  # noqa: E402
 from lesion_core.preprocess import DecodeLimits, preprocess_for_segmenter  # noqa: E402
 from lesion_runtime.predictor import Predictor  # noqa: E402
 from lesion_runtime.segmenter import Segmenter  # noqa: E402
+from lesion_runtime.shipped import (  # noqa: E402
+    DEFAULT_INPUT_CHECK_PATH,
+    DEFAULT_MODEL_PATH,
+    DEFAULT_SEGMENTER_PATH,
+)
 from training.segmenter.evaluate import segment_with_otsu  # noqa: E402
 
 SAMPLES = REPO_ROOT / "samples"

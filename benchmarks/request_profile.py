@@ -32,12 +32,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from backend.input_check import InputChecker  # noqa: E402
-from backend.settings import DEFAULT_INPUT_CHECK_PATH, DEFAULT_MODEL_PATH  # noqa: E402
 from benchmarks.field_of_view_cost import median_ms  # noqa: E402
 from benchmarks.serving_latency import latency, multipart, throughput  # noqa: E402
 from lesion_core.check_input import as_check_views  # noqa: E402
 from lesion_core.preprocess import preprocess_groups  # noqa: E402
 from lesion_runtime.predictor import Predictor  # noqa: E402
+from lesion_runtime.shipped import DEFAULT_INPUT_CHECK_PATH, DEFAULT_MODEL_PATH  # noqa: E402
 from tests.servers import gunicorn_server  # noqa: E402
 
 DEFAULT_IMAGE = REPO_ROOT / "samples" / "ISIC_0024335.jpg"  # 600×450, the median size

@@ -13,7 +13,6 @@ from pathlib import Path
 from backend.errors import ApiError
 from backend.input_check import InputChecker
 from backend.service import classify
-from backend.settings import DEFAULT_INPUT_CHECK_PATH
 from backend.uploads import Upload
 from lesion_api.rows import Row
 from lesion_cli.errors import CliError
@@ -23,6 +22,7 @@ from lesion_core.context import Context
 from lesion_core.preprocess import DecodeLimits
 from lesion_runtime.model_file import ModelLoadError
 from lesion_runtime.predictor import Predictor
+from lesion_runtime.shipped import DEFAULT_INPUT_CHECK_PATH
 
 DEFAULT_LIMITS = DecodeLimits()  # the service's defaults
 BATCH_SIZE = 16  # images per model call: as many as the service takes in one request

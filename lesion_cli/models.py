@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backend.settings import model_paths_from
 from lesion_cli.errors import CliError
 from lesion_runtime.model_file import model_name
+from lesion_runtime.shipped import ModelChoiceError, shipped_classifiers
 
 
 def shipped_models() -> dict[str, Path]:
     """Return the shipped classifiers found in models/, by name, the service's default first."""
-    paths, _ = model_paths_from({})  # no MODEL_PATHS: the shipped ones, as the service serves
+    try:
+        paths, _ = shipped_classifiers()  # in the order the service serves them
+    except ModelChoiceError as exc:
+        raise CliError(str(exc)) from None
     return {model_name(path): path for path in paths}
 
 

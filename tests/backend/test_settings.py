@@ -4,16 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from backend import settings as settings_module
 from backend.app import create_app
-from backend.settings import (
+from backend.settings import Settings, SettingsError
+from lesion_runtime import shipped
+from lesion_runtime.model_file import ModelLoadError
+from lesion_runtime.shipped import (
     DEFAULT_INPUT_CHECK_PATH,
     DEFAULT_MODEL_PATH,
     DEFAULT_SEGMENTER_PATH,
-    Settings,
-    SettingsError,
 )
-from lesion_runtime.model_file import ModelLoadError
 from tests.conftest import PAPER_MODEL
 
 
@@ -110,8 +109,8 @@ def test_model_path_and_model_paths_together_are_refused():
 
 def test_by_default_every_shipped_classifier_found_is_served(monkeypatch, tmp_path):
     missing = tmp_path / "ensemble" / "model.onnx"  # e.g. not assembled yet
-    shipped = (missing, DEFAULT_MODEL_PATH, PAPER_MODEL)
-    monkeypatch.setattr(settings_module, "SHIPPED_MODEL_PATHS", shipped)
+    found = (missing, DEFAULT_MODEL_PATH, PAPER_MODEL)
+    monkeypatch.setattr(shipped, "SHIPPED_MODEL_PATHS", found)
     settings = Settings.from_env({"INPUT_CHECK_PATH": "off"})
     assert settings.model_path == DEFAULT_MODEL_PATH  # the first found is the default
     assert settings.more_model_paths == (PAPER_MODEL,)

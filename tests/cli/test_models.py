@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from backend.settings import DEFAULT_MODEL_PATH
 from lesion_cli.errors import CliError
 from lesion_cli.models import default_model, model_path, shipped_models
+from lesion_runtime.shipped import DEFAULT_MODEL_PATH
 from tests.servers import REPO_ROOT
 
 

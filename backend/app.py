@@ -11,7 +11,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from backend.auth import require_api_keys
 from backend.classifiers import Classifiers
 from backend.errors import register_error_handlers
-from backend.input_check import InputChecker
 from backend.log_format import configure_logging
 from backend.metrics import publish_model, register_metrics_endpoint
 from backend.model_timing import TimedPredictor, TimedSegmenter
@@ -21,6 +20,7 @@ from backend.routes import api
 from backend.settings import Settings
 from backend.uploads import InMemoryRequest
 from backend.work_slots import RESERVED_THREADS, WorkSlots
+from lesion_runtime.input_check import InputChecker
 from lesion_runtime.predictor import Predictor
 from lesion_runtime.segmenter import Segmenter
 

@@ -1,21 +1,11 @@
-"""The clinical context of a request: the age, sex and site its parameters give, merged per
-image with what a DICOM upload's tags say (a parameter wins), and how an answer reports it."""
+"""The clinical context of a request: the age, sex and site its parameters give (merged per
+image with a DICOM upload's tags by lesion_runtime.image_context)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from backend.errors import ApiError
-from lesion_api.predictions import ContextUsed
 from lesion_api.requests import ContextChoice
-from lesion_core.context import FIELDS, Context, ContextError, parse_context
-
-
-class DicomContext(NamedTuple):
-    """What a DICOM upload's tags gave, and which of the fields they gave."""
-
-    context: Context
-    fields: tuple[str, ...]
+from lesion_core.context import Context, ContextError, parse_context
 
 
 def request_context(params: ContextChoice) -> Context:
@@ -24,21 +14,3 @@ def request_context(params: ContextChoice) -> Context:
         return parse_context(params.age, params.sex, params.site)
     except ContextError as exc:
         raise ApiError(400, f"invalid_{exc.field}", str(exc)) from None
-
-
-def merged(request: Context | None, dicom: DicomContext | None) -> tuple[Context, tuple[str, ...]]:
-    """Return the context of one image, each field the request's or else the DICOM file's, and
-    the fields that came from the file."""
-    request = request or Context()
-    if dicom is None:
-        return request, ()
-    taken = tuple(f for f in dicom.fields if getattr(request, f) is None)
-    values = {f: getattr(dicom.context if f in taken else request, f) for f in FIELDS}
-    return Context(**values), taken
-
-
-def context_used(context: Context, from_dicom: tuple[str, ...], used: bool) -> ContextUsed | None:
-    """Return what an answer says of its context (None when nothing was given)."""
-    if not context.given:
-        return None
-    return ContextUsed(**context.as_dict(), from_dicom=list(from_dicom), used=used)

@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 import time
 
-from backend.context import context_used, merged
-from backend.input_check import InputChecker
 from backend.overlays import heatmap_png, heatmap_size, mask_png
-from backend.responses import localisation, prediction
-from backend.service import decoded_inputs
-from backend.uploads import Upload, describe
+from backend.responses import localisation
+from backend.service import count_flags, refusals_as_api_errors
 from lesion_api.localisation import Localisation
 from lesion_core.class_activation import class_heatmap
 from lesion_core.context import Context
 from lesion_core.labels import CLASS_CODES
 from lesion_core.lesion_outline import outline
 from lesion_core.preprocess import DecodeLimits
+from lesion_runtime.answers import prediction
+from lesion_runtime.classify import Upload, decoded_inputs, describe
+from lesion_runtime.image_context import context_used, merged
+from lesion_runtime.input_check import InputChecker
 from lesion_runtime.predictor import Predictor
 from lesion_runtime.segmenter import Segmenter
 
@@ -38,14 +39,15 @@ def localise(
     started = time.perf_counter()
     chosen = None if requested_class_code is None else CLASS_CODES.index(requested_class_code)
     label = describe(upload, 1, 1)
-    made = decoded_inputs(
-        upload,
-        [*predictor.sizes, segmenter.info.input_size],
-        checker,
-        limits,
-        label,
-        whole_frame=[False] * len(predictor.sizes) + [True],  # the outline covers the whole upload
-    )
+    with refusals_as_api_errors():
+        made = decoded_inputs(
+            upload,
+            [*predictor.sizes, segmenter.info.input_size],
+            checker,
+            limits,
+            label,
+            whole_frame=[False] * len(predictor.sizes) + [True],  # the outline: the whole upload
+        )
     *images, segmenter_input = made.inputs
     views, size = made.check_views, made.size
     batches = [image[None] for image in images]
@@ -67,16 +69,18 @@ def localise(
         if activations is None
         else heatmap_png(class_heatmap(activations, explained), size, made.field)
     )
+    answer = prediction(
+        probabilities,
+        predictor.info.name,
+        predictor.info.version,
+        upload.filename,
+        check,
+        None if members is None else (predictor.info.members, members[0]),
+        context_used(image_context, from_dicom, used),
+    )
+    count_flags([answer])
     body = localisation(
-        prediction(
-            probabilities,
-            predictor.info.name,
-            predictor.info.version,
-            upload.filename,
-            check,
-            None if members is None else (predictor.info.members, members[0]),
-            context_used(image_context, from_dicom, used),
-        ),
+        answer,
         lesion,
         mask_png(lesion.mask),
         heatmap,

@@ -12,6 +12,7 @@ from flask import g, has_request_context
 TEXT_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 TEXT_DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 HANDLER_NAME = "backend-stderr"
+LOGGERS = ("backend", "lesion_runtime")  # the service's lines and its inference code's
 
 
 class RequestIdFilter(logging.Filter):
@@ -59,16 +60,19 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str, log_format: str) -> logging.Handler:
-    """Send the backend's log lines to stderr, beside gunicorn's own, through one handler per
-    process (made once, its format set each call); return that handler."""
-    logger = logging.getLogger("backend")
-    logger.setLevel(level.upper())
-    handler = next((h for h in logger.handlers if h.get_name() == HANDLER_NAME), None)
+    """Send the log lines of the backend and of the inference code it runs (lesion_runtime) to
+    stderr, beside gunicorn's own, through one handler per process (made once, its format set
+    each call); return that handler."""
+    loggers = [logging.getLogger(name) for name in LOGGERS]
+    handler = next((h for h in loggers[0].handlers if h.get_name() == HANDLER_NAME), None)
     if handler is None:
         handler = StderrHandler()
         handler.set_name(HANDLER_NAME)
         handler.addFilter(RequestIdFilter())
-        logger.addHandler(handler)
+    for logger in loggers:
+        logger.setLevel(level.upper())
+        if handler not in logger.handlers:
+            logger.addHandler(handler)
         logger.propagate = False
     text = logging.Formatter(TEXT_FORMAT, TEXT_DATE_FORMAT)
     handler.setFormatter(JsonFormatter() if log_format == "json" else text)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from backend.classifiers import Classifiers
 from backend.formats import accepted_formats
-from backend.input_check import InputCheckInfo
 from backend.settings import REPO_ROOT, Settings
 from lesion_api.service import (
     ClassInfo,
@@ -23,6 +22,7 @@ from lesion_api.service import (
 )
 from lesion_core.labels import CLASS_CODES, CLASSES
 from lesion_core.preprocess import PREPROCESSING_DESCRIPTION
+from lesion_runtime.input_check import InputCheckInfo
 from lesion_runtime.predictor import ModelInfo
 from lesion_runtime.segmenter import SegmenterInfo
 

@@ -1,10 +1,10 @@
-"""Time every model call: stand-ins for the predictor and the segmenter that report each call's
-seconds to the metrics and to the current request's log line."""
+"""Time every model call: stand-ins for the predictor, the segmenter and the input check that
+report each call's seconds to the metrics and to the current request's log line."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -12,6 +12,9 @@ import numpy as np
 from flask import g, has_request_context
 
 from backend.metrics import record_model_time
+from lesion_api.predictions import InputCheck
+from lesion_core.check_input import CheckViews
+from lesion_runtime.input_check import InputChecker
 from lesion_runtime.predictor import Explained, Inputs, Predictor
 from lesion_runtime.segmenter import Segmenter
 
@@ -78,3 +81,23 @@ class TimedSegmenter:
         """Return the wrapped segmenter's lesion probabilities, timed."""
         with timed(self.info.name, self.info.version):
             return self.wrapped.probabilities(image)
+
+
+class TimedInputChecker:
+    """An InputChecker whose model calls are timed; everything else is the wrapped checker's."""
+
+    def __init__(self, checker: InputChecker) -> None:
+        self.wrapped = checker
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
+
+    def scores(self, images: np.ndarray) -> np.ndarray:
+        """Return the wrapped checker's dermoscopic scores, timed."""
+        with timed(self.info.name, self.info.version):
+            return self.wrapped.scores(images)
+
+    def judge(self, views: Sequence[CheckViews]) -> list[InputCheck]:
+        """Return the wrapped checker's verdicts, its model call timed."""
+        with timed(self.info.name, self.info.version):
+            return self.wrapped.judge(views)

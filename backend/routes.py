@@ -13,7 +13,6 @@ from werkzeug.datastructures import MultiDict
 from backend.classifiers import Classifiers
 from backend.context import request_context
 from backend.errors import ApiError
-from backend.input_check import InputChecker
 from backend.localisation import localise
 from backend.metadata import describe_models, describe_readiness, describe_service
 from backend.openapi import Operation, Reply, documented, openapi_document
@@ -36,6 +35,7 @@ from lesion_api.requests import (
     PredictQuery,
 )
 from lesion_api.service import Liveness, Metadata, ModelList, Ready, Unavailable
+from lesion_runtime.input_check import InputChecker
 from lesion_runtime.predictor import Predictor
 from lesion_runtime.segmenter import Segmenter
 

@@ -13,6 +13,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDeco
 from backend.errors import ApiError
 from backend.formats import ACCEPTED_MEDIA_TYPES
 from backend.request_log import note_upload_sizes
+from lesion_runtime.classify import Upload
 
 FIELD = "file"  # the multipart field that carries images
 PARTS_KEY = "lesion.multipart_parts"  # where a request's parsed parts are kept (WSGI environ)
@@ -25,14 +26,6 @@ class InMemoryRequest(Request):
         self, total_content_length, content_type, filename=None, content_length=None
     ):
         return io.BytesIO()
-
-
-@dataclass(frozen=True)
-class Upload:
-    """One uploaded image's bytes and the name the client gave it."""
-
-    data: bytes
-    filename: str | None
 
 
 @dataclass(frozen=True)
@@ -187,9 +180,3 @@ def _noted(uploads: list[Upload]) -> list[Upload]:
     """Return `uploads` after giving their sizes in bytes to the request log (sizes only)."""
     note_upload_sizes([len(upload.data) for upload in uploads])
     return uploads
-
-
-def describe(upload: Upload, position: int, count: int) -> str:
-    """Return how an error message names an upload (its position, and its name if it has one)."""
-    name = f"'{upload.filename}'" if upload.filename else "the upload"
-    return f"file {position} ({name})" if count > 1 else name

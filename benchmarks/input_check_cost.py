@@ -27,11 +27,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from backend.app import create_app  # noqa: E402
-from backend.input_check import InputChecker  # noqa: E402
 from backend.settings import Settings  # noqa: E402
-from backend.uploads import Upload  # noqa: E402
 from lesion_core import preprocess  # noqa: E402
 from lesion_core.preprocess import preprocess_groups  # noqa: E402
+from lesion_runtime.classify import Upload  # noqa: E402
+from lesion_runtime.input_check import InputChecker  # noqa: E402
 from lesion_runtime.predictor import Predictor  # noqa: E402
 from lesion_runtime.shipped import DEFAULT_INPUT_CHECK_PATH, DEFAULT_MODEL_PATH  # noqa: E402
 
@@ -97,7 +97,7 @@ def main() -> int:
     shared = milliseconds(lambda: preprocess_groups(data, with_views), args.count)
     with mock.patch.object(preprocess, "DECODE_FLOOR", (1, 1)):
         unfloored = milliseconds(lambda: preprocess_groups(data, model_alone), args.count)
-    views = checker.views(upload, settings.max_image_pixels)
+    views = checker.views(upload.data, settings.max_image_pixels)
     verdict = milliseconds(lambda: checker.judge([views]), args.count)
     quality = milliseconds(views.quality_warnings, args.count)
     model = milliseconds(lambda: checker.scores(views.model_input[None]), args.count)

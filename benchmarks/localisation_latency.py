@@ -25,11 +25,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from backend.input_check import InputChecker  # noqa: E402
 from backend.localisation import localise  # noqa: E402
-from backend.uploads import Upload  # noqa: E402
 from lesion_core.lesion_outline import outline  # noqa: E402
 from lesion_core.preprocess import DecodeLimits, preprocess_for_segmenter  # noqa: E402
+from lesion_runtime.classify import Upload  # noqa: E402
+from lesion_runtime.input_check import InputChecker  # noqa: E402
 from lesion_runtime.predictor import Predictor  # noqa: E402
 from lesion_runtime.segmenter import Segmenter  # noqa: E402
 from lesion_runtime.shipped import (  # noqa: E402

@@ -31,11 +31,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from backend.input_check import InputChecker  # noqa: E402
 from benchmarks.field_of_view_cost import median_ms  # noqa: E402
 from benchmarks.serving_latency import latency, multipart, throughput  # noqa: E402
 from lesion_core.check_input import as_check_views  # noqa: E402
 from lesion_core.preprocess import preprocess_groups  # noqa: E402
+from lesion_runtime.input_check import InputChecker  # noqa: E402
 from lesion_runtime.predictor import Predictor  # noqa: E402
 from lesion_runtime.shipped import DEFAULT_INPUT_CHECK_PATH, DEFAULT_MODEL_PATH  # noqa: E402
 from tests.servers import gunicorn_server  # noqa: E402
@@ -47,7 +47,7 @@ LOAD_CLIENTS = 8
 # Stages by the frames of a sampled stack, first match from the innermost frame outwards.
 STAGES = (
     ("classifier (ONNX Runtime)", r"lesion_runtime/predictor\.py"),
-    ("input check: its model and verdict", r"backend/input_check\.py"),
+    ("input check: its model and verdict", r"lesion_runtime/input_check\.py"),
     ("input check: quality warnings", r"lesion_core/image_quality\.py"),
     ("decode and resize (shared preprocessing)", r"lesion_core/(preprocess|field_of_view)\.py"),
     ("input check: views", r"lesion_core/check_input\.py"),

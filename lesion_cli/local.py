@@ -1,6 +1,6 @@
-"""Classify image files in this process, through the service's own inference code: the shared
-preprocessing and the input check (backend.service.classify), the ONNX classifier
-(lesion_runtime.predictor.Predictor) and the answer's shape (backend.responses). Batches are read,
+"""Classify image files in this process, through the inference code the service runs: the
+shared preprocessing, the ONNX classifier, the input check and the answer's shape
+(lesion_runtime.classify). Batches are read,
 decoded and classified by a pool of threads side by side: the decoder and ONNX Runtime both
 release the GIL, so each thread keeps a core busy."""
 
@@ -10,16 +10,14 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from backend.errors import ApiError
-from backend.input_check import InputChecker
-from backend.service import classify
-from backend.uploads import Upload
 from lesion_api.rows import Row
 from lesion_cli.errors import CliError
 from lesion_cli.inputs import path_key
 from lesion_cli.pool import in_order
 from lesion_core.context import Context
 from lesion_core.preprocess import DecodeLimits
+from lesion_runtime.classify import Refused, Upload, classify
+from lesion_runtime.input_check import InputChecker
 from lesion_runtime.model_file import ModelLoadError
 from lesion_runtime.predictor import Predictor
 from lesion_runtime.shipped import DEFAULT_INPUT_CHECK_PATH
@@ -75,7 +73,7 @@ class LocalRunner:
             list(uploads.values()), self.predictor, self.limits, self.checker, contexts
         )
         for i, result in zip(uploads, results, strict=True):
-            if isinstance(result, ApiError):
+            if isinstance(result, Refused):
                 rows[i] = self.failed(paths[i], result.code, result.message)
             else:
                 rows[i] = Row.answered(str(paths[i]), self.name, result)

@@ -140,7 +140,7 @@ def input_check_path() -> Path:
 @pytest.fixture(scope="session")
 def input_checker(input_check_path: Path):
     """The input check, loaded once for the whole session."""
-    from backend.input_check import InputChecker
+    from lesion_runtime.input_check import InputChecker
 
     return InputChecker(input_check_path)
 

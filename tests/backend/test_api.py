@@ -7,6 +7,7 @@ import logging
 import numpy as np
 import pytest
 
+from backend.log_format import LOGGERS
 from lesion_core.labels import CLASS_CODES
 from tests.backend.images import GOOD_IMAGES, multipart_body
 from tests.conftest import encode, lesion_like_image
@@ -175,11 +176,14 @@ def test_large_upload_stays_in_memory(client, monkeypatch):
 
 
 def test_log_has_sizes_and_timings_but_no_file_names(client, sample_jpeg, caplog):
-    with caplog.at_level(logging.INFO, logger="backend"):
-        logging.getLogger("backend").propagate = True
+    loggers = [logging.getLogger(name) for name in LOGGERS]  # the service's and lesion_runtime's
+    with caplog.at_level(logging.INFO, "backend"), caplog.at_level(logging.INFO, "lesion_runtime"):
+        for logger in loggers:
+            logger.propagate = True
         try:
             post_files(client, sample_jpeg, names=("jane-doe-left-arm.jpg",))
         finally:
-            logging.getLogger("backend").propagate = False
+            for logger in loggers:
+                logger.propagate = False
     assert f"{len(sample_jpeg)} bytes" in caplog.text
     assert "jane-doe" not in caplog.text

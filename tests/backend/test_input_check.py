@@ -14,10 +14,7 @@ import requests
 from PIL import Image, ImageEnhance, ImageFilter
 
 from backend.app import create_app
-from backend.input_check import NOT_DERMOSCOPIC, InputChecker
-from backend.service import decoded_inputs
 from backend.settings import Settings
-from backend.uploads import Upload
 from lesion_core.image_quality import (
     BLURRED,
     MEASURE_SIZE,
@@ -27,6 +24,8 @@ from lesion_core.image_quality import (
     quality_warnings,
 )
 from lesion_core.preprocess import DecodeLimits, preprocess, preprocess_for_segmenter
+from lesion_runtime.classify import Upload, decoded_inputs
+from lesion_runtime.input_check import NOT_DERMOSCOPIC, InputChecker
 from lesion_runtime.model_file import ModelLoadError
 from tests.backend.images import not_dermoscopy
 from tests.backend.test_metrics import sample_value, scrape
@@ -124,7 +123,7 @@ def test_one_decode_serves_a_28_pixel_classifier_and_the_check(decodes, input_ch
     (model_input,), views = made.inputs, made.check_views
     assert len(decodes) == 1
     np.testing.assert_array_equal(model_input, preprocess(upload.data))
-    alone = input_checker.views(upload, 10**8)
+    alone = input_checker.views(upload.data, 10**8)
     np.testing.assert_array_equal(views.model_input, alone.model_input)
     assert views.size == alone.size == (600, 450)
     assert views.quality_warnings() == alone.quality_warnings() == []
@@ -137,7 +136,9 @@ def test_a_larger_model_input_leaves_the_check_its_own_decode(decodes, input_che
     (model_input,), views = made.inputs, made.check_views
     assert len(decodes) == 2
     np.testing.assert_array_equal(model_input, preprocess(upload.data, (160, 120)))
-    np.testing.assert_array_equal(views.model_input, input_checker.views(upload, 10**8).model_input)
+    np.testing.assert_array_equal(
+        views.model_input, input_checker.views(upload.data, 10**8).model_input
+    )
 
 
 def test_localize_decodes_once_for_the_classifier_segmenter_and_check(decodes, input_checker):
@@ -148,7 +149,9 @@ def test_localize_decodes_once_for_the_classifier_segmenter_and_check(decodes, i
     assert len(decodes) == 1 and decoded.size == (600, 450) and decoded.field is None
     np.testing.assert_array_equal(image, preprocess(upload.data))
     np.testing.assert_array_equal(segmenter_input, preprocess_for_segmenter(upload.data)[0])
-    np.testing.assert_array_equal(views.model_input, input_checker.views(upload, 10**8).model_input)
+    np.testing.assert_array_equal(
+        views.model_input, input_checker.views(upload.data, 10**8).model_input
+    )
 
 
 def test_quality_is_judged_on_the_upright_image(client):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from backend.service import classify
-from backend.uploads import Upload
 from lesion_api.rows import Row
 from lesion_cli.local import LocalRunner
 from lesion_cli.models import model_path
 from lesion_core.preprocess import DecodeLimits
+from lesion_runtime.classify import Upload
 from tests.cli.conftest import SAMPLES, damaged_jpeg
 
 

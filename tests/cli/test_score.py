@@ -85,7 +85,7 @@ def test_plots_are_saved_as_png(lesion, predicted, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["csv", "isic"])
 def test_the_plots_name_the_model_that_answered(predicted, tmp_path, monkeypatch, fmt):
-    from training.reports import plots
+    from lesion_runtime.scoring import plots
 
     titles = []
     monkeypatch.setattr(plots, "plot_confusion", lambda _m, _p, title: titles.append(title))

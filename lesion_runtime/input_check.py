@@ -1,6 +1,6 @@
-"""The input check in a worker: does an upload look like the dermoscopy the classifiers learnt
-from, and is its quality good enough? Loaded once and warmed up; it informs every answer and never
-refuses one."""
+"""The input check: does an image look like the dermoscopy the classifiers learnt from, and is
+its quality good enough? Loaded once and warmed up; it informs every answer and never refuses
+one. The service times its calls and counts its flags (backend.service)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-from backend.metrics import record_input_check_flag
-from backend.model_timing import timed
-from backend.uploads import Upload
 from lesion_api.predictions import InputCheck
 from lesion_core.check_input import CheckViews, check_view_sizes, check_views
 from lesion_core.image_quality import QualityWarning
@@ -85,9 +82,9 @@ class InputChecker:
         that decodes it for other models too."""
         return check_view_sizes(self.width_height)
 
-    def views(self, upload: Upload, max_pixels: int) -> CheckViews:
-        """Return the check's views of an upload, from one decode of it."""
-        return check_views(upload.data, self.width_height, max_pixels)
+    def views(self, data: bytes, max_pixels: int) -> CheckViews:
+        """Return the check's views of an encoded image, from one decode of it."""
+        return check_views(data, self.width_height, max_pixels)
 
     def judge(self, views: Sequence[CheckViews]) -> list[InputCheck]:
         """Return the verdict on each upload's views, in order; the images go through the model
@@ -96,17 +93,12 @@ class InputChecker:
             return []
         images = np.stack([v.model_input for v in views])
         found = [v.quality_warnings() for v in views]
-        with timed(self.info.name, self.info.version):
-            scores = self.scores(images)
+        scores = self.scores(images)
         return [self.verdict(float(s), w) for s, w in zip(scores, found, strict=True)]
 
     def verdict(self, score: float, quality: list[QualityWarning]) -> InputCheck:
-        """Return the InputCheck of one image's score and quality warnings, counting its flags."""
+        """Return the InputCheck of one image's score and quality warnings."""
         dermoscopic = score >= self.info.threshold
-        if not dermoscopic:
-            record_input_check_flag("not_dermoscopic")
-        if quality:
-            record_input_check_flag("quality")
         found = [] if dermoscopic else [("not_dermoscopic", NOT_DERMOSCOPIC)]
         found += [(warning.code, warning.message) for warning in quality]
         return InputCheck(

@@ -207,6 +207,13 @@ def check_out(out: Path | None, overwrite: bool) -> None:
         raise SettingsError(f"--out {out} is not empty; choose another --out or pass --overwrite")
 
 
+def refuse_non_empty(out: Path, overwrite: bool) -> None:
+    """Raise FileExistsError when `out` holds files and `overwrite` is off: a recipe's own guard,
+    for callers that build its settings without parse()."""
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise FileExistsError(f"{out} is not empty; choose another --out or pass --overwrite")
+
+
 @contextlib.contextmanager
 def removed_if_left_empty(folder: Path) -> Iterator[Path]:
     """Yield `folder`; when the block fails and leaves it empty where it did not exist before,

@@ -12,8 +12,8 @@ import pytest
 
 from tests.servers import REPO_ROOT
 from training.classifier.calibration import CalibrateArgs
+from training.classifier.config import TrainConfig
 from training.classifier.evaluate import EvaluateArgs
-from training.classifier.train import TrainConfig
 from training.cli import (
     SettingsError,
     build_parser,
@@ -26,8 +26,8 @@ from training.export import ExportArgs
 from training.input_check.quality_thresholds import QualityConfig
 from training.reports.card import CardArgs
 from training.reports.compare import CompareArgs
+from training.segmenter.config import SegmenterConfig
 from training.segmenter.evaluate import EvaluateArgs as SegmenterEvaluateArgs
-from training.segmenter.train import SegmenterConfig
 
 # In an order where no CLI module is imported by one before it (runpy warns about that).
 CLIS = {

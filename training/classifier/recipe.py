@@ -21,11 +21,12 @@ from lesion_core.preprocess import PREPROCESSING_DESCRIPTION, PREPROCESSING_ID
 from lesion_runtime.scoring.plots import plot_curve
 from training.augment import augment
 from training.callbacks import EpochLog, ValBalancedAccuracy
+from training.classifier.config import TrainConfig
 from training.classifier.evaluate import evaluate
 from training.classifier.losses import LogitAdjustedCrossentropy
 from training.classifier.model import build_model
-from training.classifier.train import TrainConfig
 from training.classifier.warm_start import provenance, start_from
+from training.cli import refuse_non_empty
 from training.compile import compile_for_training
 from training.data import Dataset, image_files, load_dataset
 from training.device_views import device_views
@@ -106,12 +107,6 @@ def with_milk10k(data: Dataset, config: TrainConfig) -> Dataset:
     images, labels, ids = training_images(config.milk10k, config.image_size, config.cache_dir)
     log.info("adding %d MILK10k dermoscopic images to the training part", len(labels))
     return data.followed_by(Dataset(images, labels, ids, ids, "MILK10k"))
-
-
-def refuse_non_empty(out: Path, overwrite: bool) -> None:
-    """Raise FileExistsError when `out` holds files and `overwrite` is off."""
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise FileExistsError(f"{out} is not empty; choose another --out or pass --overwrite")
 
 
 def train(config: TrainConfig) -> dict:

@@ -54,8 +54,8 @@ def finish(run: Path, data: Path, cache_dir: Path | None) -> dict:
     from training.classifier.tta import with_tta
     from training.data import load_dataset
     from training.export import export_model
+    from training.highres.config import recorded_architecture
     from training.highres.features import exported
-    from training.highres.train import recorded_architecture
     from training.split import load_split
 
     config = json.loads((run / "config.json").read_text())

@@ -29,6 +29,7 @@ from training.classifier.warm_start import WarmStartError
 from training.compile import compile_for_training
 from training.data import image_files, load_dataset
 from training.device_views import device_views
+from training.highres.config import HighresConfig
 from training.highres.efficientnet_lite import (
     default_checkpoint,
     efficientnet_lite_layers,
@@ -47,7 +48,6 @@ from training.highres.sources import (
     other_sources,
     weighted_log_prior,
 )
-from training.highres.train import HighresConfig
 from training.highres.variants import LITE0, Variant, block_input_shape, block_specs
 from training.split import load_split
 

@@ -21,7 +21,7 @@ from training.milk10k import training_images
 from training.sources import SourceFolders, source_sets, source_weights
 
 if TYPE_CHECKING:
-    from training.highres.train import HighresConfig
+    from training.highres.config import HighresConfig
 
 HAM10000 = "ham10000"
 

@@ -20,13 +20,13 @@ from lesion_core.preprocess import PREPROCESSING_ID, SEGMENTER_INPUT
 from lesion_runtime.scoring.plots import plot_curve
 from training.augment import augment_with_masks
 from training.callbacks import EpochLog
-from training.classifier.recipe import refuse_non_empty
+from training.cli import refuse_non_empty
 from training.compile import compile_for_training
 from training.data import DataError
 from training.export import export_onnx
 from training.progress import BatchProgress
+from training.segmenter.config import SegmenterConfig
 from training.segmenter.masks import load_masked_images
-from training.segmenter.train import SegmenterConfig
 from training.segmenter.unet import UNET_LEVELS, build_unet
 from training.split import make_split, save_split
 

@@ -16,13 +16,14 @@ import pandas as pd
 import pytest
 
 from lesion_core.preprocess import INPUT_SIZE
+from training.classifier import config as train_config
 from training.classifier import evaluate as evaluate_cli
 from training.classifier import recipe
 from training.classifier import train as train_cli
+from training.classifier.config import TrainConfig
 from training.classifier.losses import LogitAdjustedCrossentropy
 from training.classifier.model import ARCHITECTURES
 from training.classifier.recipe import train
-from training.classifier.train import TrainConfig
 from training.cli import parse
 from training.data import load_dataset
 from training.split import make_split, save_split
@@ -223,8 +224,8 @@ def test_train_cli_rejects_bad_arguments_with_advice(tmp_path, capsys, flags, me
 
 
 def test_train_cli_choices_are_the_architectures_and_balances_the_recipe_knows():
-    assert set(train_cli.ARCHITECTURES) == set(ARCHITECTURES)
-    assert set(train_cli.BALANCES) == set(recipe.BALANCE_DESCRIPTIONS)
+    assert set(train_config.ARCHITECTURES) == set(ARCHITECTURES)
+    assert set(train_config.BALANCES) == set(recipe.BALANCE_DESCRIPTIONS)
     assert TrainConfig().image_size == INPUT_SIZE
 
 

@@ -12,9 +12,9 @@ import pytest
 from training.classifier.tta import with_tta
 from training.classifier.warm_start import WarmStartError
 from training.cli import parse
+from training.highres.config import HighresConfig, recorded_architecture
 from training.highres.features import cached_view_features
 from training.highres.recipe import assemble, build_trainable_part, run_record, start_from_trained
-from training.highres.train import HighresConfig, recorded_architecture
 from training.highres.variants import LITE1, LITE2
 
 pytestmark = pytest.mark.heavy(25)

@@ -14,9 +14,10 @@ import pytest
 from lesion_core.preprocess import SEGMENTER_INPUT
 from tests.conftest import run_keras
 from training.cli import parse
+from training.segmenter import config as segmenter_config
 from training.segmenter import train as train_segmenter
+from training.segmenter.config import SegmenterConfig
 from training.segmenter.recipe import batches, binary_target, dice_bce_loss
-from training.segmenter.train import SegmenterConfig
 from training.segmenter.unet import UNET_LEVELS
 
 pytestmark = [
@@ -129,11 +130,11 @@ def test_a_batch_larger_than_the_training_part_is_refused_before_any_output(
 
 def test_cli_defaults_are_the_recipe_constants(tmp_path):
     config = parse(SegmenterConfig, ["--data", str(tmp_path), "--out", str(tmp_path / "o")])
-    assert config.epochs == train_segmenter.EPOCHS
-    assert config.batch_size == train_segmenter.BATCH_SIZE
-    assert config.learning_rate == train_segmenter.LEARNING_RATE
+    assert config.epochs == segmenter_config.EPOCHS
+    assert config.batch_size == segmenter_config.BATCH_SIZE
+    assert config.learning_rate == segmenter_config.LEARNING_RATE
     assert config.overwrite is False
-    assert config.levels == train_segmenter.LEVELS == len(UNET_LEVELS)
+    assert config.levels == segmenter_config.LEVELS == len(UNET_LEVELS)
 
 
 @pytest.mark.parametrize(

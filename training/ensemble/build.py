@@ -157,8 +157,8 @@ def select_members(validation: Validation, names: list[str]) -> list[int]:
     for count in range(2, len(names) + 1):
         for kept in itertools.combinations(range(len(names)), count):
             part = validation.members(list(kept))
-            crossed = cross_fitted(
-                part.probabilities, part.labels, part.groups, sources=part.sources
+            crossed = cross_fitted(  # weights and temperature: offsets are chosen afterwards
+                part.probabilities, part.labels, part.groups, offsets=False, sources=part.sources
             )
             scores[kept] = mean_balanced_accuracy(part.labels, crossed.argmax(axis=1), part.sources)
             log.info("members %s: %.4f", [names[i] for i in kept], scores[kept])

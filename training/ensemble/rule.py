@@ -9,12 +9,12 @@ per-class offsets are added, and the result is divided by a temperature before t
 Validation may hold several sources (`training.sources`); every figure below then weighs each
 source equally: the log-loss is the mean of each source's, balanced accuracy and melanoma recall
 the mean of each source's. The weights minimise the validation log-loss, the offsets then
-maximise validation balanced accuracy (the answer's top class is the argmax of p, so the
-decision rule lives in p itself), a melanoma offset on top raises validation melanoma recall to
-MELANOMA_RECALL (missing a melanoma costs more than a second look at a benign lesion), and the
-temperature last minimises the validation log-loss with the offsets in place. Each kind of
-offset is kept only when, fitted on some lesions, it does what it is for on the others
-(`choose_rule`).
+maximise validation balanced accuracy on the sources that hold every class (the answer's top
+class is the argmax of p, so the decision rule lives in p itself), a melanoma offset on top
+raises validation melanoma recall to MELANOMA_RECALL (missing a melanoma costs more than a
+second look at a benign lesion), and the temperature last minimises the validation log-loss
+with the offsets in place. Each kind of offset is kept only when, fitted on some lesions, it
+does what it is for on the others (`choose_rule`).
 """
 
 from __future__ import annotations
@@ -72,6 +72,15 @@ def weight_grid(members: int, step: float = WEIGHT_STEP) -> list[tuple[float, ..
 def one_source(labels: np.ndarray) -> np.ndarray:
     """Return the `sources` of validation rows that all come from one source."""
     return np.zeros(len(labels), dtype=np.int64)
+
+
+def every_class(labels: np.ndarray, sources: np.ndarray) -> np.ndarray:
+    """Return which rows come from a source that holds every class of `labels`: per-class
+    offsets are fitted on those only, since a source without some classes (ISIC 2017 has three)
+    rewards never answering them, a shift to its class list rather than a better decision."""
+    classes = set(np.unique(labels))
+    full = [s for s in np.unique(sources) if set(np.unique(labels[sources == s])) == classes]
+    return np.isin(sources, full) if full else np.ones(len(labels), dtype=bool)
 
 
 def fit_weights(
@@ -135,7 +144,12 @@ def fit_rule(
     sources = one_source(labels) if sources is None else sources
     weights = fit_weights(member_probabilities, labels, sources)
     moved = pooled(member_probabilities, weights)
-    shift = fit_offsets(moved, labels, sources) if offsets else np.zeros(moved.shape[1])
+    full = every_class(labels, sources)
+    shift = (
+        fit_offsets(moved[full], labels[full], sources[full])
+        if offsets
+        else np.zeros(moved.shape[1])
+    )
     if melanoma:
         shift[MELANOMA_INDEX] += fit_melanoma_offset(moved, labels, shift, sources)
     temperature = fit_temperature(moved, labels, shift, source_weights(sources))

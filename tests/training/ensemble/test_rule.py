@@ -14,6 +14,7 @@ from training.ensemble.rule import (
     Rule,
     choose_rule,
     combine,
+    every_class,
     fit_melanoma_offset,
     fit_offsets,
     fit_rule,
@@ -149,3 +150,17 @@ def test_offsets_are_kept_only_when_no_source_pays_much_for_the_mean(monkeypatch
     monkeypatch.setattr(rule_module, "cross_fitted", held_out)
     rule = choose_rule(p, labels, np.arange(len(labels)), sources)
     assert (rule != fit_rule(p, labels, False, False, sources)) == kept
+
+
+def test_offsets_are_fitted_on_the_sources_that_hold_every_class():
+    p, labels = members()
+    three = np.isin(labels, [CLASS_INDEX["mel"], NEVUS, CLASS_INDEX["bkl"]])
+    # A second source with three classes only, where never answering the others would pay.
+    p = np.concatenate([p, p[:, three]], axis=1)
+    labels = np.concatenate([labels, labels[three]])
+    sources = np.array(["all"] * (len(labels) - three.sum()) + ["three"] * three.sum())
+    assert every_class(labels, sources).sum() == len(labels) - three.sum()
+    both = fit_rule(p, labels, sources=sources)
+    full = sources == "all"
+    alone = fit_offsets(pooled(p, both.weights)[full], labels[full])
+    assert both.offsets == tuple(alone)

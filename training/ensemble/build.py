@@ -12,7 +12,6 @@ Then `make evaluate MODEL=runs/ensemble/model.onnx` scores it on the test part.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import shutil
@@ -28,7 +27,6 @@ from lesion_core.preprocess import PREPROCESSING_ID
 from lesion_runtime.assemble import ensemble_model
 from lesion_runtime.ensemble_graph import input_size
 from lesion_runtime.model_file import model_version, read_sidecar
-from lesion_runtime.scoring.metrics import headline_figures
 from training.classifier.scored_model import OnnxModel
 from training.cli import (
     SettingsError,
@@ -44,15 +42,12 @@ from training.cli import (
 )
 from training.data import DataError
 from training.ensemble.rule import (
-    CROSS_FOLDS,
-    Rule,
     choose_rule,
     combine,
-    cross_fitted,
-    pooled,
 )
+from training.ensemble.validation import Validation, select_members, validation_table
 from training.quantize import member_name
-from training.sources import SourceFolders, mean_balanced_accuracy, source_sets
+from training.sources import SourceFolders, source_sets
 
 DEFAULT_MEMBERS = (
     Path("models/efficientnet_lite0/model.onnx"),
@@ -113,22 +108,6 @@ class EnsembleConfig:
         return SourceFolders(self.data, self.split(), self.milk10k, self.isic2017)
 
 
-@dataclass(frozen=True)
-class Validation:
-    """The members' probabilities on validation, with each image's label, lesion and source."""
-
-    probabilities: np.ndarray  # (M, N, 7)
-    labels: np.ndarray  # (N,)
-    groups: np.ndarray  # (N,) lesion ids, prefixed with their source
-    sources: np.ndarray  # (N,) source names
-    samples: list[np.ndarray]  # each member's first GRAPH_CHECK_IMAGES images, at its size
-
-    def members(self, kept: list[int]) -> Validation:
-        """Return the validation of the members at `kept` only."""
-        samples = [self.samples[i] for i in kept]
-        return Validation(self.probabilities[kept], self.labels, self.groups, self.sources, samples)
-
-
 def member_probabilities(config: EnsembleConfig, part: str) -> Validation:
     """Return each member's probabilities on every source's `part`, and each member's first
     GRAPH_CHECK_IMAGES images of it at its own size, for `check_graph`."""
@@ -147,58 +126,6 @@ def member_probabilities(config: EnsembleConfig, part: str) -> Validation:
         np.concatenate([np.full(len(s.labels), s.source) for s in sets]),
         samples,
     )
-
-
-def select_members(validation: Validation, names: list[str]) -> list[int]:
-    """Return the members (two or more) whose ensemble, its rule fitted on some lesions and
-    scored on the others, has the best mean per-source balanced accuracy; fewer members win
-    a tie."""
-    scores = {}
-    for count in range(2, len(names) + 1):
-        for kept in itertools.combinations(range(len(names)), count):
-            part = validation.members(list(kept))
-            crossed = cross_fitted(  # weights and temperature: offsets are chosen afterwards
-                part.probabilities, part.labels, part.groups, offsets=False, sources=part.sources
-            )
-            scores[kept] = mean_balanced_accuracy(part.labels, crossed.argmax(axis=1), part.sources)
-            log.info("members %s: %.4f", [names[i] for i in kept], scores[kept])
-    return list(max(scores, key=lambda kept: (round(scores[kept], 4), -len(kept))))
-
-
-def figures_by_source(labels: np.ndarray, probabilities: np.ndarray, sources: np.ndarray) -> dict:
-    """Return the headline figures of each source's rows, and their mean over sources."""
-    table = {
-        s: headline_figures(labels[sources == s], probabilities[sources == s])
-        for s in dict.fromkeys(sources)
-    }
-    if len(table) > 1:
-        rows = list(table.values())
-        table["mean over sources"] = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
-    return table
-
-
-def validation_table(validation: Validation, rule: Rule, names: list[str]) -> dict:
-    """Return the validation figures, per source, of each member, of the pooled members, of the
-    rule, and of the rule fitted on some lesions and scored on the others (cross-fitted), with
-    and without each kind of offset."""
-    members, labels, sources = validation.probabilities, validation.labels, validation.sources
-
-    def figures(probabilities: np.ndarray) -> dict:
-        return figures_by_source(labels, probabilities, sources)
-
-    table = {name: figures(p) for name, p in zip(names, members, strict=True)}
-    table["pooled (weights only)"] = figures(pooled(members, rule.weights))
-    table["the rule, fitted on all of validation"] = figures(combine(members, rule))
-    for offsets, melanoma in itertools.product((False, True), repeat=2):
-        crossed = cross_fitted(
-            members, labels, validation.groups, offsets, melanoma, sources=sources
-        )
-        kind = "with" if offsets else "without"
-        row = f"cross-fitted on {CROSS_FOLDS} lesion folds, {kind} offsets"
-        if melanoma:
-            row += ", with the melanoma offset"
-        table[row] = figures(crossed)
-    return table
 
 
 def build(config: EnsembleConfig) -> Path:

@@ -139,3 +139,8 @@ def cached_frozen_features(
         return {"features": frozen_features(dataset.images, variant)}
 
     return cached(cache_file, compute)["features"]
+
+
+def predict_unflipped(model: keras.Model, features: np.ndarray) -> np.ndarray:
+    """Return a trainable part's probabilities on the cached features of the unflipped images."""
+    return model.predict(features[:, 0].astype(np.float32), batch_size=64, verbose=0)

@@ -40,6 +40,7 @@ from training.highres.features import (
     cached_frozen_features,
     cached_view_features,
     frozen_blocks,
+    predict_unflipped,
 )
 from training.highres.sources import (
     HAM10000,
@@ -120,11 +121,6 @@ def assemble(
         if layer.name in trained and layer.weights:
             layer.set_weights(trained[layer.name].get_weights())
     return model
-
-
-def predict_unflipped(model: keras.Model, features: np.ndarray) -> np.ndarray:
-    """Return the trainable part's probabilities on the cached features of the unflipped images."""
-    return model.predict(features[:, 0].astype(np.float32), batch_size=64, verbose=0)
 
 
 def fit(

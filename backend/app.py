@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from backend.auth import require_api_keys
 from backend.classifiers import Classifiers
 from backend.errors import register_error_handlers
+from backend.info_routes import info
 from backend.log_format import configure_logging
 from backend.metrics import publish_model, register_metrics_endpoint
 from backend.model_timing import TimedPredictor, TimedSegmenter
@@ -74,6 +75,7 @@ def create_app(
     require_api_keys(app, settings.api_keys)
     limit_rate(app, settings.rate_limit, settings.rate_limit_storage)
     limit_megapixels(app, settings.megapixel_limit, settings.rate_limit_storage)
+    app.register_blueprint(info)
     app.register_blueprint(api)
     register_metrics_endpoint(app, settings.metrics_dir)
     register_error_handlers(app)

@@ -17,11 +17,19 @@ POWER = 6
 _TINY = 1e-6
 
 
+CHUNK = 256  # images corrected at a time: float copies of a whole training set do not fit
+
+
 def shades_of_gray(images: np.ndarray, power: int = POWER) -> np.ndarray:
     """Return (..., H, W, 3) uint8 images with each image's light made neutral: every channel
     scaled by (the channels' norm / √3) / (its own p-norm mean), so a grey light leaves it as
     it is and a brighter image stays brighter."""
-    pixels = np.asarray(images, dtype=np.float32) / 255
+    images = np.asarray(images)
+    if images.ndim > 3 and len(images) > CHUNK:
+        return np.concatenate(
+            [shades_of_gray(images[i : i + CHUNK], power) for i in range(0, len(images), CHUNK)]
+        )
+    pixels = images.astype(np.float32) / 255
     light = np.mean(pixels**power, axis=(-3, -2), keepdims=True) ** (1 / power)
     neutral = np.linalg.norm(light, axis=-1, keepdims=True) / np.sqrt(3)
     scaled = pixels * (255 * neutral / np.maximum(light, _TINY))

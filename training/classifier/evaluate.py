@@ -16,13 +16,14 @@ from lesion_core.labels import CLASS_CODES
 from lesion_runtime.scoring.isic_challenge import ScoringError, isic_scores, write_submission
 from lesion_runtime.scoring.metrics import classification_metrics, majority_baseline
 from lesion_runtime.scoring.plots import plot_confusion, plot_reliability
+from training.classifier.other_sources import isic2017_figures, isic2017_lines
 from training.classifier.scored_model import (
     ScoredModel,
     as_scored,
     load_scored_model,
     saved_input_sizes,
 )
-from training.classifier.summary import HEADLINE, baseline_lines, figure_lines
+from training.classifier.summary import HEADLINE, baseline_lines, figure_lines, official_line
 from training.cli import (
     SettingsError,
     cache_option,
@@ -126,14 +127,15 @@ class EvaluateArgs:
     cache_dir: Path = cache_option()
     robustness: bool = option(
         False,
-        "also score centre crops, flips, 15 %% darker and brighter copies and other devices' "
-        "looks (round fields of view, 45° rotation, colour cast, 30 %% darker, JPEG quality 40) "
-        "of the part's original image files (needs a release folder as --data), and MILK10k's "
-        "dermoscopy when --milk10k is there",
+        "also score crops, flips, exposure and other devices' looks of the part's original files "
+        "(needs a release folder as --data), and MILK10k's dermoscopy when --milk10k is there",
     )
     milk10k: Path = option(
         DEFAULT_MILK10K,
         "MILK10k folder (metadata.csv, images/) for --robustness; skipped when absent",
+    )
+    isic2017: Path | None = option(
+        None, "ISIC 2017 folder (labels.csv, images/): its val and test thirds are scored too"
     )
 
     def check(self) -> None:
@@ -182,17 +184,6 @@ def load_part(data: Path, size: tuple[int, int], cache: Path, split: Path | None
     return dataset if split is None else dataset.subset(load_split(dataset, split).part(part))
 
 
-def official_line(official: dict) -> str:
-    """Return one line with the ISIC scorer's figures, or why it did not score."""
-    if "skipped" in official:
-        return f"ISIC challenge scoring skipped: {official['skipped']}"
-    return (
-        f"ISIC challenge scoring ({official['scorer']}): balanced accuracy "
-        f"{official['balanced_accuracy']:.4f}, macro AUC {official['macro_auc']:.4f}; "
-        f"predictions in {official['submission']}"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     """Evaluate and print the headline figures against always `nv`; return the exit code."""
     args = parse(EvaluateArgs, argv, "python -m training.classifier.evaluate", DESCRIPTION)
@@ -228,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
         except DataError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    if args.isic2017 is not None:
+        try:
+            extra["isic2017"] = isic2017_figures(model, args.isic2017, args.cache_dir)
+        except DataError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     title = f"Evaluation of {args.model}"
     part = args.part if split is not None else "test"
     metrics = evaluate(model, datasets, out, title, summary, extra, part)
@@ -246,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             shifted = ", ".join(f"{k} {v:.4f}" for k, v in scores.items() if k != "original")
             print(f"MILK10k {part} ({figures['n']} images): balanced accuracy "
                   f"{scores['original']:.4f}; {shifted}")  # fmt: skip
+    print("\n".join(isic2017_lines(extra.get("isic2017", {}))))
     print("\n".join(baseline_lines(metrics, baseline)))
     print(f"wrote {out}/metrics.json, report.md, confusion_matrix.png, reliability.png")
     return 0

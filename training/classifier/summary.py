@@ -44,3 +44,14 @@ def baseline_lines(metrics: dict, baseline: dict) -> list[str]:
             f"seven classes equally; accuracy rewards answering the common `{answer}`."
         )
     return lines
+
+
+def official_line(official: dict) -> str:
+    """Return one line with the ISIC scorer's figures, or why it did not score."""
+    if "skipped" in official:
+        return f"ISIC challenge scoring skipped: {official['skipped']}"
+    return (
+        f"ISIC challenge scoring ({official['scorer']}): balanced accuracy "
+        f"{official['balanced_accuracy']:.4f}, macro AUC {official['macro_auc']:.4f}; "
+        f"predictions in {official['submission']}"
+    )

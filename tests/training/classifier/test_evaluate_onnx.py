@@ -45,3 +45,17 @@ def test_an_ensemble_takes_the_images_at_each_members_size(release_dir, tmp_path
     onnx.save(graph, folder / "model.onnx")
     metrics = scored(release_dir, folder / "model.onnx", tmp_path / "e", capsys)
     assert metrics["test"]["n"] == 70 and "skipped" not in metrics["official"]
+
+
+def test_isic2017_is_scored_on_its_val_and_test_thirds_when_given(release_dir, tmp_path, capsys):
+    from tests.training.conftest import write_isic2017
+
+    isic = write_isic2017(tmp_path / "isic2017")
+    out = tmp_path / "e"
+    argv = ["--model", str(colour_classifier(tmp_path / "one", 30, 32)), "--data", str(release_dir)]
+    argv += ["--split", "none", "--out", str(out), "--isic2017", str(isic)]
+    assert evaluate_cli.main([*argv, "--cache-dir", str(tmp_path / "cache")]) == 0
+    figures = json.loads((out / "metrics.json").read_text())["isic2017"]
+    assert [figures[part]["n"] for part in ("val", "test")] == [6, 6]
+    assert 0 <= figures["test"]["balanced_accuracy"] <= 1
+    assert "ISIC 2017 test (6 images): balanced accuracy" in capsys.readouterr().out

@@ -23,6 +23,7 @@ from lesion_core.labels import CLASS_CODES
 from lesion_runtime.model_file import ModelLoadError
 
 CONTEXT_FILE = "context.json"
+SERVED_FILE = "model.onnx"  # the file a context.json without `model_file` belongs to
 _TINY = 1e-30
 SITE_FEATURES = (
     "head/neck",
@@ -89,18 +90,21 @@ class ContextHead:
 
 
 def load_context_head(model_path: Path, model_version: str) -> ContextHead | None:
-    """Return the context model beside `model_path` (None when there is none), or raise
+    """Return the context model beside `model_path` (None when there is none, or when it
+    belongs to another file of the folder, such as model.onnx beside its int8 copy), or raise
     ModelLoadError when it is broken or was fitted on another version of the classifier."""
     path = model_path.parent / CONTEXT_FILE
     if not path.is_file():
         return None
     try:
         record = json.loads(path.read_text())
+        if record.get("model_file", SERVED_FILE) != model_path.name:
+            return None
         weights = np.asarray(record["weights"], dtype=np.float64)
         centres = np.asarray(record["centres"], dtype=np.float64)
         features, classes = record["features"], record["classes"]
         fitted_on = record["model_version"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ModelLoadError(f"{path}: not a context model ({exc})") from None
     if features != list(FEATURES) or classes != list(CLASS_CODES):
         raise ModelLoadError(f"{path}: fitted on other features or classes than these")

@@ -36,3 +36,20 @@ def test_one_fitted_on_this_version_is_read(tmp_path):
 def test_a_broken_or_stale_one_stops_the_start_with_a_reason(tmp_path, changes, says):
     with pytest.raises(ModelLoadError, match=says):
         load_context_head(written(tmp_path, **changes), "m-1")
+
+
+def test_it_belongs_to_one_file_of_the_folder_and_not_to_its_int8_copy(tmp_path):
+    # Fitted on model.onnx (named, or by default): its int8 copy beside it answers without it.
+    for changes in ({}, {"model_file": "model.onnx"}):
+        served = written(tmp_path, **changes)
+        assert load_context_head(served, "m-1").model_version == "m-1"
+        assert load_context_head(served.with_name("model.int8.onnx"), "m-9") is None
+    mine = written(tmp_path, model_file="mine.onnx")
+    assert load_context_head(mine.with_name("mine.onnx"), "m-1").model_version == "m-1"
+    assert load_context_head(mine, "m-1") is None
+
+
+def test_a_file_that_is_not_a_json_object_is_refused(tmp_path):
+    (tmp_path / CONTEXT_FILE).write_text("[1, 2]")
+    with pytest.raises(ModelLoadError, match="not a context model"):
+        load_context_head(tmp_path / "model.onnx", "m-1")

@@ -30,7 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     out = args.model.parent / CONTEXT_FILE
     if served:
         fitted_head = ContextHead(head.weights, head.centres, model_version(args.model, name))
-        record = {**fitted_head.as_dict(), "recipe": vars(recipe), "scores": table}
+        record = {
+            **fitted_head.as_dict(),
+            "model_file": args.model.name,
+            "recipe": vars(recipe),
+            "scores": table,
+        }
         out.write_text(json.dumps(record, indent=2) + "\n")
     else:
         out.unlink(missing_ok=True)

@@ -103,6 +103,13 @@ def comparison_table(folders: list[Path]) -> str:
             + " | ".join(_cell(v) for v in milk)
             + " | – |"
         )
+    for part, label in (("val", "validation third"), ("test", "test third")):
+        isic = [m.get("isic2017", {}).get(part, {}).get("balanced_accuracy") for m in metrics]
+        lines.append(
+            f"| balanced accuracy, ISIC 2017 ({label}; mel, nv, bkl) | "
+            + " | ".join(_cell(v) for v in isic)
+            + " | – |"
+        )
     lines += [
         "",
         "| published (per-image splits: the same lesion can sit in train and test) "

@@ -66,3 +66,13 @@ def test_device_and_milk10k_rows_come_from_the_robustness_section(tmp_path: Path
     assert "| worst balanced-accuracy drop: other devices" in table and "| 0.125 | – |" in table
     assert "| balanced accuracy, MILK10k dermoscopy (validation third) | 0.457 | – |" in table
     assert "| balanced accuracy, MILK10k dermoscopy (other two thirds) | – | – |" in table
+
+
+def test_isic2017_rows_come_from_its_section(tmp_path: Path):
+    metrics = json.loads((MODELS / "paper_cnn" / "metrics.json").read_text())
+    metrics["isic2017"] = {"test": {"n": 666, "balanced_accuracy": 0.6491}}
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "metrics.json").write_text(json.dumps(metrics))
+    table = comparison_table([tmp_path / "m"])
+    assert "| balanced accuracy, ISIC 2017 (test third; mel, nv, bkl) | 0.649 | – |" in table
+    assert "| balanced accuracy, ISIC 2017 (validation third; mel, nv, bkl) | – | – |" in table

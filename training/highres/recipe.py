@@ -153,7 +153,7 @@ def fit(
     history, best, best_weights = [], -1.0, None
     for epoch in range(config.epochs):
         start = time.perf_counter()
-        rows = rng.choice(len(labels), size=len(labels), p=draw)
+        rows = training.epoch_rows(rng, config.balance_sources)
         views = rng.integers(features.shape[1], size=len(labels))
         x = features[rows, views].astype(np.float32)
         fitted = model.fit(x, labels[rows], batch_size=config.batch_size, epochs=1,

@@ -43,6 +43,13 @@ class TrainingSet:
             np.concatenate([mine, np.full(len(labels), source)]),
         )
 
+    def epoch_rows(self, rng: np.random.Generator, balanced: bool) -> np.ndarray:
+        """Return one epoch's rows: every image once, or (balanced) as many drawn with
+        replacement so that each source weighs the same."""
+        if not balanced:
+            return np.arange(len(self.labels))
+        return rng.choice(len(self.labels), size=len(self.labels), p=self.draw_weights(True))
+
     def draw_weights(self, balanced: bool) -> np.ndarray:
         """Return each image's chance of being drawn: equal, or equal per source."""
         if not balanced:

@@ -22,6 +22,11 @@ def test_balanced_draws_give_each_source_the_same_share():
     # The loss's prior is that of the images as drawn: half class 0, half class 1.
     prior = np.exp(weighted_log_prior(both.labels, balanced))
     assert prior[:2] == pytest.approx([0.5, 0.5], abs=1e-6)
+    # Unbalanced, an epoch is every image once, as before sources could be balanced.
+    rng = np.random.default_rng(0)
+    assert list(both.epoch_rows(rng, False)) == list(range(100))
+    drawn = both.epoch_rows(rng, True)
+    assert len(drawn) == 100 and 35 <= np.sum(drawn >= 90) <= 65
 
 
 def config(tmp_path, release_dir, *extra: str) -> HighresConfig:

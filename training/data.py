@@ -173,19 +173,34 @@ def load_release(
             )
         paths.append(files[image_id])
 
+    images = decoded_files(paths, "ham10000", metadata, size, cache_dir, decoder)
+    return release_dataset(table, images, f"HAM10000 release ({metadata})")
+
+
+def decoded_files(
+    files: list[Path],
+    prefix: str,
+    metadata: Path,
+    size: Size,
+    cache_dir: Path | None,
+    decoder: Decoder = SHARED_PREPROCESSING,
+) -> np.ndarray:
+    """Return `files` decoded through `decoder` at `size`, (N, H, W, 3) uint8, cached in
+    `cache_dir` under `prefix` (keyed by `metadata`, the files, the size and the decoder), or
+    raise DataError naming a file that cannot be read."""
+
     def decode() -> dict[str, np.ndarray]:
         width, height = width_height(size)
-        images = np.empty((len(paths), height, width, 3), dtype=np.uint8)
-        for i, file in enumerate(tqdm(paths, desc="decoding images", unit="img")):
+        images = np.empty((len(files), height, width, 3), dtype=np.uint8)
+        for i, file in enumerate(tqdm(files, desc="decoding images", unit="img")):
             try:
                 images[i] = decoder.function(file, size)
             except (InvalidImageError, ImageTooLargeError) as exc:
                 raise DataError(f"{file}: {exc}") from None
         return {"images": images}
 
-    cache_file = cache_path(cache_dir, "ham10000", metadata, paths, size, decoder.id)
-    images = cached(cache_file, decode)["images"]
-    return release_dataset(table, images, f"HAM10000 release ({metadata})")
+    cache_file = cache_path(cache_dir, prefix, metadata, files, size, decoder.id)
+    return cached(cache_file, decode)["images"]
 
 
 def release_dataset(table: pd.DataFrame, images: np.ndarray, source: str) -> Dataset:

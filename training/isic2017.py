@@ -17,8 +17,8 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from lesion_core.labels import index_of
-from lesion_core.preprocess import Size, preprocess, width_height
-from training.data import DataError, cache_path, cached
+from lesion_core.preprocess import Size
+from training.data import DataError, decoded_files
 
 PARTS = ("train", "val", "test")
 SPLIT_SEED = 42
@@ -70,15 +70,6 @@ def isic2017_arrays(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return one part's images, preprocessed like uploads at `size`, and their labels."""
     chosen = load_isic2017(folder).subset(part)
-    width, height = width_height(size)
-
-    def decode() -> dict[str, np.ndarray]:
-        images = np.empty((len(chosen.files), height, width, 3), dtype=np.uint8)
-        for i, file in enumerate(chosen.files):
-            images[i] = preprocess(file, size)
-        return {"images": images}
-
-    cache_file = cache_path(
-        cache_dir, f"isic2017-{part}", folder / "labels.csv", chosen.files, size
-    )
-    return cached(cache_file, decode)["images"], chosen.labels
+    labels_file = folder / "labels.csv"
+    images = decoded_files(chosen.files, f"isic2017-{part}", labels_file, size, cache_dir)
+    return images, chosen.labels

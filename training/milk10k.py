@@ -16,8 +16,8 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
 from lesion_core.labels import CLASS_CODES, index_of
-from lesion_core.preprocess import Size, preprocess, width_height
-from training.data import DataError, cache_path, cached
+from lesion_core.preprocess import Size
+from training.data import DataError, decoded_files
 
 VAL_FRACTION = 1 / 3  # of the lesions, for choosing recipes
 SPLIT_SEED = 42
@@ -95,14 +95,5 @@ def training_images(
     preprocessed like uploads at `size`, their labels and their image ids: extra training data
     for a recipe (the validation third stays unseen)."""
     rest = load_milk10k(folder).subset("rest")
-    width, height = width_height(size)
-
-    def decode() -> dict[str, np.ndarray]:
-        images = np.empty((len(rest.files), height, width, 3), dtype=np.uint8)
-        for i, file in enumerate(rest.files):
-            images[i] = preprocess(file, size)
-        return {"images": images}
-
-    cache_file = cache_path(cache_dir, "milk10k-rest", folder / "metadata.csv", rest.files, size)
-    images = cached(cache_file, decode)["images"]
+    images = decoded_files(rest.files, "milk10k-rest", folder / "metadata.csv", size, cache_dir)
     return images, rest.labels, np.array([f.stem for f in rest.files])

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lesion_core.preprocess import Size, preprocess, width_height
+from lesion_core.preprocess import Size
 from lesion_runtime.scoring.metrics import balanced_accuracy, melanoma_recall
-from training.data import cache_path, cached, load_dataset
+from training.data import decoded_files, load_dataset
 from training.isic2017 import isic2017_arrays
 from training.milk10k import load_milk10k
 from training.split import load_split
@@ -51,7 +51,7 @@ def source_sets(
     chosen = ham.subset(load_split(ham, folders.split).part(part))
     sets = [SourceSet("ham10000", chosen.images, chosen.labels, "ham:" + chosen.lesion_ids)]
     if folders.milk10k is not None and part == "val":
-        sets.append(_milk10k_validation(folders.milk10k, size, cache_dir))
+        sets.append(milk10k_validation(folders.milk10k, size, cache_dir))
     if folders.isic2017 is not None:
         images, labels = isic2017_arrays(folders.isic2017, size, part, cache_dir)
         ids = np.array([f"isic2017:{i}" for i in range(len(labels))])
@@ -59,19 +59,10 @@ def source_sets(
     return sets
 
 
-def _milk10k_validation(folder: Path, size: Size, cache_dir: Path | None) -> SourceSet:
+def milk10k_validation(folder: Path, size: Size, cache_dir: Path | None) -> SourceSet:
     """Return MILK10k's dermoscopic validation third (our seven classes) at `size`."""
     held = load_milk10k(folder).subset("val")
-    width, height = width_height(size)
-
-    def decode() -> dict[str, np.ndarray]:
-        images = np.empty((len(held.files), height, width, 3), dtype=np.uint8)
-        for i, file in enumerate(held.files):
-            images[i] = preprocess(file, size)
-        return {"images": images}
-
-    cache_file = cache_path(cache_dir, "milk10k-val", folder / "metadata.csv", held.files, size)
-    images = cached(cache_file, decode)["images"]
+    images = decoded_files(held.files, "milk10k-val", folder / "metadata.csv", size, cache_dir)
     return SourceSet("milk10k", images, held.labels, "milk:" + held.lesion_ids)
 
 

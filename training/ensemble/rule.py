@@ -69,9 +69,9 @@ def weight_grid(members: int, step: float = WEIGHT_STEP) -> list[tuple[float, ..
     ]
 
 
-def one_source(labels: np.ndarray) -> np.ndarray:
-    """Return the `sources` of validation rows that all come from one source."""
-    return np.zeros(len(labels), dtype=np.int64)
+def sources_of(labels: np.ndarray, sources: np.ndarray | None) -> np.ndarray:
+    """Return `sources`, or, when None, the sources of rows that all come from one."""
+    return np.zeros(len(labels), dtype=np.int64) if sources is None else sources
 
 
 def every_class(labels: np.ndarray, sources: np.ndarray) -> np.ndarray:
@@ -89,7 +89,7 @@ def fit_weights(
     """Return the grid's weights with the lowest log-loss of `labels` (each source weighing
     the same)."""
     grid = weight_grid(len(member_probabilities))
-    rows = source_weights(one_source(labels) if sources is None else sources)
+    rows = source_weights(sources_of(labels, sources))
     return min(grid, key=lambda w: nll(pooled(member_probabilities, w), labels, rows))
 
 
@@ -100,7 +100,7 @@ def fit_offsets(
     balanced accuracy, by coordinate ascent over OFFSETS (ties keep the smaller change)."""
     logs = np.log(np.clip(probabilities, _TINY, None))
     offsets = np.zeros(probabilities.shape[1])
-    sources = one_source(labels) if sources is None else sources
+    sources = sources_of(labels, sources)
 
     def score(candidate: np.ndarray) -> float:
         return mean_balanced_accuracy(labels, np.argmax(logs + candidate, axis=1), sources)
@@ -123,7 +123,7 @@ def fit_melanoma_offset(
     (mean per-source) melanoma recall of `probabilities` with `offsets` to MELANOMA_RECALL,
     else the largest."""
     logs = np.log(np.clip(probabilities, _TINY, None)) + offsets
-    sources = one_source(labels) if sources is None else sources
+    sources = sources_of(labels, sources)
     for extra in MELANOMA_OFFSETS:
         logs_with = logs + extra * (np.arange(logs.shape[1]) == MELANOMA_INDEX)
         if mean_melanoma_recall(labels, logs_with.argmax(axis=1), sources) >= MELANOMA_RECALL:
@@ -141,7 +141,7 @@ def fit_rule(
     """Return the rule chosen on (M, N, C) validation probabilities, their labels and, when
     they come from several, their sources; without `offsets`, the per-class offsets stay 0;
     with `melanoma`, melanoma's offset is raised by `fit_melanoma_offset`."""
-    sources = one_source(labels) if sources is None else sources
+    sources = sources_of(labels, sources)
     weights = fit_weights(member_probabilities, labels, sources)
     moved = pooled(member_probabilities, weights)
     full = every_class(labels, sources)
@@ -170,7 +170,7 @@ def cross_fitted(
     buys."""
     from sklearn.model_selection import StratifiedGroupKFold
 
-    sources = one_source(labels) if sources is None else sources
+    sources = sources_of(labels, sources)
     strata = np.unique(sources, return_inverse=True)[1] * (labels.max() + 1) + labels
     out = np.empty(member_probabilities.shape[1:])
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
@@ -197,7 +197,7 @@ def choose_rule(
     OFFSET_GAIN or more while no source loses over SOURCE_COST of its own, and with the melanoma
     offset only when, fitted likewise, it raises the others' melanoma recall for at most
     MELANOMA_COST of any source's balanced accuracy."""
-    sources = one_source(labels) if sources is None else sources
+    sources = sources_of(labels, sources)
 
     def held_out(offsets: bool, melanoma: bool) -> tuple[np.ndarray, float]:
         predictions = cross_fitted(

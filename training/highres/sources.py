@@ -18,7 +18,7 @@ from lesion_core.labels import NUM_CLASSES
 from training.data import Dataset
 from training.isic2017 import isic2017_arrays
 from training.milk10k import training_images
-from training.sources import SourceFolders, source_sets, source_weights
+from training.sources import milk10k_validation, source_weights
 
 if TYPE_CHECKING:
     from training.highres.config import HighresConfig
@@ -77,8 +77,7 @@ def other_sources(config: HighresConfig, part: str) -> list[Dataset]:
         if part == "train":
             images, labels, ids = training_images(config.milk10k, config.size, config.cache_dir)
         else:
-            folders = SourceFolders(config.data, config.split, milk10k=config.milk10k)
-            (_, milk) = source_sets(folders, "val", config.size, config.cache_dir)
+            milk = milk10k_validation(config.milk10k, config.size, config.cache_dir)
             images, labels, ids = milk.images, milk.labels, milk.groups
         found.append(Dataset(images, labels, ids, None, "milk10k"))
     if config.isic2017 is not None:

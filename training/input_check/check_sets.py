@@ -24,6 +24,7 @@ from training.data import (
     DataError,
     cache_path,
     cached,
+    decoded_files,
     find_metadata,
     image_files,
     load_dataset,
@@ -82,12 +83,7 @@ class CheckSets:
 def decoded(files: list[Path], prefix: str, metadata: Path, size: Size, cache_dir: Path | None):
     """Return the files read as the service reads uploads, (N, H, W, 3) uint8, cached in
     `cache_dir` under `prefix`."""
-    cache_file = cache_path(cache_dir, prefix, metadata, files, size, CHECK_DECODER.id)
-
-    def decode() -> dict[str, np.ndarray]:
-        return {"images": np.stack([CHECK_DECODER.function(f, size) for f in files])}
-
-    return cached(cache_file, decode)["images"]
+    return decoded_files(files, prefix, metadata, size, cache_dir, CHECK_DECODER)
 
 
 def load_milk_kind(folder: Path, kind: str, size: Size, cache_dir: Path | None) -> MilkImages:

@@ -70,7 +70,7 @@ def describe_readiness(
         model=reference(classifiers.default.info),
         models=[reference(predictor.info) for predictor in classifiers],
         classes=list(CLASS_CODES),
-        localisation=None if segmenter is None else reference(segmenter),
+        localization=None if segmenter is None else reference(segmenter),
         input_check=None if checker is None else reference(checker),
     )
 
@@ -81,7 +81,7 @@ def summarise(info: ModelInfo) -> ModelSummary:
     return ModelSummary(
         name=info.name,
         version=info.version,
-        input_size=info.input_size,
+        input_size=info.input_size.shape,
         metrics={k: float(test[k]) for k in HEADLINE_KEYS if test.get(k) is not None},
         uses_context=info.uses_context,
     )
@@ -102,12 +102,12 @@ def describe_input_check(checker: InputCheckInfo | None) -> InputCheckDescriptio
     return InputCheckDescription(
         name=checker.name,
         version=checker.version,
-        input_size=checker.input_size,
+        input_size=checker.input_size.shape,
         threshold=checker.threshold,
     )
 
 
-def describe_localisation(segmenter: SegmenterInfo | None) -> SegmenterDescription | None:
+def describe_localization(segmenter: SegmenterInfo | None) -> SegmenterDescription | None:
     """Return what /metadata says about the lesion segmenter, or None when it is off."""
     if segmenter is None:
         return None
@@ -132,15 +132,15 @@ def describe_service(
     """Return the /metadata body: the classifier called `model` (None: the default) in full, and
     every one in brief; an unknown name is the 404 of Classifiers.pick."""
     info = classifiers.pick(model).info
-    height, width = info.input_size
+    size = info.input_size
     return Metadata(
         model=ServedModel(
             name=info.name,
             version=info.version,
             file=model_file(info.path),
             why_served=info.config.get("why_served"),
-            input_size=(height, width, 3),
-            preprocessing=PREPROCESSING_DESCRIPTION.replace("{size}x{size}", f"{width}x{height}"),
+            input_size=(*size.shape, 3),
+            preprocessing=PREPROCESSING_DESCRIPTION.replace("{size}x{size}", str(size)),
             trained={
                 k: info.config[k]
                 for k in ("settings", "best_epoch", "train_seconds")
@@ -150,7 +150,7 @@ def describe_service(
         classes=[ClassInfo(code=c.code, name=c.name, malignant=c.malignant) for c in CLASSES],
         formats=accepted_formats(),
         metrics=headline_metrics(info.metrics),
-        localisation=describe_localisation(segmenter),
+        localization=describe_localization(segmenter),
         models=describe_models(classifiers).models,
         input_check=describe_input_check(checker),
         limits=Limits(

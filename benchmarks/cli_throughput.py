@@ -70,7 +70,7 @@ def floor_rate(name: str, files: list[Path], workers: int) -> float:
     data = [path.read_bytes() for path in files]
     with ThreadPoolExecutor(workers) as pool:  # the decoder releases the GIL, as in the CLI
         started = time.perf_counter()
-        inputs = np.stack(list(pool.map(lambda d: preprocess(d, alone.width_height), data)))
+        inputs = np.stack(list(pool.map(lambda d: preprocess(d, alone.info.input_size), data)))
         decode = time.perf_counter() - started
         batches = [inputs[i : i + BATCH_SIZE] for i in range(0, len(inputs), BATCH_SIZE)]
         started = time.perf_counter()

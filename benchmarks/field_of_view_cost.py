@@ -27,7 +27,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from lesion_core import preprocess  # noqa: E402
 from lesion_core.check_input import check_view_sizes  # noqa: E402
-from lesion_core.preprocess import decode_cover, decoded_rgb, in_field, open_image  # noqa: E402
+from lesion_core.decode import decoded_rgb, open_image  # noqa: E402
+from lesion_core.preprocess import decode_cover, in_field  # noqa: E402
 from training.device_simulation import barred, disc_masked  # noqa: E402
 
 DEFAULT_IMAGE = REPO_ROOT / "samples" / "ISIC_0024335.jpg"  # 600×450, the median size

@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from lesion_core.decode import DEFAULT_MAX_PIXELS
 from lesion_core.image_quality import MEASURE_SIZE, QualityWarning, quality_warnings
-from lesion_core.preprocess import DEFAULT_MAX_PIXELS, Size, preprocess_views
+from lesion_core.preprocess import preprocess_views
+from lesion_core.size import Size, SizeLike
 
 CHECK_SIZE = 64  # side of the square the check's model sees, aspect ratio not kept
 
@@ -25,28 +27,28 @@ class CheckViews:
 
     model_input: np.ndarray  # (height, width, 3) uint8
     measured: Image.Image  # RGB at MEASURE_SIZE, for the quality warnings
-    size: tuple[int, int]  # the upload's upright (width, height)
+    size: Size  # the upload's, upright
 
     def quality_warnings(self) -> list[QualityWarning]:
         """Return the upload's quality warnings (see lesion_core.image_quality)."""
         return quality_warnings(self.measured, self.size)
 
 
-def check_view_sizes(size: Size = CHECK_SIZE) -> list[Size]:
+def check_view_sizes(size: SizeLike = CHECK_SIZE) -> list[SizeLike]:
     """Return the views the check needs of an upload whose model takes `size`, in the order
     `as_check_views` takes them; ask preprocess_views for them beside any others."""
     return [size, MEASURE_SIZE]
 
 
-def as_check_views(views: Sequence[np.ndarray], size: tuple[int, int]) -> CheckViews:
+def as_check_views(views: Sequence[np.ndarray], size: Size) -> CheckViews:
     """Return the CheckViews of the arrays made for `check_view_sizes` and the upload's upright
-    (width, height)."""
+    size."""
     model_input, measured = views
     return CheckViews(model_input, Image.fromarray(measured), size)
 
 
 def check_views(
-    source: bytes | str | Path, size: Size = CHECK_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS
+    source: bytes | str | Path, size: SizeLike = CHECK_SIZE, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> CheckViews:
     """Return the check's views of image bytes or a file, for a model that takes `size`."""
     views, full_size, _ = preprocess_views(source, check_view_sizes(size), max_pixels)

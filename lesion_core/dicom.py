@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from lesion_core.context import Context, ContextError, parse_age, parse_sex
-from lesion_core.preprocess import ImageTooLargeError, InvalidImageError, UnsupportedFormatError
+from lesion_core.decode import ImageTooLargeError, InvalidImageError, UnsupportedFormatError
 
 DICOM_MAGIC = b"DICM"  # after a 128-byte preamble
 # Words of a DICOM body part or anatomic region (its code meaning), as our sites.

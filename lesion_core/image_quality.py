@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from lesion_core.preprocess import DECODE_FLOOR
+from lesion_core.size import Size
 
 # (width, height), 4:3 like the photos: the smallest decode there is, so the copy measured here
 # comes from the decode that gives every model its input (lesion_core.check_input).
@@ -61,11 +62,9 @@ def sharpness(grey: np.ndarray) -> float:
     return float(laplacian.var())
 
 
-def quality_warnings(
-    image: Image.Image, size: tuple[int, int] | None = None
-) -> list[QualityWarning]:
-    """Return each quality problem of an upright RGB image; [] when fine. `size` is the (width,
-    height) of the upload when `image` is a smaller copy of it."""
+def quality_warnings(image: Image.Image, size: Size | None = None) -> list[QualityWarning]:
+    """Return each quality problem of an upright RGB image; [] when fine. `size` is the upload's
+    when `image` is a smaller copy of it."""
     width, height = size or image.size
     found = []
     if min(width, height) < MIN_SIDE:

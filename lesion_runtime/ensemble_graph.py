@@ -15,6 +15,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, compose, helper, numpy_helper
 
+from lesion_core.size import Size
 from lesion_runtime.ensemble_rule import Rule
 from lesion_runtime.onnx_names import (
     CLASS_ACTIVATIONS,
@@ -27,11 +28,10 @@ from lesion_runtime.onnx_names import (
 _TINY = 1e-30
 
 
-def input_size(model: onnx.ModelProto) -> tuple[int, int]:
-    """Return the (width, height) of a served classifier's one image input."""
+def input_size(model: onnx.ModelProto) -> Size:
+    """Return the size of a served classifier's one image input."""
     (tensor,) = model.graph.input
-    _, height, width, _ = (d.dim_value for d in tensor.type.tensor_type.shape.dim)
-    return width, height
+    return Size.of_array([d.dim_value for d in tensor.type.tensor_type.shape.dim])
 
 
 def _const(name: str, value: np.ndarray) -> TensorProto:
@@ -40,9 +40,9 @@ def _const(name: str, value: np.ndarray) -> TensorProto:
 
 def _member_input(model: onnx.ModelProto) -> onnx.ValueInfoProto:
     """Return the ensemble's input that feeds this member: `images_<w>x<h>`, uint8."""
-    width, height = input_size(model)
+    size = input_size(model)
     return helper.make_tensor_value_info(
-        image_input(width, height), TensorProto.UINT8, ["batch", height, width, 3]
+        image_input(size), TensorProto.UINT8, ["batch", *size.shape, 3]
     )
 
 

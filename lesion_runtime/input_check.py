@@ -13,8 +13,8 @@ import numpy as np
 from lesion_api.predictions import InputCheck
 from lesion_core.check_input import CheckViews, check_view_sizes, check_views
 from lesion_core.image_quality import QualityWarning
-from lesion_core.preprocess import Size
-from lesion_runtime.model_file import ModelLoadError, model_version, open_session, read_sidecar
+from lesion_core.size import Size, SizeLike
+from lesion_runtime.model_file import ModelLoadError, load_model
 from lesion_runtime.onnx_names import DERMOSCOPIC_SCORE
 
 NOT_DERMOSCOPIC = (
@@ -30,7 +30,7 @@ class InputCheckInfo:
     name: str
     version: str
     path: Path
-    input_size: tuple[int, int]  # (height, width)
+    input_size: Size
     threshold: float
 
 
@@ -39,30 +39,26 @@ class InputChecker:
     config.json) and give each upload its verdict and quality warnings."""
 
     def __init__(self, model_path: Path, inference_threads: int = 1) -> None:
-        session = open_session(model_path, inference_threads)
-        (tensor,) = session.get_inputs()
-        shape = tensor.shape
-        if tensor.type != "tensor(uint8)" or len(shape) != 4 or shape[3] != 3:
-            raise ModelLoadError(f"input check {model_path} takes {tensor.type} {shape}")
-        outputs = [o.name for o in session.get_outputs()]
-        config = read_sidecar(model_path, "config.json")
-        threshold = config.get("threshold")
+        model = load_model(model_path, inference_threads)
+        (tensor,) = model.session.get_inputs()
+        size = model.image_size(tensor, "input check")
+        outputs = [o.name for o in model.session.get_outputs()]
+        threshold = model.config.get("threshold")
         if not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
             raise ModelLoadError(
                 f"input check {model_path}: its config.json needs a `threshold` between 0 and 1"
             )
-        self._session = session
+        self._session = model.session
         self._input = tensor.name
         self._output = DERMOSCOPIC_SCORE if DERMOSCOPIC_SCORE in outputs else outputs[0]
-        name = config.get("name") or model_path.parent.name
         self.info = InputCheckInfo(
-            name=name,
-            version=model_version(model_path, name),
+            name=model.name,
+            version=model.version,
             path=model_path,
-            input_size=(int(shape[1]), int(shape[2])),
+            input_size=size,
             threshold=float(threshold),
         )
-        self.scores(np.zeros((1, *self.info.input_size, 3), dtype=np.uint8))
+        self.scores(np.zeros((1, *size.shape, 3), dtype=np.uint8))
 
     def scores(self, images: np.ndarray) -> np.ndarray:
         """Return the (N,) dermoscopic scores of (N, height, width, 3) uint8 images."""
@@ -70,21 +66,14 @@ class InputChecker:
         return np.asarray(scores, dtype=np.float64).reshape(len(images))
 
     @property
-    def width_height(self) -> tuple[int, int]:
-        """Return (width, height) of the check model's input, as the shared preprocessing takes
-        it."""
-        height, width = self.info.input_size
-        return width, height
-
-    @property
-    def view_sizes(self) -> list[Size]:
+    def view_sizes(self) -> list[SizeLike]:
         """Return the views the check needs of an upload (lesion_core.check_input), for a caller
         that decodes it for other models too."""
-        return check_view_sizes(self.width_height)
+        return check_view_sizes(self.info.input_size)
 
     def views(self, data: bytes, max_pixels: int) -> CheckViews:
         """Return the check's views of an encoded image, from one decode of it."""
-        return check_views(data, self.width_height, max_pixels)
+        return check_views(data, self.info.input_size, max_pixels)
 
     def judge(self, views: Sequence[CheckViews]) -> list[InputCheck]:
         """Return the verdict on each upload's views, in order; the images go through the model

@@ -1,12 +1,17 @@
-"""Check a model file before anything heavy loads, so start-up fails with one clear line;
-then open it in ONNX Runtime."""
+"""Read a model file: check it before anything heavy loads, so start-up fails with one clear
+line; open it in ONNX Runtime with its sidecar (config.json) and the name and version it is served
+under. The classifier, the segmenter and the input check all load through `load_model`."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from lesion_core.size import Size
 
 # Every ONNX file is a ModelProto whose first field is ir_version (field 1, varint): byte 0x08.
 ONNX_FIRST_BYTE = b"\x08"
@@ -35,11 +40,22 @@ def check_model_file(path: Path) -> None:
 
 
 def read_sidecar(model_path: Path, name: str) -> dict:
-    """Return the JSON file `name` beside the model (config.json, metrics.json), or {}."""
+    """Return the JSON object in file `name` beside the model (config.json, metrics.json), {}
+    when there is none; raise ModelLoadError when it cannot be read or is not a JSON object."""
+    path = model_path.parent / name
     try:
-        return json.loads((model_path.parent / name).read_text())
-    except (OSError, ValueError):
+        text = path.read_text()
+    except FileNotFoundError:
         return {}
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read {path}: {exc}") from exc
+    try:
+        found = json.loads(text)
+    except ValueError as exc:
+        raise ModelLoadError(f"{path} is not valid JSON ({exc}): fix or remove it") from exc
+    if not isinstance(found, dict):
+        raise ModelLoadError(f"{path} holds a JSON {type(found).__name__}, not an object")
+    return found
 
 
 def model_name(model_path: Path, config: dict | None = None) -> str:
@@ -82,3 +98,39 @@ def open_session(model_path: Path, threads: int):
 def model_version(model_path: Path, name: str) -> str:
     """Return `name-<first 12 hex digits of the file's sha256>`."""
     return f"{name}-{hashlib.sha256(model_path.read_bytes()).hexdigest()[:12]}"
+
+
+@dataclass(frozen=True)
+class OnnxModel:
+    """A checked model file open in ONNX Runtime, with its config.json and served identity."""
+
+    path: Path
+    session: Any  # onnxruntime.InferenceSession
+    config: dict
+    name: str
+    version: str
+
+    def image_size(self, tensor: Any, kind: str) -> Size:
+        """Return the Size of an input `tensor` of this model, or raise ModelLoadError unless it
+        takes uint8 RGB images (N, height, width, 3) of a fixed size."""
+        shape = tensor.shape
+        if (
+            tensor.type != "tensor(uint8)"
+            or len(shape) != 4
+            or not all(isinstance(side, int) for side in shape[1:3])
+            or shape[3] != 3
+        ):
+            raise ModelLoadError(
+                f"{kind} {self.path} takes {tensor.type} {shape}, not uint8 RGB images of a "
+                "fixed size"
+            )
+        return Size.of_array(shape)
+
+
+def load_model(model_path: Path, threads: int) -> OnnxModel:
+    """Return a model file opened for `threads` threads with its config.json, name and version;
+    raise ModelLoadError when the file or its config is missing, broken or not ONNX."""
+    session = open_session(model_path, threads)
+    config = read_sidecar(model_path, "config.json")
+    name = model_name(model_path, config)
+    return OnnxModel(model_path, session, config, name, model_version(model_path, name))

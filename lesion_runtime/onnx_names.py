@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lesion_core.class_activation import CAM_OUTPUT
+from lesion_core.size import Size
 
 PROBABILITIES = "probabilities"  # (N, 7) class probabilities of every classifier
 MEMBER_PROBABILITIES = "member_probabilities"  # an ensemble's (N, members, 7)
@@ -11,6 +12,6 @@ DERMOSCOPIC_SCORE = "dermoscopic_score"  # the input check's (N,) score
 ENSEMBLE_METADATA = "ensemble"  # the metadata key of an ensemble's members and rule
 
 
-def image_input(width: int, height: int) -> str:
+def image_input(size: Size) -> str:
     """Return the name of an ensemble's uint8 input of that size, e.g. `images_224x168`."""
-    return f"images_{width}x{height}"
+    return f"images_{size}"

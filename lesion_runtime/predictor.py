@@ -13,14 +13,9 @@ import numpy as np
 from lesion_core.colour_constancy import SHADES_OF_GRAY, corrected
 from lesion_core.context import Context
 from lesion_core.labels import CLASS_CODES
+from lesion_core.size import Size
 from lesion_runtime.context_head import load_context_head
-from lesion_runtime.model_file import (
-    ModelLoadError,
-    model_name,
-    model_version,
-    open_session,
-    read_sidecar,
-)
+from lesion_runtime.model_file import ModelLoadError, load_model, read_sidecar
 from lesion_runtime.onnx_names import CLASS_ACTIVATIONS, MEMBER_PROBABILITIES
 
 log = logging.getLogger(__name__)
@@ -44,10 +39,10 @@ class ModelInfo:
     name: str
     version: str
     path: Path
-    input_size: tuple[int, int]  # (height, width)
+    input_size: Size  # the first input's
     config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
-    input_sizes: list[tuple[int, int]] = field(default_factory=list)  # (height, width) each
+    input_sizes: list[Size] = field(default_factory=list)  # one per input (an ensemble's members)
     members: list[str] = field(default_factory=list)  # an ensemble's members, in output order
     uses_context: bool = False  # whether a context model (context.json) sits beside it
 
@@ -56,20 +51,10 @@ class Predictor:
     """Load an exported classifier (training.export) and turn uint8 batches into probabilities."""
 
     def __init__(self, model_path: Path, inference_threads: int = 1) -> None:
-        session = open_session(model_path, inference_threads)
+        model = load_model(model_path, inference_threads)
+        session = model.session
         tensors = session.get_inputs()
-        for tensor in tensors:
-            shape = tensor.shape
-            if (
-                tensor.type != "tensor(uint8)"
-                or len(shape) != 4
-                or not all(isinstance(side, int) for side in shape[1:3])
-                or shape[3] != 3
-            ):
-                raise ModelLoadError(
-                    f"model {model_path} takes {tensor.type} {shape}, not uint8 RGB images of a "
-                    "fixed size"
-                )
+        sizes = [model.image_size(tensor, "model") for tensor in tensors]
         outputs = {o.name: o for o in session.get_outputs()}
         # The class probabilities: the only output, or the one beside the activation maps
         # (and, for an ensemble, its members' probabilities).
@@ -88,7 +73,7 @@ class Predictor:
         # Models ending in global average pooling carry their class activation maps too.
         self._activations = CLASS_ACTIVATIONS if CLASS_ACTIVATIONS in outputs else None
         self._members = MEMBER_PROBABILITIES if MEMBER_PROBABILITIES in outputs else None
-        config = read_sidecar(model_path, "config.json")
+        config = model.config
         # A model trained on colour-corrected images gets its inputs corrected the same way.
         self.colour_constancy = config.get("colour_constancy")
         if self.colour_constancy not in (None, SHADES_OF_GRAY):
@@ -96,15 +81,14 @@ class Predictor:
                 f"model {model_path}: unknown colour_constancy {self.colour_constancy!r} in "
                 f"its config.json (known: {SHADES_OF_GRAY})"
             )
-        name = model_name(model_path, config)
         self.info = ModelInfo(
-            name=name,
-            version=model_version(model_path, name),
+            name=model.name,
+            version=model.version,
             path=model_path,
-            input_size=(int(tensors[0].shape[1]), int(tensors[0].shape[2])),
+            input_size=sizes[0],
             config=config,
             metrics=read_sidecar(model_path, "metrics.json"),
-            input_sizes=[(int(t.shape[1]), int(t.shape[2])) for t in tensors],
+            input_sizes=sizes,
             members=[m["name"] for m in config.get("members", [])] if self._members else [],
         )
         self.context_head = load_context_head(model_path, self.info.version)
@@ -118,20 +102,15 @@ class Predictor:
         return self._activations is not None
 
     @property
-    def sizes(self) -> list[tuple[int, int]]:
-        """Return (width, height) of each of the model's inputs, as the shared preprocessing
-        takes them (one for a classifier, one per member for an ensemble)."""
-        return [(width, height) for height, width in self.info.input_sizes]
-
-    @property
-    def width_height(self) -> tuple[int, int]:
-        """Return (width, height) of the model's first input."""
-        return self.sizes[0]
+    def sizes(self) -> list[Size]:
+        """Return the size of each of the model's inputs (one for a classifier, one per member
+        for an ensemble)."""
+        return self.info.input_sizes
 
     def warm_up(self) -> None:
         """Run batch sizes 1 and many once, and mark the predictor ready."""
         for batch in (1, 4):
-            self.predict([np.zeros((batch, h, w, 3), dtype=np.uint8) for w, h in self.sizes])
+            self.predict([np.zeros((batch, *s.shape, 3), dtype=np.uint8) for s in self.sizes])
         self.ready = True
 
     def _feed(self, inputs: Inputs) -> dict[str, np.ndarray]:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lesion_runtime.model_file import ModelLoadError, model_version, open_session, read_sidecar
+from lesion_core.size import Size
+from lesion_runtime.model_file import ModelLoadError, load_model, read_sidecar
 
 
 @dataclass
@@ -17,7 +18,7 @@ class SegmenterInfo:
     name: str
     version: str
     path: Path
-    input_size: tuple[int, int]  # (width, height)
+    input_size: Size
     metrics: dict = field(default_factory=dict)
 
 
@@ -26,31 +27,25 @@ class Segmenter:
     probabilities."""
 
     def __init__(self, model_path: Path, inference_threads: int = 1) -> None:
-        session = open_session(model_path, inference_threads)
-        (tensor,) = session.get_inputs()
-        shape = tensor.shape
-        if tensor.type != "tensor(uint8)" or len(shape) != 4 or shape[3] != 3:
-            raise ModelLoadError(
-                f"segmenter {model_path} takes {tensor.type} {shape}, not uint8 RGB images"
-            )
-        output = session.get_outputs()[0]
-        if list(output.shape[1:]) != [shape[1], shape[2], 1]:
+        model = load_model(model_path, inference_threads)
+        (tensor,) = model.session.get_inputs()
+        size = model.image_size(tensor, "segmenter")
+        output = model.session.get_outputs()[0]
+        if list(output.shape[1:]) != [*size.shape, 1]:
             raise ModelLoadError(
                 f"segmenter {model_path} outputs {output.shape}, not one map per input pixel"
             )
-        self._session = session
+        self._session = model.session
         self._input = tensor.name
         self._output = output.name
-        config = read_sidecar(model_path, "config.json")
-        name = config.get("name", model_path.stem)
         self.info = SegmenterInfo(
-            name=name,
-            version=model_version(model_path, name),
+            name=model.name,
+            version=model.version,
             path=model_path,
-            input_size=(int(shape[2]), int(shape[1])),
+            input_size=size,
             metrics=read_sidecar(model_path, "segmentation_metrics.json"),
         )
-        self.probabilities(np.zeros((int(shape[1]), int(shape[2]), 3), dtype=np.uint8))
+        self.probabilities(np.zeros((*size.shape, 3), dtype=np.uint8))
 
     def probabilities(self, image: np.ndarray) -> np.ndarray:
         """Return the (height, width) lesion probabilities of one (height, width, 3) uint8 image."""

@@ -13,17 +13,10 @@ import pandas as pd
 from PIL import Image
 from tqdm import tqdm
 
+from lesion_core.decode import ImageTooLargeError, InvalidImageError
 from lesion_core.labels import CLASS_CODES, HMNIST_LABEL_TO_CODE, UnknownLabelError, index_of
-from lesion_core.preprocess import (
-    INPUT_SIZE,
-    PREPROCESSING_ID,
-    ImageTooLargeError,
-    InvalidImageError,
-    Size,
-    image_to_array,
-    preprocess,
-    width_height,
-)
+from lesion_core.preprocess import INPUT_SIZE, PREPROCESSING_ID, image_to_array, preprocess
+from lesion_core.size import Size, SizeLike
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +30,7 @@ class Decoder:
     of the cache key)."""
 
     id: str
-    function: Callable[[Path, Size], np.ndarray]
+    function: Callable[[Path, SizeLike], np.ndarray]
 
 
 SHARED_PREPROCESSING = Decoder(PREPROCESSING_ID, preprocess)
@@ -86,7 +79,7 @@ class Dataset:
 
 def load_dataset(
     path: Path,
-    size: Size = INPUT_SIZE,
+    size: SizeLike = INPUT_SIZE,
     cache_dir: Path | None = None,
     decoder: Decoder = SHARED_PREPROCESSING,
 ) -> Dataset:
@@ -157,7 +150,7 @@ def read_metadata(metadata: Path) -> pd.DataFrame:
 def load_release(
     metadata: Path,
     folders: list[Path],
-    size: Size = INPUT_SIZE,
+    size: SizeLike = INPUT_SIZE,
     cache_dir: Path | None = None,
     decoder: Decoder = SHARED_PREPROCESSING,
 ) -> Dataset:
@@ -181,7 +174,7 @@ def decoded_files(
     files: list[Path],
     prefix: str,
     metadata: Path,
-    size: Size,
+    size: SizeLike,
     cache_dir: Path | None,
     decoder: Decoder = SHARED_PREPROCESSING,
 ) -> np.ndarray:
@@ -190,7 +183,7 @@ def decoded_files(
     raise DataError naming a file that cannot be read."""
 
     def decode() -> dict[str, np.ndarray]:
-        width, height = width_height(size)
+        width, height = Size.of(size)
         images = np.empty((len(files), height, width, 3), dtype=np.uint8)
         for i, file in enumerate(tqdm(files, desc="decoding images", unit="img")):
             try:
@@ -256,7 +249,7 @@ def _cache_key(metadata: Path, paths: list[Path], size: int | tuple, preprocessi
     return digest.hexdigest()[:16]
 
 
-def load_hmnist_csv(csv: Path, size: Size = INPUT_SIZE) -> Dataset:
+def load_hmnist_csv(csv: Path, size: SizeLike = INPUT_SIZE) -> Dataset:
     """Return the images of a Kaggle HMNIST CSV (pixel columns + label), resized to `size`."""
     try:
         table = pd.read_csv(csv)
@@ -280,7 +273,7 @@ def load_hmnist_csv(csv: Path, size: Size = INPUT_SIZE) -> Dataset:
         labels[row - 2] = index_of(code)
 
     shape = (side, side, 3) if channels == 3 else (side, side)
-    width, height = width_height(size)
+    width, height = Size.of(size)
     images = np.empty((len(table), height, width, 3), dtype=np.uint8)
     for i, row in enumerate(tqdm(pixels, desc="converting rows", unit="img")):
         image = Image.fromarray(row.reshape(shape).astype(np.uint8))  # RGB or L

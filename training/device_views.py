@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from lesion_core.preprocess import PREPROCESSING_ID, Size, image_to_array, width_height
+from lesion_core.preprocess import PREPROCESSING_ID, image_to_array
+from lesion_core.size import Size, SizeLike
 from training import device_simulation
 from training.data import cached
 from training.device_simulation import as_device, draw_look
@@ -31,7 +32,7 @@ CHUNK = 64
 PARALLEL_FROM = 1024
 
 
-def image_views(file: Path, sizes: list[Size], count: int, seed: int) -> list[np.ndarray]:
+def image_views(file: Path, sizes: list[SizeLike], count: int, seed: int) -> list[np.ndarray]:
     """Return `count` simulated-device views of one photo at each of `sizes`: a list per size
     of (count, height, width, 3) uint8, reproducible from `seed`."""
     rng = np.random.default_rng(seed)
@@ -45,7 +46,7 @@ def image_views(file: Path, sizes: list[Size], count: int, seed: int) -> list[np
     return [np.stack(views) for views in made]
 
 
-def _chunk_views(job: tuple[list[Path], list[Size], int, list[int]]) -> list[np.ndarray]:
+def _chunk_views(job: tuple[list[Path], list[SizeLike], int, list[int]]) -> list[np.ndarray]:
     """Return image_views for a chunk of files, stacked per size (a worker's job)."""
     files, sizes, count, seeds = job
     per_file = [image_views(f, sizes, count, s) for f, s in zip(files, seeds, strict=True)]
@@ -53,7 +54,7 @@ def _chunk_views(job: tuple[list[Path], list[Size], int, list[int]]) -> list[np.
 
 
 def compute_device_views(
-    files: list[Path], sizes: list[Size], count: int, seed: int, workers: int = WORKERS
+    files: list[Path], sizes: list[SizeLike], count: int, seed: int, workers: int = WORKERS
 ) -> list[np.ndarray]:
     """Return (N, count, height, width, 3) uint8 views of `files` for each of `sizes`."""
     seeds = [int(s) for s in np.random.default_rng(seed).integers(2**31, size=len(files))]
@@ -74,7 +75,7 @@ def compute_device_views(
 
 def device_views(
     files: list[Path],
-    sizes: list[Size],
+    sizes: list[SizeLike],
     count: int,
     seed: int,
     cache_dir: Path | None = None,
@@ -87,7 +88,7 @@ def device_views(
             "|".join(
                 [
                     *map(str, files),
-                    *(f"{w}x{h}" for w, h in map(width_height, sizes)),
+                    *(f"{w}x{h}" for w, h in map(Size.of, sizes)),
                     str(count),
                     str(seed),
                     PREPROCESSING_ID,

@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from lesion_core.labels import index_of
-from lesion_core.preprocess import Size
+from lesion_core.size import SizeLike
 from training.data import DataError, decoded_files
 
 PARTS = ("train", "val", "test")
@@ -66,7 +66,7 @@ def load_isic2017(folder: Path, seed: int = SPLIT_SEED) -> Isic2017Images:
 
 
 def isic2017_arrays(
-    folder: Path, size: Size, part: str, cache_dir: Path | None = None
+    folder: Path, size: SizeLike, part: str, cache_dir: Path | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return one part's images, preprocessed like uploads at `size`, and their labels."""
     chosen = load_isic2017(folder).subset(part)

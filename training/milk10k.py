@@ -16,7 +16,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
 from lesion_core.labels import CLASS_CODES, index_of
-from lesion_core.preprocess import Size
+from lesion_core.size import SizeLike
 from training.data import DataError, decoded_files
 
 VAL_FRACTION = 1 / 3  # of the lesions, for choosing recipes
@@ -89,7 +89,7 @@ def load_milk10k(
 
 
 def training_images(
-    folder: Path, size: Size, cache_dir: Path | None = None
+    folder: Path, size: SizeLike, cache_dir: Path | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return MILK10k's dermoscopic images outside its validation third (our seven classes),
     preprocessed like uploads at `size`, their labels and their image ids: extra training data

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lesion_core.preprocess import Size
+from lesion_core.size import SizeLike
 from lesion_runtime.scoring.metrics import balanced_accuracy, melanoma_recall
 from training.data import decoded_files, load_dataset
 from training.isic2017 import isic2017_arrays
@@ -43,7 +43,7 @@ class SourceSet:
 
 
 def source_sets(
-    folders: SourceFolders, part: str, size: Size, cache_dir: Path | None = None
+    folders: SourceFolders, part: str, size: SizeLike, cache_dir: Path | None = None
 ) -> list[SourceSet]:
     """Return every available source's `part` ("val" or "test") at `size`; MILK10k only has
     "val"."""
@@ -59,7 +59,7 @@ def source_sets(
     return sets
 
 
-def milk10k_validation(folder: Path, size: Size, cache_dir: Path | None) -> SourceSet:
+def milk10k_validation(folder: Path, size: SizeLike, cache_dir: Path | None) -> SourceSet:
     """Return MILK10k's dermoscopic validation third (our seven classes) at `size`."""
     held = load_milk10k(folder).subset("val")
     images = decoded_files(held.files, "milk10k-val", folder / "metadata.csv", size, cache_dir)

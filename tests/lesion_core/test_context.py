@@ -28,7 +28,7 @@ def test_ham10000_and_isic_sites_map_onto_one_coding(site, coded):
     assert parse_context(site=site).site == coded
 
 
-def test_every_ham10000_localisation_but_unknown_is_accepted():
+def test_every_ham10000_localization_but_unknown_is_accepted():
     assert set(HAM10000_SITES) | set(ISIC_SITES) <= set(ACCEPTED_SITES)
     assert all(parse_context(site=s).site for s in ACCEPTED_SITES)
 

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from lesion_core.context import Context
+from lesion_core.decode import ImageTooLargeError, InvalidImageError
 from lesion_core.dicom import dicom_image, is_dicom
-from lesion_core.preprocess import ImageTooLargeError, InvalidImageError
 from tests.dicom_files import PATIENT_ID, PATIENT_NAME, dicom_of
 from tests.servers import REPO_ROOT
 

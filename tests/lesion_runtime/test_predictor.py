@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from lesion_core.size import Size
 from lesion_runtime.model_file import ModelLoadError, check_model_file
 from lesion_runtime.predictor import Predictor
 from tests.backend.onnx_models import colour_classifier
@@ -34,7 +35,7 @@ def test_predictor_reads_input_size_and_version(predictor):
 
 def test_a_non_square_model_takes_height_by_width_images(tmp_path):
     wide = Predictor(colour_classifier(tmp_path / "wide"))
-    assert wide.info.input_size == (120, 160) and wide.width_height == (160, 120)
+    assert wide.info.input_size == Size(width=160, height=120)
     assert wide.info.name == "wide"  # config.json's name
     image = np.random.default_rng(2).integers(0, 256, (120, 160, 3), dtype=np.uint8)
     probabilities, activations, members = wide.predict_explained(image[None])
@@ -91,7 +92,7 @@ def test_a_model_trained_with_colour_constancy_sees_what_training_saw(tmp_path):
     (path.parent / "config.json").write_text(f'{{"colour_constancy": "{SHADES_OF_GRAY}"}}')
     served = Predictor(path)
     upload = encode(lesion_like_image(200, 150))
-    image = preprocess(upload, served.width_height)[None]
+    image = preprocess(upload, served.info.input_size)[None]
     # Training corrects the shared preprocessing's output (training.highres.sources); serving
     # must give the network exactly that.
     trained_on = corrected(image, SHADES_OF_GRAY)

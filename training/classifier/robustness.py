@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from lesion_core.preprocess import INPUT_SIZE, Size, image_to_array, open_image, width_height
+from lesion_core.decode import open_image
+from lesion_core.preprocess import INPUT_SIZE, image_to_array
+from lesion_core.size import Size, SizeLike
 from lesion_runtime.scoring.metrics import balanced_accuracy
 from training.classifier.scored_model import ScoredModel, as_scored
 from training.data import image_files
@@ -45,13 +47,13 @@ def exposed(images: np.ndarray, factor: float) -> np.ndarray:
 
 
 def views(
-    files: list[Path], size: Size = INPUT_SIZE, device_only: bool = False
+    files: list[Path], size: SizeLike = INPUT_SIZE, device_only: bool = False
 ) -> dict[str, np.ndarray]:
     """Return the model inputs of each file as served (`original`), of its centre crop, of its
     horizontal and vertical mirror images, of darker and brighter copies (EXPOSURES) and of the
     DEVICE_SHIFTS; `size` is a side or (width, height). `device_only`: the original and the
     DEVICE_SHIFTS alone."""
-    width, height = width_height(size)
+    width, height = Size.of(size)
     original = np.empty((len(files), height, width, 3), dtype=np.uint8)
     cropped = np.empty_like(original)
     for i, file in enumerate(files):

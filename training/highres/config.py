@@ -3,11 +3,11 @@ parses, the recipe reads and config.json records. No TensorFlow."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from lesion_core.colour_constancy import SHADES_OF_GRAY
+from lesion_core.size import Size
 from training.cli import (
     SettingsError,
     cache_option,
@@ -21,7 +21,7 @@ from training.cli import (
 from training.highres.variants import VARIANTS, Variant, recorded_variant
 
 DEFAULT_SPLIT = Path("models/resnet_small_2x/split.csv")
-IMAGE_SIZE = (160, 120)  # (width, height): 4:3 like the photos; see the model card for why
+IMAGE_SIZE = Size(160, 120)  # 4:3 like the photos; see the model card for why
 MIN_SIDE = 32  # the network's total stride
 DESCRIPTION = (
     "Fine-tune EfficientNet-Lite0, Lite1 or Lite2 (ImageNet weights) on HAM10000, on the "
@@ -30,22 +30,25 @@ DESCRIPTION = (
 )
 
 
-def parse_image_size(text: str) -> tuple[int, int]:
-    """Return (width, height) from `WIDTHxHEIGHT`; raise SettingsError when it is not one."""
-    match = re.fullmatch(r"(\d+)x(\d+)", text)
-    if match is None or min(int(match[1]), int(match[2])) < MIN_SIDE:
+def parse_image_size(text: str) -> Size:
+    """Return the Size written as `WIDTHxHEIGHT`; raise SettingsError when it is not one."""
+    try:
+        size = Size.parse(text)
+    except ValueError:
+        size = None
+    if size is None or min(size) < MIN_SIDE:
         raise SettingsError(
             f"--image-size {text}: give WIDTHxHEIGHT in pixels, each side at least {MIN_SIDE}, "
             "e.g. 192x144"
         )
-    return int(match[1]), int(match[2])
+    return size
 
 
-def recorded_architecture(config: dict) -> tuple[Variant, tuple[int, int]]:
-    """Return the variant and (width, height) that a run's config.json records: Lite0 at
+def recorded_architecture(config: dict) -> tuple[Variant, Size]:
+    """Return the variant and input size that a run's config.json records: Lite0 at
     IMAGE_SIZE for a run from before they were recorded (the shipped one)."""
-    width, height = config.get("image_size", IMAGE_SIZE)
-    return recorded_variant(config.get("architecture")), (int(width), int(height))
+    size = Size.of(config.get("image_size", IMAGE_SIZE))
+    return recorded_variant(config.get("architecture")), size
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,6 +141,6 @@ class HighresConfig:
         return VARIANTS[self.variant]
 
     @property
-    def size(self) -> tuple[int, int]:
-        """Return --image-size as (width, height)."""
+    def size(self) -> Size:
+        """Return --image-size."""
         return parse_image_size(self.image_size)

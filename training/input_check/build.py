@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from lesion_core.check_input import CHECK_SIZE
-from lesion_core.preprocess import PREPROCESSING_ID, width_height
+from lesion_core.preprocess import PREPROCESSING_ID
+from lesion_core.size import Size
 from lesion_runtime.onnx_names import DERMOSCOPIC_SCORE, PROBABILITIES
 from training.cli import option, parse, setup_logging
 from training.data import DataError
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "onnx_max_difference": difference,
     }
-    width, height = width_height(CHECK_SIZE)
+    width, height = Size.of(CHECK_SIZE)
     config = {
         "name": "input_check",
         "threshold": THRESHOLD,

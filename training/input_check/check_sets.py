@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from lesion_core.preprocess import Size, image_to_array
+from lesion_core.preprocess import image_to_array
+from lesion_core.size import SizeLike
 from training.data import (
     DataError,
     cache_path,
@@ -80,13 +81,13 @@ class CheckSets:
     ood: OodImages
 
 
-def decoded(files: list[Path], prefix: str, metadata: Path, size: Size, cache_dir: Path | None):
+def decoded(files: list[Path], prefix: str, metadata: Path, size: SizeLike, cache_dir: Path | None):
     """Return the files read as the service reads uploads, (N, H, W, 3) uint8, cached in
     `cache_dir` under `prefix`."""
     return decoded_files(files, prefix, metadata, size, cache_dir, CHECK_DECODER)
 
 
-def load_milk_kind(folder: Path, kind: str, size: Size, cache_dir: Path | None) -> MilkImages:
+def load_milk_kind(folder: Path, kind: str, size: SizeLike, cache_dir: Path | None) -> MilkImages:
     """Return every MILK10k image of `kind`, read as the service reads uploads (the images
     cached in `cache_dir`)."""
     found = load_milk10k(folder, kind, every_diagnosis=True)
@@ -94,7 +95,7 @@ def load_milk_kind(folder: Path, kind: str, size: Size, cache_dir: Path | None) 
     return MilkImages(images, found.labels, found.lesion_ids, found.part)
 
 
-def load_isic2017_parts(folder: Path, size: Size, cache_dir: Path | None) -> PartedImages:
+def load_isic2017_parts(folder: Path, size: SizeLike, cache_dir: Path | None) -> PartedImages:
     """Return ISIC 2017's images at the check's size, with their diagnoses and parts."""
     found = load_isic2017(folder)
     images = decoded(found.files, "check-isic2017", folder / "labels.csv", size, cache_dir)
@@ -110,7 +111,7 @@ def tile_parts(count: int, seed: int = TILE_SEED) -> np.ndarray:
     return parts
 
 
-def load_tiles(folder: Path, size: Size, cache_dir: Path | None) -> PartedImages:
+def load_tiles(folder: Path, size: SizeLike, cache_dir: Path | None) -> PartedImages:
     """Return the total-body-photo tiles of `folder/images` at the check's size, with parts."""
     files = sorted((folder / "images").glob("*.jpg"))
     if not files:
@@ -119,7 +120,7 @@ def load_tiles(folder: Path, size: Size, cache_dir: Path | None) -> PartedImages
     return PartedImages(images, np.full(len(files), -1), tile_parts(len(files)))
 
 
-def shifted_views(files: list[Path], size: Size) -> dict[str, np.ndarray]:
+def shifted_views(files: list[Path], size: SizeLike) -> dict[str, np.ndarray]:
     """Return each of TEST_SHIFTS applied to the files, preprocessed like uploads."""
     made: dict[str, list[np.ndarray]] = {name: [] for name in TEST_SHIFTS}
     for file in files:
@@ -135,7 +136,7 @@ def load_check_sets(
     milk_folder: Path,
     ood_folder: Path,
     split_file: Path,
-    size: Size,
+    size: SizeLike,
     cache_dir: Path | None,
     *,
     isic2017_folder: Path,

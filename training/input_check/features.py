@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lesion_core.check_input import CHECK_SIZE, check_views
-from lesion_core.preprocess import Size, width_height
+from lesion_core.size import Size, SizeLike
 from training.data import Decoder
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ CHECK_DECODER = Decoder(
 )  # how the check's images are read when it is fitted, as the service reads them
 
 
-def build_feature_model(size: Size = CHECK_SIZE) -> keras.Model:
+def build_feature_model(size: SizeLike = CHECK_SIZE) -> keras.Model:
     """Return Lite0 (ImageNet weights) up to block 10: a uint8-range image of `size` (a side, or
     (width, height)) to the per-channel mean and spread of the TAPS outputs (384 features)."""
     import keras  # here: the CLIs' --help must not load TensorFlow
@@ -42,7 +42,7 @@ def build_feature_model(size: Size = CHECK_SIZE) -> keras.Model:
         load_imagenet_weights,
     )
 
-    width, height = width_height(size)
+    width, height = Size.of(size)
     inputs = keras.Input((height, width, 3), name="image")
     trunk = keras.Model(inputs, efficientnet_lite_layers(inputs, blocks=(0, STOP_BLOCK)))
     load_imagenet_weights(trunk, default_checkpoint())

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from lesion_core.check_input import check_views
-from lesion_core.preprocess import Size, width_height
+from lesion_core.size import Size, SizeLike
 from training.data import DataError
 from training.device_simulation import disc_masked, scaled_colours
 from training.input_check.features import CHECK_DECODER
@@ -52,7 +52,7 @@ def group_of(kind: str, original: str, path: str) -> str:
     return path
 
 
-def load_ood(folder: Path, size: Size) -> OodImages:
+def load_ood(folder: Path, size: SizeLike) -> OodImages:
     """Return every image of `folder/index.csv` as the input check's model sees an upload."""
     index = folder / "index.csv"
     if not index.is_file():
@@ -88,11 +88,11 @@ def round_field(path: Path, retina: bool) -> bytes:
     return buffer.getvalue()
 
 
-def synthetic_images(count: int, size: Size, seed: int = 0) -> list[tuple[str, np.ndarray]]:
+def synthetic_images(count: int, size: SizeLike, seed: int = 0) -> list[tuple[str, np.ndarray]]:
     """Return `count` (pattern, image) pairs of what no camera sends but users may: flat colours,
     noise, gradients, stripes, checkerboards and soft blobs, in random colours."""
     rng = np.random.default_rng(seed)
-    width, height = width_height(size)
+    width, height = Size.of(size)
     y, x = np.mgrid[0:height, 0:width] / max(width, height)
     made = []
     for i in range(count):

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 from sklearn.model_selection import GroupShuffleSplit
 
-from lesion_core.preprocess import Size, width_height
+from lesion_core.size import Size, SizeLike
 from training.cli import (
     SettingsError,
     cache_option,
@@ -42,7 +42,7 @@ SPLIT = Path("models/resnet_small_2x/split.csv")
 WATERMARK_BOX = (0.0, 0.55, 0.5, 1.0)  # left, top, right, bottom as fractions: DermNet's logo
 # Input sizes measured: the square the check has had, a larger square, and the 4:3 view that
 # the shared decode gives anyway (the segmenter's input, the quality warnings' copy).
-CANDIDATE_SIZES: tuple[Size, ...] = (64, 96, (128, 96))
+CANDIDATE_SIZES: tuple[SizeLike, ...] = (64, 96, (128, 96))
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class CheckDataSettings:
                 f"--tiles {self.tiles}: no images/ folder; point it at shared/data/isic2024_tbp"
             )
 
-    def load(self, size: Size) -> CheckSets:
+    def load(self, size: SizeLike) -> CheckSets:
         """Return the check's image sets at `size` (training.input_check.check_sets)."""
         return load_check_sets(self.data, self.milk10k, self.ood, SPLIT, size, self.cache_dir,
                                isic2017_folder=self.isic2017, tiles_folder=self.tiles)  # fmt: skip
@@ -125,7 +125,7 @@ class StudySettings(CheckDataSettings):
     )
 
 
-def study_size(args: CheckDataSettings, size: Size) -> dict:
+def study_size(args: CheckDataSettings, size: SizeLike) -> dict:
     """Return the held-out figures and the leave-one-kind-out figures of a check at `size`."""
     sets = args.load(size)
     feats = check_features(sets)
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         results["shipped"] = study_shipped(args, args.shipped)
         log.info("shipped: %s", json.dumps(results["shipped"]))
     for size in CANDIDATE_SIZES:
-        name = "x".join(map(str, width_height(size)))
+        name = str(Size.of(size))
         results[name] = study_size(args, size)
         log.info("%s: %s", name, json.dumps(results[name]))
     if args.out:

@@ -14,13 +14,8 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from lesion_core.preprocess import (
-    RESAMPLE,
-    SEGMENTER_INPUT,
-    ImageTooLargeError,
-    InvalidImageError,
-    preprocess_for_segmenter,
-)
+from lesion_core.decode import ImageTooLargeError, InvalidImageError
+from lesion_core.preprocess import RESAMPLE, SEGMENTER_INPUT, preprocess_for_segmenter
 from training.data import (
     DataError,
     Dataset,

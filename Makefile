@@ -105,7 +105,7 @@ evaluate-segmenter: $(STAMP) ## score $(SEGMENTER) and the Otsu baseline on its 
 
 bench: $(STAMP) $(ENSEMBLES) ## run the benchmark scripts
 	$(BIN)/python benchmarks/serving_latency.py
-	$(BIN)/python benchmarks/localisation_latency.py
+	$(BIN)/python benchmarks/localization_latency.py
 	$(BIN)/python benchmarks/input_check_cost.py
 	$(BIN)/python benchmarks/field_of_view_cost.py
 	$(BIN)/python benchmarks/request_profile.py

@@ -14,7 +14,6 @@ from backend.errors import register_error_handlers
 from backend.info_routes import info
 from backend.log_format import configure_logging
 from backend.metrics import publish_model, register_metrics_endpoint
-from backend.model_timing import TimedPredictor, TimedSegmenter
 from backend.rate_limit import limit_megapixels, limit_rate
 from backend.request_log import register_request_log
 from backend.routes import api
@@ -59,12 +58,12 @@ def create_app(
         predictors = [predictor] if isinstance(predictor, Predictor) else list(predictor)
     for each in predictors:
         publish_model("classifier", each.info.name, each.info.version)
-    app.extensions["classifiers"] = Classifiers([TimedPredictor(p) for p in predictors])
+    app.extensions["classifiers"] = Classifiers(predictors)
     if segmenter is None and settings.segmenter_path is not None:
         segmenter = Segmenter(settings.segmenter_path, settings.inference_threads)
     if segmenter is not None:
         publish_model("segmenter", segmenter.info.name, segmenter.info.version)
-    app.extensions["segmenter"] = None if segmenter is None else TimedSegmenter(segmenter)
+    app.extensions["segmenter"] = segmenter
     if input_checker is None and settings.input_check_path is not None:
         input_checker = InputChecker(settings.input_check_path, settings.inference_threads)
     if input_checker is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PIL import Image
 
 from lesion_api.service import ImageFormat
-from lesion_core.preprocess import ACCEPTED_FORMATS
+from lesion_core.decode import ACCEPTED_FORMATS
 
 Image.init()  # register every plugin, so MIME and the extensions below are complete
 

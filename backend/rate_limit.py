@@ -16,8 +16,8 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 
 from backend.auth import PUBLIC_PATHS
 from backend.errors import ApiError, error_body
-from lesion_core.preprocess import open_image
-from lesion_runtime.classify import Upload
+from lesion_core.decode import open_image
+from lesion_runtime.decoding import Upload
 
 MEGAPIXEL_PREFIX = "lesion-classifier-megapixels"
 

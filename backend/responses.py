@@ -8,7 +8,7 @@ from flask import Response, current_app
 from backend.errors import ApiError
 from lesion_api.base import WireModel
 from lesion_api.errors import ErrorDetail
-from lesion_api.localisation import Lesion, Localisation
+from lesion_api.localization import Lesion, LocalizeAnswer
 from lesion_api.predictions import FileError, Prediction, PredictionList
 from lesion_core.lesion_outline import Outline
 
@@ -35,7 +35,7 @@ def prediction_list(
     )
 
 
-def localisation(
+def localization(
     answer: Prediction,
     lesion: Outline,
     mask: str,
@@ -43,9 +43,9 @@ def localisation(
     heatmap_class: str | None,
     heatmap_size: tuple[int, int] | None,
     segmenter_version: str,
-) -> Localisation:
+) -> LocalizeAnswer:
     """Return the /predict answer plus the lesion, the heat-map and the segmenter's version."""
-    return Localisation(
+    return LocalizeAnswer(
         **answer.model_dump(),
         lesion=Lesion(
             found=lesion.box is not None,

@@ -11,7 +11,7 @@ from flask import Blueprint, request
 from backend import route_support as parts
 from backend.context import request_context
 from backend.errors import ApiError
-from backend.localisation import localise
+from backend.localization import localize_upload
 from backend.openapi import Operation, Reply, documented
 from backend.rate_limit import charge_megapixels
 from backend.responses import json_response, prediction_list
@@ -19,7 +19,7 @@ from backend.route_support import PARAMETER_ERRORS
 from backend.service import classify
 from backend.uploads import FIELD, read_uploads
 from lesion_api.errors import ErrorBody
-from lesion_api.localisation import Localisation
+from lesion_api.localization import LocalizeAnswer
 from lesion_api.predictions import PredictAnswer
 from lesion_api.requests import (
     LocalizeForm,
@@ -107,7 +107,7 @@ def predict():
     Operation(
         "Classify one image, outline its lesion and show what the classifier looked at",
         {
-            200: Reply("the prediction, the lesion's outline and the heat-map", Localisation),
+            200: Reply("the prediction, the lesion's outline and the heat-map", LocalizeAnswer),
             **UPLOAD_ERRORS,
             400: Reply(
                 "missing_file, empty_file, invalid_image, too_many_files, unknown_class, "
@@ -116,7 +116,7 @@ def predict():
             ),
             404: Reply("unknown_model: no classifier of that name (GET /models)", ErrorBody),
             503: Reply(
-                "not_ready, busy (Retry-After), or localisation_unavailable: no segmenter "
+                "not_ready, busy (Retry-After), or localization_unavailable: no segmenter "
                 "configured",
                 ErrorBody,
             ),
@@ -136,7 +136,7 @@ def localize():
     segmenter = parts.segmenter()
     if segmenter is None:
         raise ApiError(
-            503, "localisation_unavailable", "this server runs without a lesion segmenter"
+            503, "localization_unavailable", "this server runs without a lesion segmenter"
         )
     settings = parts.settings()
     (upload,) = read_uploads(request, 1, ONE_IMAGE.format(max_files=settings.max_files))
@@ -144,7 +144,7 @@ def localize():
     predictor = parts.ready_predictor(chosen.model)
     charge_megapixels([upload])
     with parts.slots().held():
-        answer = localise(
+        answer = localize_upload(
             upload,
             predictor,
             segmenter,

@@ -8,11 +8,12 @@ from contextlib import contextmanager
 
 from backend.errors import ApiError
 from backend.metrics import record_input_check_flag
+from backend.model_timing import timed
 from lesion_api.predictions import Prediction
 from lesion_core.context import Context
-from lesion_core.preprocess import DecodeLimits
+from lesion_core.decode import DecodeLimits
 from lesion_runtime import classify as runtime
-from lesion_runtime.classify import Refused, Upload
+from lesion_runtime.decoding import Refused, Upload
 from lesion_runtime.input_check import InputChecker
 from lesion_runtime.predictor import Predictor
 
@@ -58,7 +59,8 @@ def classify(
     checker: InputChecker | None = None,
     contexts: Sequence[Context] | None = None,
 ) -> list[Prediction | ApiError]:
-    """Return lesion_runtime.classify's answer per upload, each refusal as its ApiError."""
-    results = runtime.classify(uploads, predictor, limits, checker, contexts)
+    """Return lesion_runtime.classify's answer per upload (each model call timed), each refusal
+    as its ApiError."""
+    results = runtime.classify(uploads, predictor, limits, checker, contexts, timed)
     count_flags([r for r in results if isinstance(r, Prediction)])
     return [api_error(r) if isinstance(r, Refused) else r for r in results]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from limits import parse_many
 
-from lesion_core.preprocess import DEFAULT_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, DecodeLimits
+from lesion_core.decode import DEFAULT_DECODE_BUDGET_MB, DEFAULT_MAX_PIXELS, DecodeLimits
 from lesion_runtime.shipped import (
     DEFAULT_INPUT_CHECK_PATH,
     DEFAULT_MODEL_PATH,

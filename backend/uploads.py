@@ -13,7 +13,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDeco
 from backend.errors import ApiError
 from backend.formats import ACCEPTED_MEDIA_TYPES
 from backend.request_log import note_upload_sizes
-from lesion_runtime.classify import Upload
+from lesion_runtime.decoding import Upload
 
 FIELD = "file"  # the multipart field that carries images
 PARTS_KEY = "lesion.multipart_parts"  # where a request's parsed parts are kept (WSGI environ)

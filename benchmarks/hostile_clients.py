@@ -84,7 +84,7 @@ def bomb_peaks(url: str, master: int) -> list[str]:
 
 def liveness_under_load(url: str, uploads: int) -> str:
     """Return a line: /livez latencies (median, max) while `uploads` 20-megapixel PNGs are
-    being localised at once."""
+    being localized at once."""
     name, data, media_type = pixel_bomb("png8", 4500)
     started = threading.Event()
 

@@ -30,7 +30,7 @@ from backend.app import create_app  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 from lesion_core import preprocess  # noqa: E402
 from lesion_core.preprocess import preprocess_groups  # noqa: E402
-from lesion_runtime.classify import Upload  # noqa: E402
+from lesion_runtime.decoding import Upload  # noqa: E402
 from lesion_runtime.input_check import InputChecker  # noqa: E402
 from lesion_runtime.predictor import Predictor  # noqa: E402
 from lesion_runtime.shipped import DEFAULT_INPUT_CHECK_PATH, DEFAULT_MODEL_PATH  # noqa: E402
@@ -90,8 +90,8 @@ def main() -> int:
             totals[1].extend(cpu)
     upload = Upload(data, "lesion.jpg")
     model_alone, with_views = (
-        [[predictor.width_height]],
-        [[predictor.width_height], checker.view_sizes],
+        [[predictor.info.input_size]],
+        [[predictor.info.input_size], checker.view_sizes],
     )
     decode = milliseconds(lambda: preprocess_groups(data, model_alone), args.count)
     shared = milliseconds(lambda: preprocess_groups(data, with_views), args.count)

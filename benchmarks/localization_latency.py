@@ -1,4 +1,4 @@
-"""How long does localisation take per 600×450 upload on one CPU core?
+"""How long does localization take per 600×450 upload on one CPU core?
 
 Pins the process to one core, runs every model with one ONNX Runtime thread, and prints the
 median milliseconds per image over the 600×450 demo samples for:
@@ -8,7 +8,7 @@ median milliseconds per image over the 600×450 demo samples for:
 - the whole /localize service call: the preprocessings, classifier with activation maps,
   segmenter, the input check (as the service runs it by default), and encoding the mask and
   heat-map PNGs.
-Run: `make bench` (or `.venv/bin/python benchmarks/localisation_latency.py --help`).
+Run: `make bench` (or `.venv/bin/python benchmarks/localization_latency.py --help`).
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from backend.localisation import localise  # noqa: E402
+from backend.localization import localize_upload  # noqa: E402
+from lesion_core.decode import DecodeLimits  # noqa: E402
 from lesion_core.lesion_outline import outline  # noqa: E402
-from lesion_core.preprocess import DecodeLimits, preprocess_for_segmenter  # noqa: E402
-from lesion_runtime.classify import Upload  # noqa: E402
+from lesion_core.preprocess import preprocess_for_segmenter  # noqa: E402
+from lesion_runtime.decoding import Upload  # noqa: E402
 from lesion_runtime.input_check import InputChecker  # noqa: E402
 from lesion_runtime.predictor import Predictor  # noqa: E402
 from lesion_runtime.segmenter import Segmenter  # noqa: E402
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def service(data: bytes) -> object:
         upload = Upload(data, None)
-        return localise(upload, predictor, segmenter, DecodeLimits(), checker=checker)
+        return localize_upload(upload, predictor, segmenter, DecodeLimits(), checker=checker)
 
     print(f"machine: {platform.processor() or platform.machine()}, pinned to 1 core, 1 thread")
     print(f"images: {len(uploads)} from {args.images}, {args.rounds} rounds")

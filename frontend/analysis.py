@@ -12,8 +12,8 @@ from frontend.responses import FileError, Localization, Prediction
 PART_OVERHEAD_BYTES = 1024
 
 Outcome = Prediction | BackendError
-# Localisations by (image fingerprint, class code or "" for the predicted class); None where the
-# backend cannot localise, so a page rerun does not ask again.
+# Localizations by (image fingerprint, class code or "" for the predicted class); None where the
+# backend cannot localize, so a page rerun does not ask again.
 LocalizationMemo = MutableMapping[tuple[str, str], Localization | None]
 # Predictions by image fingerprint, for images /predict answered because /localize could not.
 PredictionMemo = MutableMapping[str, Prediction]
@@ -35,33 +35,33 @@ def analyse(
     """Return a Prediction, or the BackendError that refused it, for each file, in order.
 
     Each image costs one request: /localize, whose answer carries the prediction as well as what
-    the page draws over the image. Where the backend cannot localise, the images go to /predict in
+    the page draws over the image. Where the backend cannot localize, the images go to /predict in
     batches instead. Answers are remembered, so a rerun of the page sends only new images; a
     backend that is down raises BackendError.
     """
     refused: dict[str, BackendError] = {}
     keys = [fingerprint(file[1]) for file in files]
-    unlocalised: list[tuple[ImageFile, str]] = []  # with their fingerprints
+    unlocalized: list[tuple[ImageFile, str]] = []  # with their fingerprints
     for file, key in zip(files, keys, strict=True):
         if key in refused or remembered(key, localizations, predictions):
             continue
-        # Once the backend says it cannot localise, the other images go straight to /predict,
-        # and are remembered as not localisable, so their result cards do not ask either.
-        if unlocalised or (key, "") in localizations:
+        # Once the backend says it cannot localize, the other images go straight to /predict,
+        # and are remembered as not localizable, so their result cards do not ask either.
+        if unlocalized or (key, "") in localizations:
             localizations[(key, "")] = None
-            unlocalised.append((file, key))
+            unlocalized.append((file, key))
             continue
         try:
             localizations[(key, "")] = client.localize(file)
         except LocalizationUnavailable:
             localizations[(key, "")] = None
-            unlocalised.append((file, key))
+            unlocalized.append((file, key))
         except BackendError as exc:
             if not _refused(exc):
                 raise
             refused[key] = exc
-    outcomes = classify(client, [f for f, _ in unlocalised], max_files, max_bytes, predictions)
-    for (_, key), outcome in zip(unlocalised, outcomes, strict=True):
+    outcomes = classify(client, [f for f, _ in unlocalized], max_files, max_bytes, predictions)
+    for (_, key), outcome in zip(unlocalized, outcomes, strict=True):
         if isinstance(outcome, BackendError):
             refused[key] = outcome
     return [remembered(k, localizations, predictions) or refused[k] for k in keys]
@@ -78,7 +78,7 @@ def remembered(
 def localize(
     client: BackendClient, file: ImageFile, class_code: str | None, memo: LocalizationMemo
 ) -> Localization | None:
-    """Return the image's localisation for `class_code`, or None where the backend cannot localise.
+    """Return the image's localization for `class_code`, or None where the backend cannot localize.
 
     A `class_code` of None asks about the predicted class. Answers are kept in `memo`, so each
     image and class is asked once; other failures raise BackendError.

@@ -22,8 +22,8 @@ MODELS_PER_ROW = 3
 
 def init_memos() -> None:
     """Create the session's memos of answers by model version (a changed model starts afresh):
-    localisations by image fingerprint and class, and predictions of images the backend could
-    not localise."""
+    localizations by image fingerprint and class, and predictions of images the backend could
+    not localize."""
     if "localizations" not in st.session_state:
         st.session_state.localizations = {}
     if "predictions" not in st.session_state:
@@ -33,7 +33,7 @@ def init_memos() -> None:
 def memos_for(
     model: ModelSummary | None, context: Mapping[str, str] | None = None
 ) -> tuple[LocalizationMemo, PredictionMemo]:
-    """Return the remembered localisations and predictions of `model` (None: the only model of
+    """Return the remembered localizations and predictions of `model` (None: the only model of
     a backend without /models, known by the version /health names) given `context`."""
     version = model.version if model is not None else st.session_state.health.model_version
     key = version + "".join(f"|{k}={v}" for k, v in sorted((context or {}).items()) if v)

@@ -139,7 +139,7 @@ def show_uploads(client: BackendClient, meta: Metadata, picked: Picked, health: 
             f"upload{i}",
             outcome,
             meta,
-            memos_for(picked.first, contexts[i])[0],  # its localisations, by model and context
+            memos_for(picked.first, contexts[i])[0],  # its localizations, by model and context
             health,
             model=picked.first,
         )

@@ -25,6 +25,7 @@ from frontend.responses import (
 ImageFile = tuple[str, bytes, str]
 # Paths whose 4xx answers refuse the uploaded image itself.
 UPLOAD_PATHS = ("/predict", "/localize")
+UNAVAILABLE_CODES = ("localization_unavailable", "localisation_unavailable")
 
 
 class BackendError(Exception):
@@ -119,7 +120,7 @@ class BackendClient:
     def localize(self, file: ImageFile, class_code: str | None = None) -> Localization:
         """Return the image's prediction, lesion and heat-map (for `class_code`, else top class).
 
-        Raises LocalizationUnavailable when the backend cannot localise at all.
+        Raises LocalizationUnavailable when the backend cannot localize at all.
         """
         name, data, mime = file
         form = ({"class": class_code} if class_code else {}) | self._model_field()
@@ -132,11 +133,12 @@ class BackendClient:
                 data=form or None,
             )
         except BackendError as exc:
-            # 404/405: a backend older than /localize; 503 with this code: no segmenter loaded.
+            # 404/405: a backend older than /localize; 503 with one of these codes: no segmenter
+            # loaded (a backend from before the API's one spelling says `localisation_`).
             older = exc.status in (404, 405) and exc.code != "unknown_model"
-            if older or exc.code == "localisation_unavailable":
+            if older or exc.code in UNAVAILABLE_CODES:
                 raise LocalizationUnavailable(
-                    "Localisation is unavailable on this server: it shows the prediction only.",
+                    "Localization is unavailable on this server: it shows the prediction only.",
                     exc.status,
                     exc.code,
                 ) from None

@@ -37,7 +37,7 @@ RESEARCH_AIDS = "The overlays are research aids, not a diagnosis."
 OVERLAYS_OFF = "Overlays off: the image as uploaded."
 # The heat-map picker's first choice; no class code is spelt like it.
 PREDICTED = "predicted"
-UNAVAILABLE = "Localisation is unavailable on this server: no lesion outline or heat-map."
+UNAVAILABLE = "Localization is unavailable on this server: no lesion outline or heat-map."
 NO_OVERLAYS = "No lesion outline or heat-map: {reason}"
 
 

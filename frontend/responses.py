@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lesion_api.localisation import Lesion, Localisation
+from lesion_api.localization import Lesion, LocalizeAnswer
 from lesion_api.predictions import (
     Agreement,
     FileError,
@@ -145,7 +145,7 @@ def parse_predictions(body: Any, count: int) -> list[Prediction | FileError]:
 
 def parse_localization(body: Any) -> Localization:
     """Return the Localization in a 200 /localize body."""
-    answer = Localisation.model_validate(body)
+    answer = LocalizeAnswer.model_validate(body)
     return Localization(
         prediction=Prediction(**{name: getattr(answer, name) for name in Prediction.model_fields}),
         lesion=answer.lesion,

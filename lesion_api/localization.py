@@ -33,7 +33,7 @@ class Lesion(WireModel):
         return box
 
 
-class Localisation(Prediction):
+class LocalizeAnswer(Prediction):
     """The /predict answer for one image plus its lesion and a Grad-CAM heat-map."""
 
     lesion: Lesion

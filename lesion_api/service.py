@@ -39,7 +39,7 @@ class Ready(WireModel):
         default=[], description="every classifier loaded, the default first (?model=NAME)"
     )
     classes: list[ClassCode] = Field(description="the class codes, in model output order")
-    localisation: ModelRef | None = Field(
+    localization: ModelRef | None = Field(
         default=None, description="the lesion segmenter behind /localize; null when it is off"
     )
     input_check: ModelRef | None = Field(
@@ -153,7 +153,7 @@ class Metadata(WireModel):
     classes: list[ClassInfo]
     formats: list[ImageFormat] = Field(default=[], description="the image formats accepted")
     metrics: HeadlineMetrics | None = None
-    localisation: SegmenterDescription | None = Field(
+    localization: SegmenterDescription | None = Field(
         default=None, description="null when /localize is off"
     )
     models: list[ModelSummary] = Field(

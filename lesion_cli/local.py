@@ -15,8 +15,9 @@ from lesion_cli.errors import CliError
 from lesion_cli.inputs import path_key
 from lesion_cli.pool import in_order
 from lesion_core.context import Context
-from lesion_core.preprocess import DecodeLimits
-from lesion_runtime.classify import Refused, Upload, classify
+from lesion_core.decode import DecodeLimits
+from lesion_runtime.classify import classify
+from lesion_runtime.decoding import Refused, Upload
 from lesion_runtime.input_check import InputChecker
 from lesion_runtime.model_file import ModelLoadError
 from lesion_runtime.predictor import Predictor

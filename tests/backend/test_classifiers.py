@@ -176,7 +176,7 @@ def test_several_files_are_answered_by_the_model_picked(client):
     assert all(r["model_version"] == body["model_version"] for r in body["results"])
 
 
-def test_a_non_square_model_localises_with_its_heatmap(client):
+def test_a_non_square_model_localizes_with_its_heatmap(client):
     body = client.post("/localize?model=wide", data=upload(SAMPLE.read_bytes())).json
     assert body["model_version"].startswith("wide-")
     assert body["heatmap_png"] and body["heatmap_size"] == [600, 450]

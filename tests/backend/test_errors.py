@@ -95,12 +95,12 @@ def test_get_on_an_upload_route_says_to_use_post(client, path):
 
 
 def test_an_unexpected_decoder_error_is_still_a_400(client, monkeypatch):
-    from lesion_runtime import classify
+    from lesion_runtime import decoding
 
     def broken(*args, **kwargs):
         raise IndexError("a decoder bug")
 
-    monkeypatch.setattr(classify, "preprocess_groups", broken)
+    monkeypatch.setattr(decoding, "preprocess_groups", broken)
     response = multipart(client, jpeg())
     assert response.status_code == 400
     assert response.json["error"]["code"] == "invalid_image"

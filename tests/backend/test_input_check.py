@@ -15,6 +15,7 @@ from PIL import Image, ImageEnhance, ImageFilter
 
 from backend.app import create_app
 from backend.settings import Settings
+from lesion_core.decode import DecodeLimits
 from lesion_core.image_quality import (
     BLURRED,
     MEASURE_SIZE,
@@ -23,8 +24,8 @@ from lesion_core.image_quality import (
     WASHED_OUT,
     quality_warnings,
 )
-from lesion_core.preprocess import DecodeLimits, preprocess, preprocess_for_segmenter
-from lesion_runtime.classify import Upload, decoded_inputs
+from lesion_core.preprocess import preprocess, preprocess_for_segmenter
+from lesion_runtime.decoding import Upload, decoded_inputs
 from lesion_runtime.input_check import NOT_DERMOSCOPIC, InputChecker
 from lesion_runtime.model_file import ModelLoadError
 from tests.backend.images import not_dermoscopy

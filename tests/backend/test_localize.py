@@ -184,8 +184,8 @@ def test_without_a_segmenter_localize_is_503_and_predict_still_works(
     client = app.test_client()
     response = localize(client, disc_jpeg)
     assert response.status_code == 503
-    assert response.json["error"]["code"] == "localisation_unavailable"
-    assert client.get("/health").json["localisation"] is None
+    assert response.json["error"]["code"] == "localization_unavailable"
+    assert client.get("/health").json["localization"] is None
     predicted = client.post("/predict", data={"file": (io.BytesIO(disc_jpeg), "x.jpg")})
     assert predicted.status_code == 200
 
@@ -199,14 +199,14 @@ def test_a_model_without_activation_maps_gets_no_heatmap(segmenter, disc_jpeg):
 
 
 def test_health_names_the_segmenter(client):
-    assert client.get("/health").json["localisation"]["name"] == "lesion_unet"
+    assert client.get("/health").json["localization"]["name"] == "lesion_unet"
 
 
 def test_openapi_documents_localize_and_its_shape(client):
     document = client.get("/openapi.json").json
     operation = document["paths"]["/localize"]["post"]
     assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"] == (
-        "#/components/schemas/Localisation"
+        "#/components/schemas/LocalizeAnswer"
     )
     assert "unknown_class" in operation["responses"]["400"]["description"]
     lesion = document["components"]["schemas"]["Lesion"]
@@ -224,5 +224,5 @@ def test_metadata_says_which_model_is_served_why_and_the_segmenter(client):
     assert "default" in body["model"]["why_served"]
     assert "issue #" not in body["model"]["why_served"]
     assert "exp-" not in body["model"]["why_served"]
-    assert body["localisation"]["name"] == "lesion_unet"
-    assert body["localisation"]["input_size"] == [128, 96]
+    assert body["localization"]["name"] == "lesion_unet"
+    assert body["localization"]["input_size"] == [128, 96]

@@ -73,12 +73,15 @@ def test_a_prediction_is_counted_with_its_images_bytes_and_model_time(client, sa
     assert grew("lesion_model_inference_seconds_sum", model="resnet_small_2x") > 0
 
 
-def test_localize_times_both_models(client):
+@pytest.mark.parametrize("path", ["/predict", "/localize"])
+def test_every_model_a_request_runs_is_timed_once(app, client, path):
+    models = ["resnet_small_2x", app.extensions["input_checker"].info.name]
+    models += ["lesion_unet"] if path == "/localize" else []
     before = scrape(client)
-    response = client.post("/localize", data={"file": (SAMPLE.open("rb"), "x.jpg")})
+    response = client.post(path, data={"file": (SAMPLE.open("rb"), "x.jpg")})
     assert response.status_code == 200
     after = scrape(client)
-    for model in ("resnet_small_2x", "lesion_unet"):
+    for model in models:
         name = "lesion_model_inference_seconds_count"
         assert sample_value(after, name, model=model) - sample_value(before, name, model=model) == 1
 

@@ -214,7 +214,7 @@ def test_an_empty_file_among_several_is_documented_as_answered_in_the_results(cl
         ("ServedModel", "input_size", "[height, width, channels] it sees: height first"),
         ("InputCheckDescription", "input_size", "[height, width] it sees: height first"),
         ("SegmenterDescription", "input_size", "[width, height] it sees: width first"),
-        ("Localisation", "heatmap_size", "[width, height] of heatmap_png: width first"),
+        ("LocalizeAnswer", "heatmap_size", "[width, height] of heatmap_png: width first"),
     ],
 )
 def test_the_document_says_which_side_comes_first_in_each_size(client, schema, field, order):

@@ -23,7 +23,7 @@ def test_defaults_serve_the_shipped_model_on_loopback():
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
 
 
-def test_default_model_is_the_ensemble_and_localisation_is_on():
+def test_default_model_is_the_ensemble_and_localization_is_on():
     settings = Settings.from_env({})
     assert DEFAULT_MODEL_PATH.parent.name == "ensemble"
     assert settings.model_path == DEFAULT_MODEL_PATH and DEFAULT_MODEL_PATH.is_file()
@@ -55,7 +55,7 @@ def test_default_model_that_is_not_served_is_refused_naming_the_served_ones():
 
 
 @pytest.mark.parametrize("value", ["", "off", "OFF", "none", " off "])
-def test_segmenter_path_off_turns_localisation_off(value):
+def test_segmenter_path_off_turns_localization_off(value):
     assert Settings.from_env({"SEGMENTER_PATH": value}).segmenter_path is None
 
 

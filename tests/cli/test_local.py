@@ -8,8 +8,8 @@ from backend.service import classify
 from lesion_api.rows import Row
 from lesion_cli.local import LocalRunner
 from lesion_cli.models import model_path
-from lesion_core.preprocess import DecodeLimits
-from lesion_runtime.classify import Upload
+from lesion_core.decode import DecodeLimits
+from lesion_runtime.decoding import Upload
 from tests.cli.conftest import SAMPLES, damaged_jpeg
 
 

@@ -133,7 +133,7 @@ def streamlit_url(live_backend: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def localizing_stub_page() -> Iterator[tuple[StubBackend, str]]:
-    """A stand-in backend that classifies and localises, and the Streamlit page talking to it;
+    """A stand-in backend that classifies and localizes, and the Streamlit page talking to it;
     yields (stand-in, page URL)."""
     stub = start_stub().healthy().classifying().localizing()
     try:
@@ -146,5 +146,5 @@ def localizing_stub_page() -> Iterator[tuple[StubBackend, str]]:
 
 @pytest.fixture(scope="module")
 def localizing_streamlit_url(localizing_stub_page: tuple[StubBackend, str]) -> str:
-    """The Streamlit page talking to a stand-in backend that classifies and localises."""
+    """The Streamlit page talking to a stand-in backend that classifies and localizes."""
     return localizing_stub_page[1]

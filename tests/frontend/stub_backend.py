@@ -22,7 +22,7 @@ HEALTH_OK = {
     "status": "ok",
     "model": {"name": "stub", "version": "stub-1"},
     "classes": list(CODES),
-    "localisation": {"name": "stub-seg", "version": "stub-seg-1"},
+    "localization": {"name": "stub-seg", "version": "stub-seg-1"},
 }
 METADATA_OK = {
     "model": {
@@ -101,8 +101,8 @@ DISAGREEING = {
         },
     ],
 }
-LOCALISATION_UNAVAILABLE = {
-    "error": {"code": "localisation_unavailable", "message": "no segmenter is loaded"}
+LOCALIZATION_UNAVAILABLE = {
+    "error": {"code": "localization_unavailable", "message": "no segmenter is loaded"}
 }
 Reply = tuple[int, str, bytes]
 
@@ -232,7 +232,7 @@ class StubBackend(ThreadingHTTPServer):
         size of the upload; a `class` field outside CODES gets 400 unknown_class.
         """
         if not available:
-            self.reply("POST", "/localize", 503, LOCALISATION_UNAVAILABLE)
+            self.reply("POST", "/localize", 503, LOCALIZATION_UNAVAILABLE)
         else:
             self.replies[("POST", "/localize")] = lambda request: _localize(request, found)
         return self

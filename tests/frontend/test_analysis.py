@@ -120,7 +120,7 @@ def test_analyse_keeps_a_refusal_beside_good_images(
     assert isinstance(good, Prediction)
 
 
-def test_analyse_falls_back_to_predict_once_the_backend_cannot_localise(
+def test_analyse_falls_back_to_predict_once_the_backend_cannot_localize(
     stub_backend: StubBackend, sample_jpeg: bytes
 ) -> None:
     stub_backend.classifying().localizing(available=False)

@@ -402,7 +402,7 @@ def test_no_lesion_found_is_said(
 
 
 @pytest.mark.parametrize("available", [False, None], ids=["503", "no /localize"])
-def test_backend_without_localisation_still_shows_the_prediction(
+def test_backend_without_localization_still_shows_the_prediction(
     monkeypatch: pytest.MonkeyPatch,
     stub_backend: StubBackend,
     sample_jpeg: bytes,
@@ -414,6 +414,6 @@ def test_backend_without_localisation_still_shows_the_prediction(
     assert not at.exception and not at.error
     assert at.subheader[0].value == "Melanoma (mel)"
     assert chart_count(at) == 1 and len(at.image) == 1
-    assert at.info[0].value.startswith("Localisation is unavailable on this server")
+    assert at.info[0].value.startswith("Localization is unavailable on this server")
     assert not at.toggle
     assert len(stub_backend.requests_to("/predict")) == 1

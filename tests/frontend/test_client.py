@@ -204,12 +204,13 @@ def test_localize_unknown_class_raises_plain_message(
 @pytest.mark.parametrize(
     ("status", "body"),
     [
+        (503, {"error": {"code": "localization_unavailable", "message": "no segmenter"}}),
         (503, {"error": {"code": "localisation_unavailable", "message": "no segmenter"}}),
         (404, {"error": {"code": "not_found", "message": "no such route"}}),
         (404, b"not found"),
         (405, {"error": {"code": "method_not_allowed", "message": "no"}}),
     ],
-    ids=["no segmenter", "older backend", "plain 404", "405"],
+    ids=["no segmenter", "no segmenter, older spelling", "older backend", "plain 404", "405"],
 )
 def test_localize_on_a_backend_that_cannot_raises_localization_unavailable(
     stub_backend: StubBackend, status: int, body: object
@@ -221,7 +222,7 @@ def test_localize_on_a_backend_that_cannot_raises_localization_unavailable(
         body,
         "text/plain" if isinstance(body, bytes) else "application/json",
     )
-    with pytest.raises(LocalizationUnavailable, match="Localisation is unavailable on this server"):
+    with pytest.raises(LocalizationUnavailable, match="Localization is unavailable on this server"):
         BackendClient(stub_backend.url).localize(("a.jpg", b"jpeg", "image/jpeg"))
 
 
@@ -232,7 +233,7 @@ def test_localize_on_a_backend_that_cannot_raises_localization_unavailable(
         (500, "internal_error", "The backend failed (HTTP 500): loading."),
     ],
 )
-def test_localize_failures_are_not_mistaken_for_no_localisation(
+def test_localize_failures_are_not_mistaken_for_no_localization(
     stub_backend: StubBackend, status: int, code: str, expected: str
 ) -> None:
     stub_backend.reply("POST", "/localize", status, {"error": {"code": code, "message": "loading"}})
@@ -268,7 +269,7 @@ def test_a_client_for_a_model_names_it_in_every_upload(
 
 
 @pytest.mark.server
-def test_an_unknown_model_is_not_mistaken_for_no_localisation(
+def test_an_unknown_model_is_not_mistaken_for_no_localization(
     live_backend: str, sample_jpeg: bytes
 ) -> None:
     with pytest.raises(BackendError) as caught:

@@ -20,7 +20,7 @@ APP = str(REPO_ROOT / "frontend" / "app.py")
 def uploaded(
     monkeypatch: pytest.MonkeyPatch, stub: StubBackend, files: list[tuple[str, bytes, str]]
 ) -> AppTest:
-    """Return the page after uploading `files` to a stand-in that classifies and localises."""
+    """Return the page after uploading `files` to a stand-in that classifies and localizes."""
     monkeypatch.setenv("BACKEND_URL", stub.healthy().classifying().localizing().url)
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.file_uploader(key="uploads").set_value(files).run()

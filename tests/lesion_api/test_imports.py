@@ -11,7 +11,7 @@ HEAVY = ("numpy", "PIL", "flask", "requests", "tensorflow", "training", "backend
 def test_importing_every_module_loads_nothing_heavy() -> None:
     code = (
         "import sys\n"
-        "import lesion_api.errors, lesion_api.localisation, lesion_api.predictions\n"
+        "import lesion_api.errors, lesion_api.localization, lesion_api.predictions\n"
         "import lesion_api.requests, lesion_api.rows, lesion_api.service\n"
         f"print([m for m in {HEAVY!r} if m in sys.modules])"
     )

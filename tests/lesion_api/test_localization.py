@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from lesion_api.localisation import Lesion
+from lesion_api.localization import Lesion
 
 LESION = {"found": True, "box": [1, 2, 30, 40], "area_fraction": 0.123456, "mask_png": "iVBOR"}
 

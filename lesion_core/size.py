@@ -30,7 +30,7 @@ class Size(NamedTuple):
     @classmethod
     def parse(cls, text: str) -> Size:
         """Return the Size written as WIDTHxHEIGHT (e.g. 224x168); raise ValueError otherwise."""
-        width, sep, height = text.lower().partition("x")
+        width, sep, height = text.partition("x")
         if not (sep and width.isdigit() and height.isdigit() and int(width) and int(height)):
             raise ValueError(f"{text!r} is not WIDTHxHEIGHT in pixels, e.g. 224x168")
         return cls(int(width), int(height))

@@ -39,7 +39,7 @@ from training.cli import (
     setup_logging,
 )
 from training.data import DataError, Dataset, load_dataset
-from training.split import load_split
+from training.split import load_split, split_of
 
 QUANTIZED_NAME = "model.int8.onnx"
 RECORD_NAME = "quantization.json"
@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 class QuantizeConfig:
     """Settings of `python -m training.quantize`."""
 
-    model: Path = option(help="the served ONNX classifier (split.csv and config.json beside it)")
+    model: Path = option(help="the served ONNX classifier (its split and config.json beside it)")
     data: Path = data_option()
     per_class: int = option(24, "calibration images per class, drawn from the training part")
     max_drop: float = option(0.01, "the most validation balanced accuracy the int8 file may lose")
@@ -63,8 +63,11 @@ class QuantizeConfig:
         """Raise SettingsError for a setting that cannot work, saying how to fix it."""
         if self.model.suffix != ".onnx" or not self.model.is_file():
             raise SettingsError(f"--model {self.model}: not a served classifier's .onnx file")
-        if not (self.model.parent / "split.csv").is_file():
-            raise SettingsError(f"--model {self.model}: no split.csv beside it")
+        split = split_of(self.model)
+        if split is None or not split.is_file():
+            raise SettingsError(
+                f"--model {self.model}: no split.csv beside it, nor a split_file in its config"
+            )
         check_range("per_class", self.per_class, 1)
         check_range("max_drop", self.max_drop, 0, 1)
         check_data(self.data, folder_only=True)
@@ -145,7 +148,7 @@ def run(config: QuantizeConfig) -> dict:
     int8 file stayed)."""
     size = input_size(onnx.load(config.model, load_external_data=False))
     dataset = load_dataset(config.data, size, config.cache_dir)
-    split = load_split(dataset, config.model.parent / "split.csv")
+    split = load_split(dataset, split_of(config.model))
     images = calibration_images(dataset.subset(split.train), config.per_class)
     out = config.model.parent / QUANTIZED_NAME
     log.info("calibrating on %d training images", len(images))

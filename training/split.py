@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,11 +14,14 @@ from imblearn.over_sampling import RandomOverSampler
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from lesion_core.labels import NUM_CLASSES
+from lesion_runtime.model_file import read_sidecar
 from training.data import DataError, Dataset
 
 log = logging.getLogger(__name__)
 
 PARTS = ("train", "val", "test")
+SPLIT_NAME = "split.csv"  # a run's split, beside its model
+SPLIT_FILE_KEY = "split_file"  # config.json's pointer to a split shared by several models
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,17 @@ def log_prior(labels: np.ndarray, num_classes: int = NUM_CLASSES) -> np.ndarray:
     """Return log(class frequency) of integer `labels`; an absent class counts as one row."""
     counts = np.maximum(np.bincount(labels, minlength=num_classes), 1)
     return np.log(counts / counts.sum())
+
+
+def split_of(model: Path) -> Path | None:
+    """Return the split a model was trained and scored on: split.csv beside it (a run folder),
+    else the file its config.json's `split_file` names, relative to its folder (the shipped
+    models share one, models/ham10000_split.csv); None when it has neither."""
+    beside = model.parent / SPLIT_NAME
+    if beside.is_file():
+        return beside
+    named = read_sidecar(model, "config.json").get(SPLIT_FILE_KEY)
+    return None if named is None else Path(os.path.normpath(model.parent / named))
 
 
 def save_split(dataset: Dataset, split: Split, path: Path) -> None:

@@ -102,4 +102,4 @@ def test_main_refuses_a_model_without_its_split(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit) as stopped:
         quantize.main(["--model", str(model), "--data", str(tmp_path)])
     assert stopped.value.code == 2
-    assert "no split.csv beside it" in capsys.readouterr().err
+    assert "no split.csv beside it, nor a split_file" in capsys.readouterr().err

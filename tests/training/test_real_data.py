@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import SHIPPED_MODEL
 from training.data import load_dataset
-from training.split import load_split, make_split
+from training.split import load_split, make_split, split_of
 
 pytestmark = pytest.mark.realdata
 
@@ -31,9 +31,7 @@ def test_real_split_keeps_every_lesion_on_one_side(ham10000):
 
 
 def test_shipped_split_is_lesion_grouped_and_complete(ham10000):
-    path = SHIPPED_MODEL.parent / "split.csv"
-    if not path.is_file():
-        pytest.skip("no shipped split yet")
+    path = split_of(SHIPPED_MODEL)
     split = load_split(ham10000, path)
     assert len(split.train) + len(split.val) + len(split.test) == 10015
     test_lesions = set(ham10000.lesion_ids[split.test])

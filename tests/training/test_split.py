@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from tests.training.conftest import write_hmnist
 from training.data import DataError, load_dataset
-from training.split import class_weights, load_split, make_split, oversample, save_split
+from training.split import (
+    class_weights,
+    load_split,
+    make_split,
+    oversample,
+    save_split,
+    split_of,
+)
 
 
 @pytest.fixture()
@@ -67,6 +76,31 @@ def test_split_naming_unknown_images_is_refused(data, tmp_path):
     save_split(data, split, tmp_path / "split.csv")
     with pytest.raises(DataError, match="not in data"):
         load_split(data.subset(np.arange(10)), tmp_path / "split.csv")
+
+
+def test_a_run_s_split_is_the_one_beside_its_model(tmp_path):
+    (tmp_path / "split.csv").write_text("image_id,part\n")
+    (tmp_path / "config.json").write_text('{"split_file": "../shared.csv"}')
+    assert split_of(tmp_path / "model.onnx") == tmp_path / "split.csv"
+
+
+def test_a_model_without_one_beside_it_uses_the_split_its_config_names(tmp_path):
+    (tmp_path / "lite").mkdir()
+    (tmp_path / "lite" / "config.json").write_text('{"split_file": "../shared.csv"}')
+    assert split_of(tmp_path / "lite" / "model.onnx") == tmp_path / "shared.csv"
+    assert split_of(tmp_path / "none" / "model.onnx") is None
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "models"
+SHARING = ["paper_cnn", "resnet_small_2x", "efficientnet_lite0", "efficientnet_lite1", "ensemble",
+           "ensemble_int8"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SHARING)
+def test_the_shipped_classifiers_share_one_split_file(name):
+    assert not (SHIPPED / name / "split.csv").exists()
+    assert split_of(SHIPPED / name / "model.onnx") == SHIPPED / "ham10000_split.csv"
+    assert (SHIPPED / "ham10000_split.csv").read_text().startswith("image_id,lesion_id,part\n")
 
 
 def test_class_weights_are_inverse_frequency_and_average_one():

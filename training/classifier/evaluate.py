@@ -35,7 +35,7 @@ from training.cli import (
 )
 from training.data import DataError, Dataset, load_dataset
 from training.reports.report import write_report
-from training.split import PARTS, load_split
+from training.split import PARTS, load_split, split_of
 
 if TYPE_CHECKING:
     import keras
@@ -152,10 +152,10 @@ class EvaluateArgs:
             raise SettingsError(f"--split {split}: no such file; pass a run's split.csv or 'none'")
 
     def split_file(self) -> Path | None:
-        """Return the split CSV: --split, else split.csv beside the model; None for all rows."""
+        """Return the split CSV: --split, else the model's (training.split.split_of); None for
+        all rows."""
         if self.split is None:
-            beside = self.model.parent / "split.csv"
-            return beside if beside.is_file() else None
+            return split_of(self.model)
         return None if str(self.split) == "none" else self.split
 
     def out_folder(self) -> Path:

@@ -23,6 +23,7 @@ from lesion_core.preprocess import preprocess_views
 from lesion_runtime.model_file import model_name, model_version
 from lesion_runtime.predictor import Predictor
 from training.milk10k import load_milk10k
+from training.split import split_of
 
 log = logging.getLogger(__name__)
 BATCH = 32
@@ -104,7 +105,7 @@ def held_out(model: Path, ham: Path, milk: Path, cache_dir: Path) -> HeldOut:
     """Return the held-out images with `model`'s answers (cached by its version)."""
     version = model_version(model, model_name(model))
     cache = cache_dir / f"{version}.npz"
-    rows = pd.concat([ham_rows(ham, model.parent / "split.csv"), milk_rows(milk)])
+    rows = pd.concat([ham_rows(ham, split_of(model)), milk_rows(milk)])
     saved = np.load(cache, allow_pickle=False) if cache.is_file() else None
     if saved is not None and list(saved["image_ids"]) == list(rows["image_id"]):
         probabilities = saved["probabilities"]

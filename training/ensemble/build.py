@@ -48,6 +48,7 @@ from training.ensemble.rule import (
 from training.ensemble.validation import Validation, select_members, validation_table
 from training.quantize import member_name
 from training.sources import SourceFolders, source_sets
+from training.split import split_of
 
 DEFAULT_MEMBERS = (
     Path("models/efficientnet_lite0/model.onnx"),
@@ -96,12 +97,15 @@ class EnsembleConfig:
         self.split()
 
     def split(self) -> Path:
-        """Return the members' common split.csv, or raise SettingsError when they differ."""
-        texts = {(m.parent / "split.csv").read_text() if (m.parent / "split.csv").is_file()
-                 else None for m in self.members}  # fmt: skip
+        """Return the members' common split, or raise SettingsError when they differ."""
+        splits = [split_of(m) for m in self.members]
+        texts = {None if s is None or not s.is_file() else s.read_text() for s in splits}
         if None in texts or len(texts) > 1:
-            raise SettingsError("--members: every member needs the same split.csv beside it")
-        return self.members[0].parent / "split.csv"
+            raise SettingsError(
+                "--members: every member needs the same split (split.csv beside it, or the "
+                "file its config.json's split_file names)"
+            )
+        return splits[0]
 
     def folders(self) -> SourceFolders:
         """Return where each validation source lies."""

@@ -20,7 +20,7 @@ from training.cli import (
 )
 from training.highres.variants import VARIANTS, Variant, recorded_variant
 
-DEFAULT_SPLIT = Path("models/resnet_small_2x/split.csv")
+DEFAULT_SPLIT = Path("models/ham10000_split.csv")
 IMAGE_SIZE = Size(160, 120)  # 4:3 like the photos; see the model card for why
 MIN_SIDE = 32  # the network's total stride
 DESCRIPTION = (

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from lesion_runtime.onnx_names import PROBABILITIES
-from training.cli import SettingsError, option, parse
+from training.arguments import SettingsError, option, parse
 
 INPUT_NAME = "images"
 OPSET = 17

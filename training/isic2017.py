@@ -18,7 +18,8 @@ from sklearn.model_selection import StratifiedKFold
 
 from lesion_core.labels import index_of
 from lesion_core.size import SizeLike
-from training.data import DataError, decoded_files
+from training.data import decoded_files
+from training.dataset import DataError
 
 PARTS = ("train", "val", "test")
 SPLIT_SEED = 42

@@ -17,7 +17,8 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from lesion_core.labels import CLASS_CODES, index_of
 from lesion_core.size import SizeLike
-from training.data import DataError, decoded_files
+from training.data import decoded_files
+from training.dataset import DataError
 
 VAL_FRACTION = 1 / 3  # of the lesions, for choosing recipes
 SPLIT_SEED = 42

@@ -27,18 +27,11 @@ import onnx
 from lesion_runtime.ensemble_graph import input_size
 from lesion_runtime.model_file import model_name, model_version, read_sidecar
 from lesion_runtime.scoring.metrics import headline_figures
+from training.arguments import SettingsError, option, parse
 from training.classifier.scored_model import OnnxModel
-from training.cli import (
-    SettingsError,
-    cache_option,
-    check_data,
-    check_range,
-    data_option,
-    option,
-    parse,
-    setup_logging,
-)
-from training.data import DataError, Dataset, load_dataset
+from training.cli import cache_option, check_data, check_range, data_option, setup_logging
+from training.data import load_dataset
+from training.dataset import DataError, Dataset
 from training.split import load_split, split_of
 
 QUANTIZED_NAME = "model.int8.onnx"

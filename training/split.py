@@ -15,7 +15,7 @@ from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from lesion_core.labels import NUM_CLASSES
 from lesion_runtime.model_file import read_sidecar
-from training.data import DataError, Dataset
+from training.dataset import DataError, Dataset
 
 log = logging.getLogger(__name__)
 

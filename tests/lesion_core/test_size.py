@@ -30,7 +30,9 @@ def test_written_form_round_trips():
     assert Size.parse("224x168") == Size(224, 168)
 
 
-@pytest.mark.parametrize("text", ["224", "224x", "x168", "0x168", "224x-1", "ax168", "224*168", "224X168"])
+@pytest.mark.parametrize(
+    "text", ["224", "224x", "x168", "0x168", "224x-1", "ax168", "224*168", "224X168"]
+)
 def test_parse_refuses_what_is_not_width_x_height(text):
     with pytest.raises(ValueError, match="WIDTHxHEIGHT"):
         Size.parse(text)

@@ -11,17 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.servers import REPO_ROOT
+from training.arguments import SettingsError, build_parser, option, parse
 from training.classifier.calibration import CalibrateArgs
 from training.classifier.config import TrainConfig
 from training.classifier.evaluate import EvaluateArgs
-from training.cli import (
-    SettingsError,
-    build_parser,
-    check_range,
-    option,
-    parse,
-    removed_if_left_empty,
-)
+from training.cli import check_range, removed_if_left_empty
 from training.export import ExportArgs
 from training.input_check.quality_thresholds import QualityConfig
 from training.reports.card import CardArgs

@@ -8,7 +8,8 @@ import pytest
 
 from lesion_core.labels import CLASS_CODES
 from tests.training.conftest import write_hmnist
-from training.data import DataError, load_dataset
+from training.data import load_dataset
+from training.dataset import DataError
 
 
 def test_release_loads_every_image_with_labels_and_lesions(release_dir):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lesion_core.labels import index_of
-from training.data import DataError
+from training.dataset import DataError
 from training.isic2017 import PARTS, isic2017_arrays, load_isic2017
 
 

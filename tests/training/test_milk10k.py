@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from lesion_core.labels import CLASS_CODES
-from training.data import DataError
+from training.dataset import DataError
 from training.milk10k import lesion_parts, load_milk10k
 
 

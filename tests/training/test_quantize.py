@@ -15,7 +15,8 @@ from lesion_runtime.predictor import Predictor
 from tests.backend.onnx_models import colour_classifier
 from tests.training.conftest import write_release
 from training import quantize
-from training.data import Dataset, load_dataset
+from training.data import load_dataset
+from training.dataset import Dataset
 from training.split import make_split, save_split
 
 HEIGHT, WIDTH = 30, 32  # one block of the colour classifier

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tests.training.conftest import write_hmnist
-from training.data import DataError, load_dataset
+from training.data import load_dataset
+from training.dataset import DataError
 from training.split import (
     class_weights,
     load_split,

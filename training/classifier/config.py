@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lesion_core.preprocess import INPUT_SIZE
+from training.arguments import SettingsError, option
 from training.cli import (
-    SettingsError,
     cache_option,
     check_data,
     check_model_name,
@@ -17,7 +17,6 @@ from training.cli import (
     check_range,
     check_run_settings,
     data_option,
-    option,
 )
 
 # The published recipe.

@@ -16,6 +16,7 @@ from lesion_core.labels import CLASS_CODES
 from lesion_runtime.scoring.isic_challenge import ScoringError, isic_scores, write_submission
 from lesion_runtime.scoring.metrics import classification_metrics, majority_baseline
 from lesion_runtime.scoring.plots import plot_confusion, plot_reliability
+from training.arguments import SettingsError, option, parse
 from training.classifier.other_sources import isic2017_figures, isic2017_lines
 from training.classifier.scored_model import (
     ScoredModel,
@@ -23,17 +24,16 @@ from training.classifier.scored_model import (
     load_scored_model,
     saved_input_sizes,
 )
-from training.classifier.summary import HEADLINE, baseline_lines, figure_lines, official_line
-from training.cli import (
-    SettingsError,
-    cache_option,
-    check_data,
-    data_option,
-    option,
-    parse,
-    setup_logging,
+from training.classifier.summary import (
+    HEADLINE,
+    baseline_lines,
+    figure_lines,
+    official_line,
+    robustness_lines,
 )
-from training.data import DataError, Dataset, load_dataset
+from training.cli import cache_option, check_data, data_option, setup_logging
+from training.data import load_dataset
+from training.dataset import DataError, Dataset
 from training.reports.report import write_report
 from training.split import PARTS, load_split, split_of
 
@@ -207,24 +207,17 @@ def main(argv: list[str] | None = None) -> int:
         "split": f"{split} (part: {args.part})" if split else "none (all rows)",
     }
     extra = {}
-    if args.robustness:
-        try:
+    try:
+        if args.robustness:
+            milk10k = args.milk10k if (args.milk10k / "metadata.csv").is_file() else None
             extra["robustness"] = robustness_metrics(
-                model,
-                args.data,
-                dataset.image_ids,
-                dataset.labels,
-                milk10k=args.milk10k if (args.milk10k / "metadata.csv").is_file() else None,
+                model, args.data, dataset.image_ids, dataset.labels, milk10k=milk10k
             )
-        except DataError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    if args.isic2017 is not None:
-        try:
+        if args.isic2017 is not None:
             extra["isic2017"] = isic2017_figures(model, args.isic2017, args.cache_dir)
-        except DataError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     title = f"Evaluation of {args.model}"
     part = args.part if split is not None else "test"
     metrics = evaluate(model, datasets, out, title, summary, extra, part)
@@ -234,15 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     official = json.loads((out / "metrics.json").read_text())["official"]
     print(official_line(official))
     if args.robustness:
-        robustness = extra["robustness"]
-        drops = {**robustness["drop"], **robustness["exposure_drop"], **robustness["device_drop"]}
-        for view, drop in drops.items():
-            print(f"{view:>18}: balanced accuracy drop {drop:+.4f}")
-        for part, figures in robustness.get("milk10k", {}).items():
-            scores = figures["balanced_accuracy"]
-            shifted = ", ".join(f"{k} {v:.4f}" for k, v in scores.items() if k != "original")
-            print(f"MILK10k {part} ({figures['n']} images): balanced accuracy "
-                  f"{scores['original']:.4f}; {shifted}")  # fmt: skip
+        print("\n".join(robustness_lines(extra["robustness"])))
     print("\n".join(isic2017_lines(extra.get("isic2017", {}))))
     print("\n".join(baseline_lines(metrics, baseline)))
     print(f"wrote {out}/metrics.json, report.md, confusion_matrix.png, reliability.png")

@@ -55,3 +55,17 @@ def official_line(official: dict) -> str:
         f"{official['balanced_accuracy']:.4f}, macro AUC {official['macro_auc']:.4f}; "
         f"predictions in {official['submission']}"
     )
+
+
+def robustness_lines(robustness: dict) -> list[str]:
+    """Return the balanced accuracy each shifted view costs, and MILK10k's figures per part."""
+    drops = {**robustness["drop"], **robustness["exposure_drop"], **robustness["device_drop"]}
+    lines = [f"{view:>18}: balanced accuracy drop {drop:+.4f}" for view, drop in drops.items()]
+    for part, figures in robustness.get("milk10k", {}).items():
+        scores = figures["balanced_accuracy"]
+        shifted = ", ".join(f"{k} {v:.4f}" for k, v in scores.items() if k != "original")
+        lines.append(
+            f"MILK10k {part} ({figures['n']} images): balanced accuracy "
+            f"{scores['original']:.4f}; {shifted}"
+        )
+    return lines

@@ -12,13 +12,10 @@ import json
 import sys
 from dataclasses import replace
 
+from training.arguments import parse
 from training.classifier.config import DESCRIPTION, TrainConfig, default_out
 from training.classifier.summary import baseline_lines, figure_lines
-from training.cli import (
-    parse,
-    removed_if_left_empty,
-    setup_logging,
-)
+from training.cli import removed_if_left_empty, setup_logging
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging()
     from training.classifier.recipe import train  # loads TensorFlow
     from training.classifier.warm_start import WarmStartError
-    from training.data import DataError
+    from training.dataset import DataError
 
     try:
         with removed_if_left_empty(config.out):

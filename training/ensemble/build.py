@@ -27,20 +27,18 @@ from lesion_core.preprocess import PREPROCESSING_ID
 from lesion_runtime.assemble import ensemble_model
 from lesion_runtime.ensemble_graph import input_size
 from lesion_runtime.model_file import model_version, read_sidecar
+from training.arguments import SettingsError, option, parse
 from training.classifier.scored_model import OnnxModel
 from training.cli import (
-    SettingsError,
     cache_option,
     check_data,
     check_model_name,
     check_out,
     data_option,
-    option,
-    parse,
     removed_if_left_empty,
     setup_logging,
 )
-from training.data import DataError
+from training.dataset import DataError
 from training.ensemble.rule import (
     choose_rule,
     combine,

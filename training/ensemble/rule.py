@@ -26,7 +26,7 @@ import numpy as np
 from lesion_core.labels import MELANOMA_INDEX
 from lesion_runtime.ensemble_rule import Rule
 from lesion_runtime.scoring.metrics import balanced_accuracy
-from training.classifier.calibration import fit_temperature, nll, tempered
+from training.classifier.temperature import fit_temperature, nll, tempered
 from training.sources import (
     mean_balanced_accuracy,
     mean_melanoma_recall,

@@ -8,15 +8,14 @@ from pathlib import Path
 
 from lesion_core.colour_constancy import SHADES_OF_GRAY
 from lesion_core.size import Size
+from training.arguments import SettingsError, option
 from training.cli import (
-    SettingsError,
     cache_option,
     check_data,
     check_model_name,
     check_out,
     check_range,
     data_option,
-    option,
 )
 from training.highres.variants import VARIANTS, Variant, recorded_variant
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from training.data import Dataset, cached
+from training.data import cached
+from training.dataset import Dataset
 from training.highres.efficientnet_lite import (
     default_checkpoint,
     efficientnet_lite_layers,

@@ -17,15 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.cli import (
-    SettingsError,
-    cache_option,
-    check_data,
-    data_option,
-    option,
-    parse,
-    setup_logging,
-)
+from training.arguments import SettingsError, option, parse
+from training.cli import cache_option, check_data, data_option, setup_logging
 
 CALIBRATED_MODEL = "model_calibrated.keras"
 CALIBRATED_ONNX = "model_calibrated.onnx"
@@ -45,12 +38,9 @@ def finish(run: Path, data: Path, cache_dir: Path | None) -> dict:
 
     from lesion_core.colour_constancy import corrected
     from lesion_runtime.scoring.metrics import classification_metrics
-    from training.classifier.calibration import (
-        calibration_record,
-        fit_temperature,
-        fold_temperature,
-    )
+    from training.classifier.calibration import calibration_record, fold_temperature
     from training.classifier.gradcam import with_class_activations
+    from training.classifier.temperature import fit_temperature
     from training.classifier.tta import with_tta
     from training.data import load_dataset
     from training.export import export_model
@@ -116,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         FinishSettings, argv, "python -m training.highres.finish", __doc__.split("\n\n")[0]
     )
     setup_logging()
-    from training.data import DataError
+    from training.dataset import DataError
     from training.highres.variants import UnknownVariantError
 
     try:

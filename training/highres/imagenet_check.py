@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from training.cli import SettingsError, check_range, option, parse, setup_logging
+from training.arguments import SettingsError, option, parse
+from training.cli import check_range, setup_logging
 from training.highres.variants import VARIANTS
 
 EVAL_SIZE = 224

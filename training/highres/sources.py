@@ -15,7 +15,7 @@ import numpy as np
 
 from lesion_core.colour_constancy import corrected
 from lesion_core.labels import NUM_CLASSES
-from training.data import Dataset
+from training.dataset import Dataset
 from training.isic2017 import isic2017_arrays
 from training.milk10k import training_images
 from training.sources import milk10k_validation, source_weights

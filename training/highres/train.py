@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import sys
 
-from training.cli import (
-    parse,
-    removed_if_left_empty,
-    setup_logging,
-)
+from training.arguments import parse
+from training.cli import removed_if_left_empty, setup_logging
 from training.highres.config import DESCRIPTION, HighresConfig
 
 
@@ -27,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     config = parse(HighresConfig, argv, "python -m training.highres.train", DESCRIPTION)
     setup_logging()
     from training.classifier.warm_start import WarmStartError
-    from training.data import DataError
+    from training.dataset import DataError
     from training.highres.recipe import train  # TensorFlow loads here, after parsing
 
     try:

@@ -29,8 +29,9 @@ from lesion_core.check_input import CHECK_SIZE
 from lesion_core.preprocess import PREPROCESSING_ID
 from lesion_core.size import Size
 from lesion_runtime.onnx_names import DERMOSCOPIC_SCORE, PROBABILITIES
-from training.cli import option, parse, setup_logging
-from training.data import DataError
+from training.arguments import option, parse
+from training.cli import setup_logging
+from training.dataset import DataError
 from training.input_check.features import FEATURES, build_feature_model, imagenet_features
 from training.input_check.judge import (
     DISTANCE_FLAG_RATE,

@@ -22,7 +22,6 @@ from PIL import Image
 from lesion_core.preprocess import image_to_array
 from lesion_core.size import SizeLike
 from training.data import (
-    DataError,
     cache_path,
     cached,
     decoded_files,
@@ -30,6 +29,7 @@ from training.data import (
     image_files,
     load_dataset,
 )
+from training.dataset import DataError
 from training.device_simulation import DEVICE_SHIFTS
 from training.device_views import device_views
 from training.input_check.features import CHECK_DECODER

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.cli import option, parse, setup_logging
+from training.arguments import option, parse
+from training.cli import setup_logging
 from training.input_check.check_sets import CheckSets, PartedImages
 from training.input_check.judge import (
     CLOSEUPS,

@@ -21,7 +21,7 @@ from PIL import Image
 
 from lesion_core.check_input import check_views
 from lesion_core.size import Size, SizeLike
-from training.data import DataError
+from training.dataset import DataError
 from training.device_simulation import disc_masked, scaled_colours
 from training.input_check.features import CHECK_DECODER
 

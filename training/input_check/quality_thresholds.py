@@ -27,17 +27,10 @@ from lesion_core.image_quality import (
     pixel_warnings,
     sharpness,
 )
-from training.cli import (
-    SettingsError,
-    cache_option,
-    check_data,
-    check_range,
-    data_option,
-    option,
-    parse,
-    setup_logging,
-)
-from training.data import DataError, Decoder, find_image_folders, load_dataset
+from training.arguments import SettingsError, option, parse
+from training.cli import cache_option, check_data, check_range, data_option, setup_logging
+from training.data import Decoder, find_image_folders, load_dataset
+from training.dataset import DataError
 
 PERCENTILES = (0.1, 0.5, 1.0, 50.0, 99.5, 99.9)
 BLUR_RADII = (1.0, 1.5, 2.0, 3.0)

@@ -19,15 +19,8 @@ from PIL import Image, ImageFilter
 from sklearn.model_selection import GroupShuffleSplit
 
 from lesion_core.size import Size, SizeLike
-from training.cli import (
-    SettingsError,
-    cache_option,
-    check_data,
-    data_option,
-    option,
-    parse,
-    setup_logging,
-)
+from training.arguments import SettingsError, option, parse
+from training.cli import cache_option, check_data, data_option, setup_logging
 from training.input_check.check_sets import CheckSets, load_check_sets
 from training.input_check.judge import (
     as_rows,

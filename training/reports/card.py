@@ -11,104 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from training.cli import SettingsError, option, parse
+from training.arguments import SettingsError, option, parse
 from training.reports.report import confusion_table, headline_table, per_class_table
 from training.reports.robustness import robustness_table
+from training.split import split_of
 
-CARD_TEMPLATE = """# Model card: `{name}`
-
-The published design, reproduced: `{model_path}`, trained as below, and
-`{onnx_path}`, its ONNX export. The service serves it beside its other
-classifiers (a request picks it with `?model=paper_cnn`; `MODEL_PATH` pointing at that file
-serves it alone); its default is `models/resnet_small_2x` (see
-[the models overview](../README.md) for why).
-`python -m training.export` checks on every export that the two agree within 1e-4, and the
-service's tests check the API against the Keras model within 1e-4.
-
-> **Research use only — not a diagnosis.** Trained and tested on dermatoscopic images from
-> HAM10000 only; other kinds of photograph are outside what it has learnt. Its probabilities are
-> not calibrated clinical risks (expected calibration error below).
-
-## Data and licence
-
-- HAM10000 (Tschandl P., Rosendahl C., Kittler H., *Sci. Data* 5, 180161 (2018),
-  doi:10.1038/sdata.2018.161): {n_images:,} dermatoscopic images of {n_lesions:,} lesions, the
-  200×150 copies of the official release, with the verbatim `HAM10000_metadata.csv`.
-- Licence: HAM10000 is **CC BY-NC 4.0**, so these weights carry its non-commercial terms.
-- Split ({split_file}): {split}. Every image of a lesion is in exactly one part; the test part
-  was used for nothing but the figures below.
-
-| part | images | akiec | bcc | bkl | df | mel | nv | vasc |
-|---|---|---|---|---|---|---|---|---|
-{split_rows}
-
-## Recipe
-
-The published design, layer for layer (`training/classifier/model.py`, `build_paper_cnn`):
-Rescaling 1/255; Conv2D 16 → MaxPool → BatchNorm; Conv2D 32, Conv2D 64 → MaxPool → BatchNorm;
-Conv2D 128, Conv2D 256; Flatten (12,544); Dense 256-128-64 each with Dropout 0.2 and BatchNorm;
-Dense 32 + BatchNorm; Dense 7 softmax. {params:,} parameters.
-
-| setting | value |
-|---|---|
-{settings_rows}
-| input | {preprocessing} |
-| oversampling | {oversampling} |
-| optimizer / loss | {optimizer}, {loss} |
-| checkpoint | {checkpoint} (epoch {best_epoch} of {epochs}), saved without optimizer state |
-| software | TensorFlow {tf}, Keras {keras} |
-
-{start}Training took **{train_minutes:.1f} min** on this project's machine (2 CPU cores, no GPU):
-median **{median_epoch:.1f} s per epoch** (fastest {min_epoch:.1f} s, slowest {max_epoch:.1f} s;
-the machine was shared with other jobs during the run, so the spread is contention).
-
-## Results on the held-out test part ({n_test} images, lesions never seen in training)
-
-{headline}
-
-Always answering `nv` scores {baseline_acc:.1%} accuracy: accuracy alone says little here.
-
-### Per class
-
-{per_class}
-
-### Confusion matrix (rows: true class, columns: predicted)
-
-{confusion}
-
-{device_section}![Accuracy against epochs]({plots}/accuracy.png)
-![Loss against epochs]({plots}/loss.png)
-![Normalised confusion matrix]({plots}/confusion_matrix.png)
-![Reliability diagram]({plots}/reliability.png)
-
-## Limitations
-
-- 28×28 pixels keep colour and rough shape but lose the fine structures dermatologists read
-  (networks, dots, vessels); the training accuracy near 1.0 against a validation accuracy near
-  0.7 shows the model memorises the training part after the first epochs.
-- The probabilities are over-confident (ECE above): read them as a ranking, not as risks.
-- HAM10000 comes from two centres (Vienna, Queensland), mostly fair skin; performance on other
-  populations, devices or non-dermatoscopic photos is unknown.
-- It was trained on 200×150 copies of the images; uploads at other resolutions go through the
-  same preprocessing but were not part of its test.
-{robustness}
-## Reproduce
-
-```bash
-make train DATA=path/to/ham10000 RUN_OUT=runs/{name}      # the recipe above, seed {seed}
-{fine_tune}make evaluate DATA=path/to/ham10000 MODEL={model_path}  # re-scores it on split.csv
-```
-
-Training on a CPU is not bit-for-bit deterministic (thread scheduling in oneDNN), so a new run
-lands near, not exactly on, these figures; `make evaluate` on this file reproduces them exactly.
-
-## Files
-
-`{folder}/`: `model.keras` (the trained model), `model.onnx` (what the service runs),
-`config.json` (every setting), `split.csv` (image ids per
-part), `history.csv` (per-epoch metrics and seconds), `metrics.json` (all figures above),
-`report.md`, and the four plots (accuracy, loss, confusion matrix, reliability).
-"""
+# The card, with {placeholders} that write_card fills.
+CARD_TEMPLATE = Path(__file__).with_name("card_template.md")
 
 
 def split_rows(split_csv: Path, metadata: dict[str, str]) -> str:
@@ -219,7 +128,8 @@ def write_card(folder: Path, metadata_csv: Path, out: Path) -> None:
     )
     model = keras.models.load_model(folder / "model.keras", compile=False)
     model_path = f"{folder.as_posix()}/model.keras"
-    text = CARD_TEMPLATE.format(
+    split_file = split_of(folder / "model.keras")
+    text = CARD_TEMPLATE.read_text().format(
         name=config["name"],
         model_path=model_path,
         plots=Path(os.path.relpath(folder, out.parent)).as_posix(),
@@ -227,11 +137,9 @@ def write_card(folder: Path, metadata_csv: Path, out: Path) -> None:
         folder=folder.as_posix(),
         n_images=len(meta),
         n_lesions=meta["lesion_id"].nunique(),
-        split_file="`split.csv`",
+        split_file=f"`{split_file.as_posix()}`",
         split=metrics["summary"]["split"],
-        split_rows=split_rows(
-            folder / "split.csv", dict(zip(meta["image_id"], meta["dx"], strict=True))
-        ),
+        split_rows=split_rows(split_file, dict(zip(meta["image_id"], meta["dx"], strict=True))),
         params=model.count_params(),
         settings_rows="\n".join(f"| {k} | {setting_value(config, k)} |" for k in shown),
         preprocessing=config["preprocessing_description"],
@@ -271,9 +179,12 @@ class CardArgs:
 
     def check(self) -> None:
         """Raise SettingsError for a folder that is not a run folder, naming what is missing."""
-        for name in ("config.json", "metrics.json", "history.csv", "split.csv", "model.keras"):
+        for name in ("config.json", "metrics.json", "history.csv", "model.keras"):
             if not (self.folder / name).is_file():
                 raise SettingsError(f"{self.folder / name} is missing; is this a run folder?")
+        split = split_of(self.folder / "model.keras")
+        if split is None or not split.is_file():
+            raise SettingsError(f"{self.folder}: no split.csv, nor a split_file in its config")
         if not self.metadata.is_file():
             raise SettingsError(f"--metadata {self.metadata}: no such file")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lesion_core.labels import CLASS_CODES
-from training.cli import SettingsError, option, parse
+from training.arguments import SettingsError, option, parse
 
 # Published DermaMNIST (HAM10000 at 28×28) results: test accuracy and AUC, per-image splits.
 PUBLISHED = (

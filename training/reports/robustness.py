@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from training.cli import SettingsError, option, parse
+from training.arguments import SettingsError, option, parse
 
 # Columns: the view's key in metrics.json, and its heading.
 SHIFTS = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from training.arguments import option
 from training.cli import (
     cache_option,
     check_data,
@@ -13,7 +14,6 @@ from training.cli import (
     check_range,
     check_run_settings,
     data_option,
-    option,
 )
 
 EPOCHS = 20

@@ -28,16 +28,9 @@ from PIL import Image
 from lesion_core.lesion_outline import outline
 from lesion_core.preprocess import SEGMENTER_INPUT, preprocess_for_segmenter
 from lesion_core.segmentation_metrics import score_masks
-from training.cli import (
-    SettingsError,
-    cache_option,
-    check_data,
-    data_option,
-    option,
-    parse,
-    setup_logging,
-)
-from training.data import DataError
+from training.arguments import SettingsError, option, parse
+from training.cli import cache_option, check_data, data_option, setup_logging
+from training.dataset import DataError
 from training.segmenter.masks import load_masked_images, read_mask
 from training.segmenter.otsu_baseline import otsu_mask
 from training.split import load_split

@@ -17,8 +17,6 @@ from tqdm import tqdm
 from lesion_core.decode import ImageTooLargeError, InvalidImageError
 from lesion_core.preprocess import RESAMPLE, SEGMENTER_INPUT, preprocess_for_segmenter
 from training.data import (
-    DataError,
-    Dataset,
     cache_path,
     cached,
     find_image_folders,
@@ -27,6 +25,7 @@ from training.data import (
     read_metadata,
     release_dataset,
 )
+from training.dataset import DataError, Dataset
 
 log = logging.getLogger(__name__)
 

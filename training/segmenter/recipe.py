@@ -22,7 +22,7 @@ from training.augment import augment_with_masks
 from training.callbacks import EpochLog
 from training.cli import refuse_non_empty
 from training.compile import compile_for_training
-from training.data import DataError
+from training.dataset import DataError
 from training.export import export_onnx
 from training.progress import BatchProgress
 from training.segmenter.config import SegmenterConfig

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import sys
 
-from training.cli import (
-    parse,
-    removed_if_left_empty,
-    setup_logging,
-)
+from training.arguments import parse
+from training.cli import removed_if_left_empty, setup_logging
 from training.segmenter.config import DESCRIPTION, SegmenterConfig
 
 
@@ -22,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     """Train from the command line; return the exit code."""
     config = parse(SegmenterConfig, argv, "python -m training.segmenter.train", DESCRIPTION)
     setup_logging()
-    from training.data import DataError
+    from training.dataset import DataError
     from training.segmenter.recipe import train_segmenter  # loads TensorFlow
 
     try:

@@ -20,7 +20,8 @@ from training.classifier.robustness import (
     robustness_metrics,
     views,
 )
-from training.data import DataError, load_dataset
+from training.data import load_dataset
+from training.dataset import DataError
 
 
 def mean_colour_model() -> keras.Model:

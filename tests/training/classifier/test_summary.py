@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from training.classifier import evaluate as evaluate_cli
-from training.classifier.summary import baseline_lines, figure_lines, not_beaten
+from training.classifier.summary import baseline_lines, figure_lines, not_beaten, robustness_lines
 
 ALWAYS_NV = {"answer": "nv", "accuracy": 0.6692, "balanced_accuracy": 0.1429}
 
@@ -77,3 +77,17 @@ def test_evaluate_cli_warns_when_the_model_does_not_beat_always_nv(
     assert "WARNING: the model does NOT beat always answering `nv` on accuracy or on" in printed
     saved = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert saved["test"]["per_class"]["akiec"]["recall"] == 1.0
+
+
+def test_robustness_lines_give_each_view_s_drop_and_milk10k_per_part():
+    robustness = {
+        "drop": {"rotate_45": -0.05},
+        "exposure_drop": {"darker": 0.01},
+        "device_drop": {},
+        "milk10k": {"val": {"n": 780, "balanced_accuracy": {"original": 0.7, "rotate_45": 0.65}}},
+    }
+    assert robustness_lines(robustness) == [
+        "         rotate_45: balanced accuracy drop -0.0500",
+        "            darker: balanced accuracy drop +0.0100",
+        "MILK10k val (780 images): balanced accuracy 0.7000; rotate_45 0.6500",
+    ]

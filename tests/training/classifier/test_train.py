@@ -16,15 +16,15 @@ import pandas as pd
 import pytest
 
 from lesion_core.preprocess import INPUT_SIZE
+from training.arguments import parse
 from training.classifier import config as train_config
 from training.classifier import evaluate as evaluate_cli
-from training.classifier import recipe
+from training.classifier import recipe, run_record
 from training.classifier import train as train_cli
 from training.classifier.config import TrainConfig
 from training.classifier.losses import LogitAdjustedCrossentropy
 from training.classifier.model import ARCHITECTURES
 from training.classifier.recipe import train
-from training.cli import parse
 from training.data import load_dataset
 from training.split import make_split, save_split
 
@@ -225,7 +225,7 @@ def test_train_cli_rejects_bad_arguments_with_advice(tmp_path, capsys, flags, me
 
 def test_train_cli_choices_are_the_architectures_and_balances_the_recipe_knows():
     assert set(train_config.ARCHITECTURES) == set(ARCHITECTURES)
-    assert set(train_config.BALANCES) == set(recipe.BALANCE_DESCRIPTIONS)
+    assert set(train_config.BALANCES) == set(run_record.BALANCE_DESCRIPTIONS)
     assert TrainConfig().image_size == INPUT_SIZE
 
 
@@ -275,7 +275,7 @@ def test_logit_adjust_uses_the_training_labels_prior(tmp_path):
     assert loss.log_prior[5] == pytest.approx(np.log(3 / 9))
     assert loss.log_prior[4] == pytest.approx(np.log(1 / 9))
     assert loss.log_prior[0] == pytest.approx(np.log(1 / 9))  # absent: counted as one row
-    assert recipe.describe_loss(config) == "logit-adjusted cross-entropy"
+    assert run_record.describe_loss(config) == "logit-adjusted cross-entropy"
 
 
 def test_cosine_schedule_decays_to_zero_over_the_whole_run(tmp_path):

@@ -9,9 +9,9 @@ import keras
 import numpy as np
 import pytest
 
+from training.arguments import parse
 from training.classifier.tta import with_tta
 from training.classifier.warm_start import WarmStartError
-from training.cli import parse
 from training.highres.config import HighresConfig, recorded_architecture
 from training.highres.features import cached_view_features
 from training.highres.recipe import assemble, build_trainable_part, run_record, start_from_trained

@@ -7,7 +7,7 @@ import pytest
 
 from lesion_core.colour_constancy import SHADES_OF_GRAY, corrected
 from lesion_core.preprocess import preprocess
-from training.cli import parse
+from training.arguments import parse
 from training.highres.config import HighresConfig
 from training.highres.sources import TrainingSet, other_sources, weighted_log_prior
 from training.isic2017 import load_isic2017

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.servers import REPO_ROOT
-from training.cli import parse
+from training.arguments import parse
 from training.highres import train as train_cli
 from training.highres.config import HighresConfig, recorded_architecture
 from training.highres.variants import LITE0, LITE2

@@ -13,7 +13,7 @@ from lesion_core.labels import index_of
 from lesion_core.preprocess import SEGMENTER_INPUT
 from lesion_core.segmentation_metrics import jaccard
 from tests.conftest import disc_mask
-from training.data import DataError
+from training.dataset import DataError
 from training.segmenter import masks as lesion_masks
 from training.segmenter.masks import (
     MASK_FOLDER_NAMES,

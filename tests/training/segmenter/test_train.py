@@ -13,7 +13,7 @@ import pytest
 
 from lesion_core.preprocess import SEGMENTER_INPUT
 from tests.conftest import run_keras
-from training.cli import parse
+from training.arguments import parse
 from training.segmenter import config as segmenter_config
 from training.segmenter import train as train_segmenter
 from training.segmenter.config import SegmenterConfig

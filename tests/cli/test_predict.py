@@ -236,11 +236,11 @@ def test_a_csvs_context_columns_reach_the_model_and_come_back_with_each_row(lesi
         f"{SAMPLES[1].name},,,\n"
     )
     out = tmp_path / "preds.csv"
-    ran = lesion("predict", listing, "--model", "efficientnet_lite1", "--out", out)
+    ran = lesion("predict", listing, "--model", "paper_cnn", "--out", out)
     assert ran.status == 0, ran.err
     given, bare = read_csv(out)
     assert (given["age"], given["sex"], given["site"]) == ("65.0", "male", "posterior torso")
-    assert given["context_used"] == "true", "efficientnet_lite1 has a context model"
+    assert given["context_used"] == "true", "paper_cnn has a context model"
     assert (bare["age"], bare["sex"], bare["site"], bare["context_used"]) == ("", "", "", "")
 
 

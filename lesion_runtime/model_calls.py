@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Literal
+
+ModelKind = Literal["classifier", "segmenter", "input_check"]
 
 
 @dataclass(frozen=True)
@@ -13,7 +16,7 @@ class ModelCall:
     """One call of a model, as a timer sees it: its kind, served name and version, and the
     images in the call."""
 
-    kind: str  # "classifier", "segmenter" or "input_check"
+    kind: ModelKind
     name: str
     version: str
     images: int

@@ -1,4 +1,6 @@
-"""One way to declare a training CLI's settings: a dataclass whose fields carry help and defaults.
+"""One way to declare a training CLI's settings: a dataclass whose fields carry help and defaults
+(`option()`, `parse()` and `SettingsError` are in training.arguments; the shared fields and
+checks are here).
 
 Every `python -m training.…` CLI follows the same four rules (new CLIs too):
 

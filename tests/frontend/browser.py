@@ -69,11 +69,20 @@ def open_page(browser: Browser, url: str, width: int, height: int) -> Page:
 
 def upload(page: Page, files: str | list[str]) -> None:
     """Give the page's file uploader `files`. Streamlit loads the uploader's code only now; on a
-    loaded CI-like run that fetch once failed ("Failed to fetch dynamically imported module"),
-    so the page is then reloaded and the files given again, once, as a user would."""
+    loaded run that fetch once failed ("Failed to fetch dynamically imported module"), and once
+    the uploader never appeared within STEP_TIMEOUT_MS, so in either case what the page shows is
+    printed, the page is reloaded and the files given again, once, as a user would."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    page.locator("input[type=file]").set_input_files(files)
+    try:
+        page.locator("input[type=file]").set_input_files(files)
+    except PlaywrightTimeout:
+        shown = page.locator("body").inner_text(timeout=5_000)
+        print(f"no file uploader on {page.url}; the page shows:\n{shown[:2000]}\nreloading once")
+        page.reload()
+        page.get_by_text("Connected to").wait_for()
+        page.locator("input[type=file]").set_input_files(files)
+        return
     try:  # .first: the page shows the failure once per element whose code did not arrive
         page.get_by_text(MODULE_FETCH_FAILED).first.wait_for(timeout=UPLOAD_SETTLE_MS)
     except PlaywrightTimeout:

@@ -117,3 +117,11 @@ def test_class_weights_give_absent_classes_weight_one():
     weights = class_weights(np.array([0, 0, 1]), num_classes=7)
     assert sorted(weights) == list(range(7))
     assert weights[6] == 1.0
+
+
+def test_the_splits_the_training_clis_default_to_are_shipped():
+    from training.highres.config import DEFAULT_SPLIT
+    from training.input_check.study import SPLIT
+
+    repo = SHIPPED.parent
+    assert (repo / DEFAULT_SPLIT).is_file() and (repo / SPLIT).is_file()

@@ -120,7 +120,7 @@ class EvaluateArgs:
     split: Path | None = option(
         None,
         "split CSV of the run; 'none' scores every row of --data",
-        shown="split.csv beside the model",
+        shown="split.csv beside the model, else the split_file its config.json names",
     )
     part: str = option("test", "which part of the split to score", choices=PARTS)
     out: Path | None = option(None, "output folder", shown="runs/eval-<model folder name>")

@@ -31,7 +31,7 @@ from training.input_check.judge import (
 )
 from training.input_check.ood_data import KINDS, ROUND_FIELD, OodImages
 
-SPLIT = Path("models/resnet_small_2x/split.csv")
+SPLIT = Path("models/ham10000_split.csv")
 WATERMARK_BOX = (0.0, 0.55, 0.5, 1.0)  # left, top, right, bottom as fractions: DermNet's logo
 # Input sizes measured: the square the check has had, a larger square, and the 4:3 view that
 # the shared decode gives anyway (the segmenter's input, the quality warnings' copy).

@@ -33,7 +33,7 @@ from lesion_cli.arguments import PredictOptions, cpu_count  # noqa: E402
 from lesion_cli.local import BATCH_SIZE  # noqa: E402
 from lesion_cli.models import default_model, model_path  # noqa: E402
 from lesion_cli.predict import predict  # noqa: E402
-from lesion_core.preprocess import preprocess  # noqa: E402
+from lesion_core.preprocess import preprocess_views  # noqa: E402
 from lesion_runtime.predictor import Predictor  # noqa: E402
 
 SIZE = (600, 450)  # HAM10000's originals
@@ -70,9 +70,11 @@ def floor_rate(name: str, files: list[Path], workers: int) -> float:
     data = [path.read_bytes() for path in files]
     with ThreadPoolExecutor(workers) as pool:  # the decoder releases the GIL, as in the CLI
         started = time.perf_counter()
-        inputs = np.stack(list(pool.map(lambda d: preprocess(d, alone.info.input_size), data)))
+        # One decode per image, one view per model input (an ensemble's members each have one).
+        views = list(pool.map(lambda d: preprocess_views(d, alone.sizes)[0], data))
+        inputs = [np.stack(per_input) for per_input in zip(*views, strict=True)]
         decode = time.perf_counter() - started
-        batches = [inputs[i : i + BATCH_SIZE] for i in range(0, len(inputs), BATCH_SIZE)]
+        batches = [[x[i : i + BATCH_SIZE] for x in inputs] for i in range(0, len(data), BATCH_SIZE)]
         started = time.perf_counter()
         list(pool.map(alone.predict, batches))
         side_by_side = time.perf_counter() - started

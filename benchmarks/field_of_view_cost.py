@@ -65,7 +65,7 @@ def measure(label: str, data: bytes, count: int) -> None:
         with mock.patch.object(preprocess, "in_field", without_crop):
             without.append(median_ms(lambda: preprocess.preprocess_groups(data, GROUPS), 1))
     with open_image(data) as image:
-        rgb = decoded_rgb(image, *decode_cover([size for group in GROUPS for size in group]))
+        rgb = decoded_rgb(image, decode_cover([size for group in GROUPS for size in group]))
     _, box = in_field(rgb)
     crop = median_ms(lambda: in_field(rgb), count)
     print(

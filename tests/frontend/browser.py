@@ -77,20 +77,24 @@ def upload(page: Page, files: str | list[str]) -> None:
     try:
         page.locator("input[type=file]").set_input_files(files)
     except PlaywrightTimeout:
-        shown = page.locator("body").inner_text(timeout=5_000)
-        print(f"no file uploader on {page.url}; the page shows:\n{shown[:2000]}\nreloading once")
-        page.reload()
-        page.get_by_text("Connected to").wait_for()
+        reload_connected(page, "no file uploader")
         page.locator("input[type=file]").set_input_files(files)
         return
     try:  # .first: the page shows the failure once per element whose code did not arrive
         page.get_by_text(MODULE_FETCH_FAILED).first.wait_for(timeout=UPLOAD_SETTLE_MS)
     except PlaywrightTimeout:
         return
-    print(f"the uploader's code failed to load; reloading {page.url} once")
+    reload_connected(page, "the uploader's code failed to load")
+    page.locator("input[type=file]").set_input_files(files)
+
+
+def reload_connected(page: Page, why: str) -> None:
+    """Print `why` and what the page shows, for the test's log, then reload it and wait until
+    its sidebar says "Connected to" again."""
+    shown = page.locator("body").inner_text(timeout=5_000)
+    print(f"{why} on {page.url}; the page shows:\n{shown[:2000]}\nreloading once")
     page.reload()
     page.get_by_text("Connected to").wait_for()
-    page.locator("input[type=file]").set_input_files(files)
 
 
 def upload_until_drawn(
@@ -117,10 +121,7 @@ def upload_until_drawn(
     if drawn.count() >= count:
         expect(drawn).to_have_count(count)
         return
-    shown = page.locator("body").inner_text(timeout=5_000)
-    print(f"{drawn} drawn {drawn.count()} of {count} times; the page shows:\n{shown[:2000]}")
-    page.reload()
-    page.get_by_text("Connected to").wait_for()
+    reload_connected(page, f"{drawn} drawn {drawn.count()} of {count} times")
     prepare()
     upload(page, files)
     expect(drawn).to_have_count(count)

@@ -29,6 +29,12 @@ if workers := int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0")):
     os.environ.setdefault("TF_NUM_INTEROP_THREADS", share)
 
 
+# One xdist group for the Docker stacks and the browser tests: they run one at a time. A Docker
+# network coming up changes the host's interfaces, and Chromium then drops the page's requests
+# in flight (net::ERR_NETWORK_CHANGED), which twice left a browser test's page blank.
+HOST_NETWORK = "host_network"
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Put every test without an `xdist_group` mark in the group of its file, and order the

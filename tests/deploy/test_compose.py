@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import HOST_NETWORK
 from tests.servers import REPO_ROOT, free_port
 
 pytestmark = [
-    pytest.mark.xdist_group("docker"),  # the Docker stacks run one at a time
+    pytest.mark.xdist_group(HOST_NETWORK),  # one at a time, with the browser tests
     pytest.mark.heavy(140),
 ]
 

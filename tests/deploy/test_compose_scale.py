@@ -13,11 +13,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import HOST_NETWORK
 from tests.deploy.test_compose import docker_unavailable
 from tests.servers import REPO_ROOT
 
 pytestmark = [
-    pytest.mark.xdist_group("docker"),  # the Docker stacks run one at a time
+    pytest.mark.xdist_group(HOST_NETWORK),  # one at a time, with the browser tests
     pytest.mark.heavy(30),
 ]
 

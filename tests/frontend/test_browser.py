@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from frontend.report_buttons import REPORT_LABEL
+from tests.conftest import HOST_NETWORK
 from tests.frontend.browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -27,7 +28,12 @@ GONE_SCREENSHOT = ARTIFACTS / "frontend_service_gone.png"
 REPORT_SCREENSHOT = ARTIFACTS / "frontend_report_button.png"
 CODES = ("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc")
 
-pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.heavy(60)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.server,
+    pytest.mark.heavy(60),
+    pytest.mark.xdist_group(HOST_NETWORK),  # one at a time, with the Docker stacks
+]
 
 
 @pytest.fixture(scope="module")

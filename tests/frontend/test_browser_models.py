@@ -14,6 +14,7 @@ import pytest
 from frontend.input_check import NOT_DERMOSCOPIC_TITLE
 from frontend.model_picker import COMPARE_LABEL
 from tests.backend.images import not_dermoscopy
+from tests.conftest import HOST_NETWORK
 from tests.frontend.browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -38,7 +39,12 @@ SCREENSHOT = ARTIFACTS / "frontend_models_side_by_side.png"
 SWITCHED_SCREENSHOT = ARTIFACTS / "frontend_models_switched.png"
 DERMOSCOPY = REPO_ROOT / "samples" / "ISIC_0024318.jpg"
 
-pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.heavy(25)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.server,
+    pytest.mark.heavy(25),
+    pytest.mark.xdist_group(HOST_NETWORK),  # one at a time, with the Docker stacks
+]
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,10 @@ source equally: the log-loss is the mean of each source's, balanced accuracy and
 the mean of each source's. The weights minimise the validation log-loss, the offsets then
 maximise validation balanced accuracy on the sources that hold every class (the answer's top
 class is the argmax of p, so the decision rule lives in p itself), a melanoma offset on top
-raises validation melanoma recall to MELANOMA_RECALL (missing a melanoma costs more than a
-second look at a benign lesion), and the temperature last minimises the validation log-loss
-with the offsets in place. Each kind of offset is kept only when, fitted on some lesions, it
+raises validation melanoma recall towards MELANOMA_RECALL (missing a melanoma costs more than a
+second look at a benign lesion) as far as every source stays at least as good as its best
+member (issue 36), and the temperature last minimises the validation log-loss with the offsets
+in place. Each kind of offset is kept only when, fitted on some lesions, it
 does what it is for on the others (`choose_rule`).
 """
 
@@ -113,22 +114,54 @@ def fit_offsets(
     return offsets
 
 
+def best_members(
+    member_probabilities: np.ndarray, labels: np.ndarray, sources: np.ndarray
+) -> dict[str, float]:
+    """Return each source's balanced accuracy of its best member alone: what the ensemble's
+    decisions must not fall below there (issue 36)."""
+    each = [
+        per_source(balanced_accuracy, labels, p.argmax(axis=1), sources)
+        for p in member_probabilities
+    ]
+    return {s: max(member[s] for member in each) for s in each[0]}
+
+
 def fit_melanoma_offset(
     probabilities: np.ndarray,
     labels: np.ndarray,
     offsets: np.ndarray,
     sources: np.ndarray | None = None,
+    floors: dict[str, float] | None = None,
 ) -> float:
     """Return the smallest addition to melanoma's offset (of MELANOMA_OFFSETS) that brings the
-    (mean per-source) melanoma recall of `probabilities` with `offsets` to MELANOMA_RECALL,
-    else the largest."""
+    (mean per-source) melanoma recall of `probabilities` with `offsets` to MELANOMA_RECALL, else
+    the one with the highest recall. With `floors` (a balanced accuracy per source), only
+    additions that keep every source at its floor, or where it was without one if that is lower,
+    are tried."""
     logs = np.log(np.clip(probabilities, _TINY, None)) + offsets
     sources = sources_of(labels, sources)
+    melanoma = np.arange(logs.shape[1]) == MELANOMA_INDEX
+
+    limits = None
+    if floors is not None:
+        unmoved = per_source(balanced_accuracy, labels, logs.argmax(axis=1), sources)
+        limits = {s: min(floors[s], v) for s, v in unmoved.items()}
+
+    def holds(answers: np.ndarray) -> bool:
+        if limits is None:
+            return True
+        accuracy = per_source(balanced_accuracy, labels, answers, sources)
+        return all(accuracy[s] >= limits[s] for s in accuracy)
+
+    recalls = {}
     for extra in MELANOMA_OFFSETS:
-        logs_with = logs + extra * (np.arange(logs.shape[1]) == MELANOMA_INDEX)
-        if mean_melanoma_recall(labels, logs_with.argmax(axis=1), sources) >= MELANOMA_RECALL:
+        answers = (logs + extra * melanoma).argmax(axis=1)
+        if not holds(answers):
+            continue
+        recalls[float(extra)] = mean_melanoma_recall(labels, answers, sources)
+        if recalls[float(extra)] >= MELANOMA_RECALL:
             return float(extra)
-    return float(MELANOMA_OFFSETS[-1])
+    return max(recalls, key=lambda extra: (recalls[extra], -extra))
 
 
 def fit_rule(
@@ -140,7 +173,8 @@ def fit_rule(
 ) -> Rule:
     """Return the rule chosen on (M, N, C) validation probabilities, their labels and, when
     they come from several, their sources; without `offsets`, the per-class offsets stay 0;
-    with `melanoma`, melanoma's offset is raised by `fit_melanoma_offset`."""
+    with `melanoma`, melanoma's offset is raised by `fit_melanoma_offset`, no source falling
+    below its best member."""
     sources = sources_of(labels, sources)
     weights = fit_weights(member_probabilities, labels, sources)
     moved = pooled(member_probabilities, weights)
@@ -151,7 +185,8 @@ def fit_rule(
         else np.zeros(moved.shape[1])
     )
     if melanoma:
-        shift[MELANOMA_INDEX] += fit_melanoma_offset(moved, labels, shift, sources)
+        floors = best_members(member_probabilities, labels, sources)
+        shift[MELANOMA_INDEX] += fit_melanoma_offset(moved, labels, shift, sources, floors)
     temperature = fit_temperature(moved, labels, shift, source_weights(sources))
     return Rule(weights, tuple(float(v) for v in shift), temperature)
 

@@ -12,6 +12,7 @@ from training.ensemble import rule as rule_module
 from training.ensemble.rule import (
     MELANOMA_RECALL,
     Rule,
+    best_members,
     choose_rule,
     combine,
     every_class,
@@ -103,6 +104,34 @@ def test_the_melanoma_offset_is_the_smallest_that_reaches_the_recall_target():
     assert melanoma_recall(labels, smaller.argmax(1)) < MELANOMA_RECALL
     good, good_labels = members()  # already finds its melanomas
     assert fit_melanoma_offset(pooled(good, (1.0, 0.0)), good_labels, np.zeros(7)) == 0
+
+
+def test_the_melanoma_offset_keeps_every_source_at_its_floor():
+    starved, starved_labels = starved_melanoma(600)  # source a: too few melanomas found
+    rng = np.random.default_rng(2)
+    labels = rng.integers(0, 7, 600)  # source b: all right, its nevi a shade from melanoma
+    logits = np.eye(7)[labels] * 3.0
+    logits[labels == NEVUS, MELANOMA_INDEX] = 2.7
+    right = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    moved = np.concatenate([pooled(starved, (1.0, 0.0)), right])
+    labels = np.concatenate([starved_labels, labels])
+    sources = np.repeat(["a", "b"], 600)
+    free = fit_melanoma_offset(moved, labels, np.zeros(7), sources)
+    floors = {"a": 0.0, "b": 1.0}  # b's best member is right everywhere
+    capped = fit_melanoma_offset(moved, labels, np.zeros(7), sources, floors)
+    assert 0 < capped < 0.3 < free  # raised for a, as far as b keeps its nevi
+    shifted = np.log(moved) + capped * (np.arange(7) == MELANOMA_INDEX)
+    assert balanced_accuracy(labels[600:], shifted[600:].argmax(1)) == 1.0
+    assert fit_melanoma_offset(moved, labels, np.zeros(7), sources, {"a": 0.0, "b": 0.0}) == free
+
+
+def test_the_floors_are_each_sources_best_member():
+    p, labels = members()
+    sources = np.where(np.arange(len(labels)) < 100, "a", "b")
+    p[1, :100] = np.eye(7)[labels[:100]]  # the noisy member knows source a perfectly
+    floors = best_members(p, labels, sources)
+    assert floors["a"] == pytest.approx(1.0)
+    assert floors["b"] == pytest.approx(balanced_accuracy(labels[100:], p[0, 100:].argmax(1)))
 
 
 def answers(labels: np.ndarray, mel_found: float, nv_called_mel: float) -> np.ndarray:

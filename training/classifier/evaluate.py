@@ -17,7 +17,12 @@ from lesion_runtime.scoring.isic_challenge import ScoringError, isic_scores, wri
 from lesion_runtime.scoring.metrics import classification_metrics, majority_baseline
 from lesion_runtime.scoring.plots import plot_confusion, plot_reliability
 from training.arguments import SettingsError, option, parse
-from training.classifier.other_sources import isic2017_figures, isic2017_lines
+from training.classifier.other_sources import (
+    isic2017_figures,
+    isic2017_lines,
+    milk10k_figures,
+    milk10k_lines,
+)
 from training.classifier.scored_model import (
     ScoredModel,
     as_scored,
@@ -132,7 +137,8 @@ class EvaluateArgs:
     )
     milk10k: Path = option(
         DEFAULT_MILK10K,
-        "MILK10k folder (metadata.csv, images/) for --robustness; skipped when absent",
+        "MILK10k folder (metadata.csv, images/): its validation third is scored, and looked at "
+        "under --robustness; skipped when absent",
     )
     isic2017: Path | None = option(
         None, "ISIC 2017 folder (labels.csv, images/): its val and test thirds are scored too"
@@ -215,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         if args.isic2017 is not None:
             extra["isic2017"] = isic2017_figures(model, args.isic2017, args.cache_dir)
+        if (args.milk10k / "metadata.csv").is_file():
+            extra["milk10k"] = milk10k_figures(model, args.milk10k, args.cache_dir)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -229,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.robustness:
         print("\n".join(robustness_lines(extra["robustness"])))
     print("\n".join(isic2017_lines(extra.get("isic2017", {}))))
+    print("\n".join(milk10k_lines(extra.get("milk10k", {}))))
     print("\n".join(baseline_lines(metrics, baseline)))
     print(f"wrote {out}/metrics.json, report.md, confusion_matrix.png, reliability.png")
     return 0

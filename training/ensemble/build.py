@@ -185,6 +185,19 @@ def check_graph(path: Path, inputs: list[np.ndarray], expected: np.ndarray) -> N
         raise AssertionError(f"the ensemble graph differs from its rule by {difference:.2e}")
 
 
+def against_best_member(table: dict, members: list[str]) -> str:
+    """Return one line saying, per source, whether the rule's balanced accuracy reaches its best
+    member's (issue 36)."""
+    rule = table["the rule, fitted on all of validation"]
+    sources = [s for s in rule if s != "mean over sources"]
+    best = {s: max(table[m][s]["balanced_accuracy"] for m in members) for s in sources}
+    held = all(rule[s]["balanced_accuracy"] >= best[s] for s in sources)
+    figures = ", ".join(
+        f"{s} {rule[s]['balanced_accuracy']:.4f} against {best[s]:.4f}" for s in sources
+    )
+    return f"at least its best member on every source: {'yes' if held else 'NO'} ({figures})"
+
+
 DESCRIPTION = (
     "Combine served classifiers into one ONNX ensemble: weights, per-class offsets and a "
     "temperature chosen on the members' validation part."
@@ -201,11 +214,13 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, SettingsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    table = json.loads((config.out / "config.json").read_text())["validation"]
+    record = json.loads((config.out / "config.json").read_text())
+    table = record["validation"]
     for name, by_source in table.items():
         for source, row in by_source.items():
             figures = ", ".join(f"{k} {v:.4f}" for k, v in row.items())
             print(f"{name:>62} | {source:>17}: {figures}")
+    print(against_best_member(table, [m["name"] for m in record["members"]]))
     print(f"saved {path}; next: make evaluate MODEL={path}")
     return 0
 

@@ -11,7 +11,7 @@ from lesion_core.preprocess import PREPROCESSING_ID
 from tests.backend.onnx_models import colour_classifier
 from tests.training.conftest import write_isic2017
 from training.data import load_dataset
-from training.ensemble.build import main
+from training.ensemble.build import against_best_member, main
 from training.split import make_split, save_split
 
 pytestmark = pytest.mark.heavy(10)
@@ -51,7 +51,9 @@ def test_the_ensemble_is_chosen_and_reported_per_source(tmp_path, release_dir, m
         mean = row["mean over sources"]["balanced_accuracy"]
         each = [row[s]["balanced_accuracy"] for s in ("ham10000", "milk10k", "isic2017")]
         assert mean == pytest.approx(sum(each) / 3)
-    assert "mean over sources" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "mean over sources" in printed
+    assert "at least its best member on every source: " in printed
 
 
 def test_a_missing_source_folder_is_refused(tmp_path, release_dir, capsys):
@@ -60,3 +62,19 @@ def test_a_missing_source_folder_is_refused(tmp_path, release_dir, capsys):
         main([*argv, "--isic2017", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")])
     assert exited.value.code == 2
     assert "--isic2017" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("rule_isic", "verdict"), [(0.71, "yes"), (0.69, "NO")])
+def test_the_build_says_whether_the_rule_reaches_its_best_member_everywhere(rule_isic, verdict):
+    def row(ham: float, isic: float) -> dict:
+        figures = {"ham10000": ham, "isic2017": isic, "mean over sources": (ham + isic) / 2}
+        return {s: {"balanced_accuracy": v} for s, v in figures.items()}
+
+    table = {
+        "a": row(0.74, 0.70),
+        "b": row(0.70, 0.60),
+        "the rule, fitted on all of validation": row(0.76, rule_isic),
+    }
+    line = against_best_member(table, ["a", "b"])
+    assert line.startswith(f"at least its best member on every source: {verdict} (")
+    assert f"isic2017 {rule_isic:.4f} against 0.7000" in line

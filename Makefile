@@ -78,12 +78,14 @@ format: $(STAMP) ## rewrite files in ruff's format
 train: $(STAMP) ## train the paper's CNN on $(DATA) into $(RUN_OUT) (about 36 min on 2 CPU cores)
 	$(BIN)/python -m training.classifier.train --data $(DATA) --out $(RUN_OUT) $(ARGS)
 
-# ISIC 2017 (labels.csv, images/): `make evaluate` scores its val and test thirds when it is there.
+# ISIC 2017 (labels.csv, images/): `make evaluate` scores its val and test thirds when it is there,
+# and MILK10k's validation third likewise (MILK10K, below).
 ISIC2017 ?= $(or $(ISIC2017_DIR),data/isic2017)
 
 evaluate: $(STAMP) $(ENSEMBLES) ## score $(MODEL) on its saved split's test part, against always answering nv
 	$(BIN)/python -m training.classifier.evaluate --model $(MODEL) --data $(DATA) \
-		$(if $(wildcard $(ISIC2017)/labels.csv),--isic2017 $(ISIC2017)) $(ARGS)
+		$(if $(wildcard $(ISIC2017)/labels.csv),--isic2017 $(ISIC2017)) \
+		$(if $(wildcard $(MILK10K)/metadata.csv),--milk10k $(MILK10K)) $(ARGS)
 
 # The context models (age, sex, site) of the shipped classifiers: refit whenever one changes.
 MILK10K ?= $(or $(MILK10K_DIR),data/milk10k)
